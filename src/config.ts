@@ -1,0 +1,230 @@
+/**
+ * The only module that reads process.env. Every variable is validated once at start-up and
+ * every problem is reported together, so an operator fixes the whole file in one go.
+ * Secret values never appear in an error message.
+ */
+import { z } from 'zod';
+
+const SLACK_ID = /^[UWS][A-Z0-9]{2,}$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+const csv = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+const boolish = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const t = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(t)) return true;
+    if (['0', 'false', 'no', 'off'].includes(t)) return false;
+    ctx.addIssue({ code: 'custom', message: `must be true or false, got "${v}"` });
+    return z.NEVER;
+  });
+
+const slackIdList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const ids = csv(v);
+    const bad = ids.filter((id) => !SLACK_ID.test(id));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be comma-separated Slack user ids (U…/W…) or user-group ids (S…); not valid: ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return ids;
+  });
+
+const positiveInt = (dflt: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return dflt;
+      const n = Number(v.trim());
+      if (!Number.isInteger(n) || n <= 0 || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from 1 to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** Secrets are checked for shape only; the message never echoes the value. */
+const secret = (prefix: string | null, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      if (prefix && !v.trim().startsWith(prefix)) {
+        ctx.addIssue({ code: 'custom', message: `does not look like ${what} (expected it to start with "${prefix}")` });
+        return z.NEVER;
+      }
+      return v.trim();
+    });
+
+const schema = z
+  .object({
+    SLACK_BOT_TOKEN: secret('xox', 'a Slack bot token'),
+    SLACK_APP_TOKEN: secret('xapp-', 'a Slack app-level token'),
+    SLACK_SIGNING_SECRET: secret(null, 'a signing secret'),
+    SLACK_API_URL: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined;
+        try {
+          const u = new URL(v.trim());
+          if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol');
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${v}"` });
+          return z.NEVER;
+        }
+        return v.trim().endsWith('/') ? v.trim() : `${v.trim()}/`;
+      }),
+    PORT: positiveInt(3000, 65535),
+    IR_TABLE_NAME: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined;
+        if (!/^[A-Za-z0-9_.-]{3,255}$/.test(v.trim())) {
+          ctx.addIssue({ code: 'custom', message: 'must be 3-255 characters of A-Z a-z 0-9 _ . -' });
+          return z.NEVER;
+        }
+        return v.trim();
+      }),
+    IR_CREATE_TABLE: boolish,
+    IR_DATA_DIR: z.string().optional(),
+    IR_CHANNEL_ID: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined;
+        if (!CHANNEL_ID.test(v.trim())) {
+          ctx.addIssue({ code: 'custom', message: `must be a Slack channel id (C…/G…), got "${v}"` });
+          return z.NEVER;
+        }
+        return v.trim();
+      }),
+    IR_RESPONDERS: slackIdList,
+    IR_APPROVERS: slackIdList,
+    IR_REGIONS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const regions = csv(v);
+        const bad = regions.filter((r) => !REGION.test(r));
+        if (bad.length > 0) {
+          ctx.addIssue({ code: 'custom', message: `must be comma-separated AWS region names; not valid: ${bad.join(', ')}` });
+          return z.NEVER;
+        }
+        return regions;
+      }),
+    IR_DRY_RUN: boolish,
+    IR_APPROVAL_TTL_MINUTES: positiveInt(30, 24 * 60),
+    IR_QUARANTINE: boolish,
+    IR_TARGET_ROLE_NAME: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined;
+        if (!/^[\w+=,.@/-]{1,512}$/.test(v.trim())) {
+          ctx.addIssue({ code: 'custom', message: `must be an IAM role name or path/name, got "${v}"` });
+          return z.NEVER;
+        }
+        return v.trim();
+      }),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    AWS_REGION: z.string().optional(),
+  });
+
+const isSet = (v: string | undefined) => v !== undefined && v.trim() !== '';
+
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const p: string[] = [];
+  if (!isSet(env.SLACK_BOT_TOKEN)) p.push('SLACK_BOT_TOKEN is required (the bot token, xoxb-…)');
+  if (!isSet(env.SLACK_APP_TOKEN) && !isSet(env.SLACK_SIGNING_SECRET)) {
+    p.push('SLACK_SIGNING_SECRET is required in HTTP mode (set SLACK_APP_TOKEN instead to use Socket Mode)');
+  }
+  if (/^(1|true|yes|on)$/i.test(env.IR_CREATE_TABLE?.trim() ?? '') && !isSet(env.IR_TABLE_NAME)) {
+    p.push('IR_CREATE_TABLE only makes sense with IR_TABLE_NAME');
+  }
+  return p;
+}
+
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Present: Socket Mode. Absent: HTTP receiver on `port`. */
+    appToken?: string;
+    signingSecret?: string;
+    apiUrl?: string;
+    port: number;
+  };
+  store:
+    | { kind: 'dynamodb'; tableName: string; createTable: boolean }
+    | { kind: 'embedded'; dataDir: string; tableName: string };
+  channelId?: string;
+  responders: string[];
+  approvers: string[];
+  regions: string[];
+  dryRun: boolean;
+  approvalTtlMinutes: number;
+  quarantine: boolean;
+  targetRoleName?: string;
+  logLevel: string;
+  awsRegion: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`keyguard cannot start: ${problems.length} configuration problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const EMBEDDED_TABLE_NAME = 'keyguard';
+
+/** Validate the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  // Field checks and the checks across fields are both collected, so that one start-up
+  // names every problem.
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0] ?? 'config')} ${i.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN as string,
+      appToken: e.SLACK_APP_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      apiUrl: e.SLACK_API_URL,
+      port: e.PORT,
+    },
+    store: e.IR_TABLE_NAME
+      ? { kind: 'dynamodb', tableName: e.IR_TABLE_NAME, createTable: e.IR_CREATE_TABLE ?? false }
+      : { kind: 'embedded', dataDir: e.IR_DATA_DIR?.trim() || './.data', tableName: EMBEDDED_TABLE_NAME },
+    channelId: e.IR_CHANNEL_ID,
+    responders: e.IR_RESPONDERS,
+    approvers: e.IR_APPROVERS,
+    regions: e.IR_REGIONS,
+    dryRun: e.IR_DRY_RUN ?? false,
+    approvalTtlMinutes: e.IR_APPROVAL_TTL_MINUTES,
+    quarantine: e.IR_QUARANTINE ?? true,
+    targetRoleName: e.IR_TARGET_ROLE_NAME,
+    logLevel: e.LOG_LEVEL ?? 'info',
+    awsRegion: e.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1',
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The incident and step model, and the step state machine. Pure.
+ *
+ *   pending → awaiting_approval → approved → running → succeeded | failed
+ *                 ↘ denied, expired
+ *   pending → running (automatic steps)      failed → running (retry)
+ *   pending | awaiting_approval → skipped (with a recorded reason)
+ */
+import type { KeyKind } from './key-id';
+
+export type StepState =
+  | 'pending'
+  | 'awaiting_approval'
+  | 'approved'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'denied'
+  | 'expired'
+  | 'skipped';
+
+export const TERMINAL_STATES: readonly StepState[] = ['succeeded', 'denied', 'expired', 'skipped'];
+
+const ALLOWED: Record<StepState, readonly StepState[]> = {
+  pending: ['awaiting_approval', 'running', 'skipped'],
+  awaiting_approval: ['approved', 'denied', 'expired', 'skipped', 'awaiting_approval'],
+  approved: ['running'],
+  running: ['succeeded', 'failed'],
+  failed: ['running', 'awaiting_approval', 'skipped'],
+  succeeded: [],
+  denied: [],
+  expired: ['awaiting_approval'],
+  skipped: [],
+};
+
+export function canTransition(from: StepState, to: StepState): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+
+export interface Approval {
+  userId: string;
+  at: string;
+}
+
+export interface StepRecord {
+  incidentId: string;
+  seq: number;
+  name: string;
+  title: string;
+  state: StepState;
+  version: number;
+  approvalsRequired: number;
+  approvals: Approval[];
+  /** The exact AWS calls this step will make (shown before approval). */
+  plan?: unknown[];
+  /** Calls made, with AWS request ids and outcomes. */
+  result?: unknown;
+  error?: { code: string; message: string };
+  /** Why the step ended without running, or anything a person said about it. */
+  note?: string;
+  awaitingSince?: string;
+  expiresAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Owner of the current run (instance id), for crash reconciliation. */
+  runner?: string;
+  updatedAt: string;
+}
+
+export type IncidentStatus = 'open' | 'closed';
+
+export interface Incident {
+  id: string;
+  keyId: string;
+  keyKind: KeyKind;
+  account?: string;
+  principal?: { type: 'user' | 'role' | 'unknown'; name?: string; arn?: string };
+  requester: string;
+  severity: Severity;
+  reason: string;
+  ticket?: string;
+  status: IncidentStatus;
+  channel: string;
+  cardTs?: string;
+  dryRun: boolean;
+  createdAt: string;
+  closedAt?: string;
+  resolution?: string;
+  version: number;
+  /** Identify step output: the key facts as the bot saw them. */
+  facts?: unknown;
+}
+
+export interface IncidentEvent {
+  incidentId: string;
+  at: string;
+  type: string;
+  actor?: string;
+  step?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Incident ids people can say aloud: date plus a short random part. */
+export function newIncidentId(now: Date, random: () => number = Math.random): string {
+  const d = now.toISOString().slice(0, 10).replace(/-/g, '');
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  let r = '';
+  for (let i = 0; i < 4; i++) r += alphabet[Math.floor(random() * alphabet.length)];
+  return `IR-${d}-${r}`;
+}

@@ -1,0 +1,85 @@
+/**
+ * The HTTP front door in HTTP mode: a health check, strict signature checks, then Bolt's own
+ * receiver. The body is buffered once and handed to Bolt as `rawBody`, which Bolt reuses.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HTTPReceiver } from '@slack/bolt';
+import type { Logger } from './logger';
+import { verifySlackSignature } from './slack/verify-signature';
+
+const MAX_BODY = 1024 * 1024;
+
+export interface HttpFrontDoor {
+  server: http.Server;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function httpFrontDoor(opts: {
+  receiver: HTTPReceiver;
+  signingSecret: string;
+  logger: Logger;
+  nowSeconds?: () => number;
+  path?: string;
+}): HttpFrontDoor {
+  const path = opts.path ?? '/slack/events';
+  const now = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    if (req.method !== 'POST' || url !== path) {
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        res.writeHead(413).end();
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (res.writableEnded) return;
+      const rawBody = Buffer.concat(chunks);
+      const verdict = verifySlackSignature(
+        opts.signingSecret,
+        { timestamp: header(req, 'x-slack-request-timestamp'), signature: header(req, 'x-slack-signature') },
+        rawBody.toString('utf8'),
+        now(),
+      );
+      if (!verdict.ok) {
+        opts.logger.warn({ reason: verdict.reason, ip: req.socket.remoteAddress }, 'refused a request with a bad Slack signature');
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('invalid request signature');
+        return;
+      }
+      (req as http.IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
+      opts.receiver.requestListener(req, res);
+    });
+  });
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,45 @@
+/**
+ * JSON logs (pino). Anything that could carry a secret is redacted by path, and free text
+ * is scrubbed of token and secret-key shapes before it is written.
+ */
+import pino, { Logger } from 'pino';
+
+export type { Logger };
+
+const REDACT_PATHS = [
+  'token', '*.token', 'botToken', '*.botToken', 'appToken', '*.appToken',
+  'signingSecret', '*.signingSecret', 'secretAccessKey', '*.secretAccessKey',
+  'SecretAccessKey', '*.SecretAccessKey', 'sessionToken', '*.sessionToken', 'SessionToken',
+  '*.SessionToken', 'authorization', '*.authorization', 'headers.authorization',
+  'headers["x-slack-signature"]', 'body', '*.body', 'text', '*.text',
+];
+
+const TOKEN_SHAPES: RegExp[] = [
+  /xox[abposr]-[A-Za-z0-9-]+/g,
+  /xapp-[A-Za-z0-9-]+/g,
+  // A 40-character secret access key next to anything: mixed case base64.
+  /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+];
+
+/** Replace token-shaped substrings with [redacted]. */
+export function scrub(text: string): string {
+  return TOKEN_SHAPES.reduce((t, re) => t.replace(re, (m) => (/[a-z]/.test(m) && /[A-Z0-9]/.test(m) ? '[redacted]' : m)), text);
+}
+
+export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { app: 'keyguard' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as typeof args;
+          return method.apply(this, scrubbed);
+        },
+      },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}

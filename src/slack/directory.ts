@@ -1,0 +1,53 @@
+/**
+ * Who may do what: membership of IR_RESPONDERS / IR_APPROVERS, which may name users (U…/W…)
+ * and user groups (S…). Groups are resolved with usergroups.users.list and cached briefly,
+ * so a person removed from a group loses access within a minute.
+ */
+import type { WebClient } from '@slack/web-api';
+
+export interface GroupResolver {
+  membersOf(groupId: string): Promise<string[]>;
+}
+
+export class SlackGroupResolver implements GroupResolver {
+  private cache = new Map<string, { at: number; members: Promise<string[]> }>();
+  constructor(private readonly client: WebClient, private readonly ttlMs = 60_000, private readonly clock: () => number = Date.now) {}
+
+  membersOf(groupId: string): Promise<string[]> {
+    const hit = this.cache.get(groupId);
+    if (hit && this.clock() - hit.at < this.ttlMs) return hit.members;
+    const members = this.client.usergroups.users
+      .list({ usergroup: groupId })
+      .then((r) => r.users ?? [])
+      .catch((e) => {
+        this.cache.delete(groupId);
+        throw e;
+      });
+    this.cache.set(groupId, { at: this.clock(), members });
+    return members;
+  }
+}
+
+export async function isMember(userId: string, allowList: string[], groups: GroupResolver): Promise<boolean> {
+  if (allowList.includes(userId)) return true;
+  for (const id of allowList.filter((x) => x.startsWith('S'))) {
+    if ((await groups.membersOf(id)).includes(userId)) return true;
+  }
+  return false;
+}
+
+export interface AccessPolicy {
+  /** Empty IR_RESPONDERS means every member of the workspace may use the read-only commands. */
+  isResponder(userId: string): Promise<boolean>;
+  /** Empty IR_APPROVERS means nobody can approve: approvals must be configured explicitly. */
+  isApprover(userId: string): Promise<boolean>;
+  readonly approversConfigured: boolean;
+}
+
+export function accessPolicy(responders: string[], approvers: string[], groups: GroupResolver): AccessPolicy {
+  return {
+    isResponder: async (u) => responders.length === 0 || (await isMember(u, responders, groups)) || (await isMember(u, approvers, groups)),
+    isApprover: async (u) => approvers.length > 0 && isMember(u, approvers, groups),
+    approversConfigured: approvers.length > 0,
+  };
+}

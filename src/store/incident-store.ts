@@ -1,0 +1,258 @@
+/**
+ * The incident record in DynamoDB (DESIGN.md §3): incident META, steps, append-only events,
+ * a lock per access key and an idempotency marker per Slack request. Every write that
+ * decides something is conditional; ConditionalCheckFailedException is translated here into
+ * a plain `false`/`undefined` ("someone else won"), never thrown past this module.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Incident, IncidentEvent, StepRecord, StepState } from '../domain/incident';
+import { KeyguardError } from '../errors';
+import { GSI1, keys } from './table-schema';
+
+export interface IncidentBundle {
+  incident: Incident;
+  steps: StepRecord[];
+  events: IncidentEvent[];
+}
+
+export type OpenResult = { created: true; incident: Incident } | { created: false; existingIncidentId: string };
+
+export interface IncidentStore {
+  /** Open an incident unless the key already has an open one (then say which). */
+  openIncident(incident: Incident, steps: StepRecord[]): Promise<OpenResult>;
+  get(incidentId: string): Promise<IncidentBundle | undefined>;
+  getIncident(incidentId: string): Promise<Incident | undefined>;
+  getStep(incidentId: string, seq: number, name: string): Promise<StepRecord | undefined>;
+  /** Conditional step write: only when the stored state is one of `from` and the version matches. */
+  updateStep(step: StepRecord, expect: { from: readonly StepState[]; version: number }): Promise<StepRecord | undefined>;
+  updateIncident(incident: Incident, expectVersion: number): Promise<Incident | undefined>;
+  appendEvent(event: IncidentEvent): Promise<void>;
+  /** True the first time a Slack request id is seen; false for retries and replays. */
+  claimRequest(requestId: string, ttlSeconds?: number): Promise<boolean>;
+  listOpenIncidents(): Promise<Incident[]>;
+  releaseKeyLock(keyId: string, incidentId: string): Promise<void>;
+}
+
+const isConditionFailure = (e: unknown) =>
+  e instanceof ConditionalCheckFailedException || (e as Error)?.name === 'ConditionalCheckFailedException';
+
+function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, kind: _k, ...rest } = item;
+  return rest as T;
+}
+
+export class DynamoIncidentStore implements IncidentStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async openIncident(incident: Incident, steps: StepRecord[]): Promise<OpenResult> {
+    const lock = keys.keyLock(incident.keyId);
+    try {
+      // One open incident per key: the lock is created, or taken over only when it points
+      // at an incident that has been closed.
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...lock, kind: 'lock', incidentId: incident.id, open: true, at: incident.createdAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR #open = :false',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: { ':false': false },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      const existing = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: lock, ConsistentRead: true }));
+      const existingId = existing.Item?.incidentId as string | undefined;
+      if (existingId && (await this.getIncident(existingId))) return { created: false, existingIncidentId: existingId };
+      // The lock's incident was never written (a crash between the two writes): take the lock
+      // over, but only if nobody else changed it meanwhile.
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...lock, kind: 'lock', incidentId: incident.id, open: true, at: incident.createdAt },
+            ConditionExpression: 'incidentId = :old',
+            ExpressionAttributeValues: { ':old': existingId },
+          }),
+        );
+      } catch (e2) {
+        if (!isConditionFailure(e2)) throw e2;
+        const again = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: lock, ConsistentRead: true }));
+        return { created: false, existingIncidentId: again.Item?.incidentId as string };
+      }
+    }
+    // attribute_not_exists: an incident id is never reused.
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.incident(incident.id), kind: 'incident', ...incident, ...this.openIndex(incident) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    for (const s of steps) {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.step(s.incidentId, s.seq, s.name), kind: 'step', ...s },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    }
+    return { created: true, incident };
+  }
+
+  private openIndex(i: Incident): Record<string, string> {
+    return i.status === 'open' ? { [GSI1.pk]: 'OPEN', [GSI1.sk]: `${i.createdAt}#${i.id}` } : {};
+  }
+
+  async get(incidentId: string): Promise<IncidentBundle | undefined> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `INC#${incidentId}` },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    const meta = items.find((i) => i.sk === 'META');
+    if (!meta) return undefined;
+    return {
+      incident: strip<Incident>(meta)!,
+      steps: items.filter((i) => String(i.sk).startsWith('STEP#')).map((i) => strip<StepRecord>(i)!),
+      events: items.filter((i) => String(i.sk).startsWith('EVT#')).map((i) => strip<IncidentEvent>(i)!),
+    };
+  }
+
+  async getIncident(incidentId: string): Promise<Incident | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.incident(incidentId), ConsistentRead: true }));
+    return strip<Incident>(r.Item);
+  }
+
+  async getStep(incidentId: string, seq: number, name: string): Promise<StepRecord | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.step(incidentId, seq, name), ConsistentRead: true }));
+    return strip<StepRecord>(r.Item);
+  }
+
+  async updateStep(step: StepRecord, expect: { from: readonly StepState[]; version: number }): Promise<StepRecord | undefined> {
+    const next: StepRecord = { ...step, version: expect.version + 1, updatedAt: this.now().toISOString() };
+    const states = Object.fromEntries(expect.from.map((s, i) => [`:s${i}`, s]));
+    try {
+      // Optimistic concurrency: the writer that still sees the version it read wins; every
+      // other concurrent writer (double click, second replica, Slack retry) loses here.
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.step(step.incidentId, step.seq, step.name), kind: 'step', ...next },
+          ConditionExpression: `version = :v AND #state IN (${Object.keys(states).join(', ')})`,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':v': expect.version, ...states },
+        }),
+      );
+      return next;
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async updateIncident(incident: Incident, expectVersion: number): Promise<Incident | undefined> {
+    const next: Incident = { ...incident, version: expectVersion + 1 };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.incident(incident.id), kind: 'incident', ...next, ...this.openIndex(next) },
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': expectVersion },
+        }),
+      );
+      return next;
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async appendEvent(event: IncidentEvent): Promise<void> {
+    // Append-only: a random suffix keeps two events in the same millisecond apart, and
+    // attribute_not_exists makes overwriting an event impossible.
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.event(event.incidentId, event.at, randomUUID().slice(0, 8)), kind: 'event', ...event },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async claimRequest(requestId: string, ttlSeconds = 24 * 3600): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // expiresAt lets DynamoDB TTL tidy up; correctness never depends on the deletion.
+          Item: { ...keys.request(requestId), kind: 'request', at: this.now().toISOString(), expiresAt: Math.floor(this.now().getTime() / 1000) + ttlSeconds },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  async listOpenIncidents(): Promise<Incident[]> {
+    const out: Incident[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: GSI1.name,
+          KeyConditionExpression: `${GSI1.pk} = :open`,
+          ExpressionAttributeValues: { ':open': 'OPEN' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(r.Items ?? []).map((i) => strip<Incident>(i)!));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out.filter((i) => i.status === 'open');
+  }
+
+  async releaseKeyLock(keyId: string, incidentId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.keyLock(keyId),
+          UpdateExpression: 'SET #open = :false',
+          // Only the incident holding the lock may release it.
+          ConditionExpression: 'incidentId = :id',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: { ':false': false, ':id': incidentId },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+}
+
+export function storeUnavailable(cause: unknown): KeyguardError {
+  return new KeyguardError('STORE_FAILED', 'The incident record (DynamoDB) could not be written, so nothing was done. Try again.', { cause });
+}

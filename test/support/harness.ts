@@ -1,0 +1,100 @@
+/**
+ * Everything an end-to-end test needs: the real Bolt app on its HTTP receiver (loopback,
+ * free port), a fake Slack Web API, real SDK clients against this worker's moto, and the
+ * store on an in-memory dynalite or on moto's DynamoDB.
+ */
+import { Writable } from 'node:stream';
+import { loadConfig, Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startApp, RunningApp } from '../../src/app';
+import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
+import { ensureTable } from '../../src/store/table-setup';
+import { DynamoIncidentStore } from '../../src/store/incident-store';
+import { startFakeSlack, FakeSlack } from './fake-slack';
+import { signedPost, slashCommandBody, interactionBody } from './slack-signer';
+import { motoIam, motoSts } from './aws-clients';
+
+/** Test-only values, not real credentials. */
+export const TEST_BOT_TOKEN = 'xoxb-test-not-a-real-token';
+export const TEST_SIGNING_SECRET = 'test-signing-secret-not-real';
+
+export interface Harness {
+  slack: FakeSlack;
+  app: RunningApp;
+  url: string;
+  config: Config;
+  store: DynamoIncidentStore;
+  logs: string[];
+  slash(command: string, text: string, userId: string, extra?: { channel_id?: string; retryNum?: number; trigger_id?: string }): Promise<{ status: number; json?: any; responseUrl: string }>;
+  interact(payload: Record<string, unknown>, extra?: { retryNum?: number }): Promise<{ status: number; json?: any; body: string }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<Harness> {
+  const slack = await startFakeSlack({ token: TEST_BOT_TOKEN });
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '1',
+    AWS_REGION: 'us-east-1',
+    ...env,
+  });
+  config.slack.port = 0; // a free port
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(chunk.toString());
+      cb();
+    },
+  });
+  const logger = createLogger('debug', sink);
+  const dynamo: EmbeddedDynamo = await startEmbeddedDynamo();
+  await ensureTable(dynamo.client, 'keyguard-test', true);
+  const store = new DynamoIncidentStore(dynamo.client, 'keyguard-test');
+  const app = await startApp(
+    { config, logger, aws: { iam: motoIam(), sts: motoSts() }, store, botId: 'BBOT', botUserId: 'UBOT', now: opts.now },
+    '127.0.0.1',
+  );
+  const url = `http://127.0.0.1:${app.port}/slack/events`;
+  return {
+    slack,
+    app,
+    url,
+    config,
+    store,
+    logs,
+    async slash(command, text, userId, extra = {}) {
+      const responseUrl = slack.responseUrl();
+      const body = slashCommandBody({ command, text, user_id: userId, response_url: responseUrl, channel_id: extra.channel_id, trigger_id: extra.trigger_id });
+      const res = await signedPost({ url, signingSecret: TEST_SIGNING_SECRET, body, retryNum: extra.retryNum });
+      return { ...res, responseUrl };
+    },
+    async interact(payload, extra = {}) {
+      return signedPost({ url, signingSecret: TEST_SIGNING_SECRET, body: interactionBody(payload), retryNum: extra.retryNum });
+    },
+    async close() {
+      await app.stop();
+      await slack.close();
+      await dynamo.close();
+    },
+  };
+}
+
+/** The response_url posts made for one slash command. */
+export function responsesTo(h: Harness, responseUrl: string) {
+  const path = new URL(responseUrl).pathname;
+  return h.slack.responses.filter((r) => r.method === path);
+}
+
+/** All text of a Block Kit message, for assertions a person would make by reading it. */
+export function blocksText(msg: { text?: string; blocks?: any[] }): string {
+  const parts: string[] = [msg.text ?? ''];
+  const walk = (o: any) => {
+    if (!o || typeof o !== 'object') return;
+    if (typeof o.text === 'string') parts.push(o.text);
+    for (const v of Object.values(o)) if (typeof v === 'object') walk(v);
+  };
+  (msg.blocks ?? []).forEach(walk);
+  return parts.join('\n');
+}

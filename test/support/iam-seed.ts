@@ -1,0 +1,78 @@
+/**
+ * Seeds moto's IAM with realistic principals. Returns the created key ids; secret keys are
+ * dropped on the floor here, never logged or stored.
+ */
+import {
+  IAMClient, CreateUserCommand, CreateAccessKeyCommand, TagUserCommand, CreateGroupCommand,
+  AddUserToGroupCommand, AttachUserPolicyCommand, PutUserPolicyCommand, CreateLoginProfileCommand,
+  CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, UpdateAccessKeyCommand, CreateRoleCommand,
+} from '@aws-sdk/client-iam';
+
+export interface SeedUser {
+  userName: string;
+  tags?: Record<string, string>;
+  groups?: string[];
+  managedPolicyArns?: string[];
+  inlinePolicyNames?: string[];
+  consolePassword?: boolean;
+  mfa?: boolean;
+  keys?: number;
+  inactiveKeys?: number;
+}
+
+const ALLOW_READ = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+});
+
+export async function seedUser(iam: IAMClient, u: SeedUser): Promise<{ userName: string; keyIds: string[] }> {
+  await iam.send(new CreateUserCommand({ UserName: u.userName }));
+  if (u.tags && Object.keys(u.tags).length > 0) {
+    await iam.send(new TagUserCommand({ UserName: u.userName, Tags: Object.entries(u.tags).map(([Key, Value]) => ({ Key, Value })) }));
+  }
+  for (const g of u.groups ?? []) {
+    await iam.send(new CreateGroupCommand({ GroupName: g })).catch((e) => {
+      if (e.name !== 'EntityAlreadyExists') throw e;
+    });
+    await iam.send(new AddUserToGroupCommand({ GroupName: g, UserName: u.userName }));
+  }
+  for (const arn of u.managedPolicyArns ?? []) {
+    await iam.send(new AttachUserPolicyCommand({ UserName: u.userName, PolicyArn: arn }));
+  }
+  for (const name of u.inlinePolicyNames ?? []) {
+    await iam.send(new PutUserPolicyCommand({ UserName: u.userName, PolicyName: name, PolicyDocument: ALLOW_READ }));
+  }
+  if (u.consolePassword) {
+    await iam.send(new CreateLoginProfileCommand({ UserName: u.userName, Password: 'Seeded-Pa55word!' }));
+  }
+  if (u.mfa) {
+    const dev = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `${u.userName}-mfa` }));
+    await iam.send(
+      new EnableMFADeviceCommand({
+        UserName: u.userName,
+        SerialNumber: dev.VirtualMFADevice!.SerialNumber!,
+        AuthenticationCode1: '123456',
+        AuthenticationCode2: '654321',
+      }),
+    );
+  }
+  const keyIds: string[] = [];
+  const total = u.keys ?? 1;
+  for (let i = 0; i < total; i++) {
+    const k = await iam.send(new CreateAccessKeyCommand({ UserName: u.userName }));
+    keyIds.push(k.AccessKey!.AccessKeyId!);
+    if (i < (u.inactiveKeys ?? 0)) {
+      await iam.send(new UpdateAccessKeyCommand({ UserName: u.userName, AccessKeyId: keyIds[i], Status: 'Inactive' }));
+    }
+  }
+  return { userName: u.userName, keyIds };
+}
+
+export async function seedRole(iam: IAMClient, roleName: string, path = '/'): Promise<string> {
+  const trust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }],
+  });
+  const r = await iam.send(new CreateRoleCommand({ RoleName: roleName, Path: path, AssumeRolePolicyDocument: trust }));
+  return r.Role!.Arn!;
+}
