@@ -1,8 +1,21 @@
-/** Registers every slash command. Handlers live in their own modules. */
+/** Registers every slash command, button and modal. Handlers live in their own modules. */
 import type { App } from '@slack/bolt';
 import type { CommandDeps } from '../src/ports';
+import { ACTION, VIEW } from '../src/slack/ids';
 import { KEY_OWNER_COMMAND, keyOwnerHandler } from './key-owner';
+import { REVOKE_KEY_COMMAND, revokeKeyHandler, revokeKeySubmission } from './revoke-key';
+import { INCIDENT_COMMAND, incidentHandler } from './incident';
+import { approveHandler, denyHandler, denySubmission, rerequestHandler } from './approval-actions';
+import type { IncidentDeps } from './incident-deps';
 
-export function registerCommands(app: App, deps: CommandDeps): void {
+export function registerCommands(app: App, deps: CommandDeps, incidents?: IncidentDeps): void {
   app.command(KEY_OWNER_COMMAND, keyOwnerHandler(deps));
+  if (!incidents) return;
+  app.command(REVOKE_KEY_COMMAND, revokeKeyHandler(incidents));
+  app.command(INCIDENT_COMMAND, incidentHandler(incidents));
+  app.view(VIEW.revokeKey, revokeKeySubmission(incidents));
+  app.view(VIEW.denyReason, denySubmission(incidents));
+  app.action(ACTION.approve, approveHandler(incidents));
+  app.action(ACTION.deny, denyHandler(incidents));
+  app.action(ACTION.rerequest, rerequestHandler(incidents));
 }

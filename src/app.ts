@@ -7,7 +7,7 @@ import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
 import { registerCommands } from '../commands';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import type { AwsClients } from './aws/clients';
+import type { ProductionClients } from './aws/clients';
 import { KeyOwnerLookup } from './aws/key-owner';
 import { accessPolicy, SlackGroupResolver } from './slack/directory';
 import { boltLogger } from './slack/bolt-logger';
@@ -15,13 +15,28 @@ import { errorReply } from './slack/error-reply';
 import { httpFrontDoor, HttpFrontDoor } from './http-server';
 import type { CommandDeps } from './ports';
 import type { IncidentStore } from './store/incident-store';
+import { randomUUID } from 'node:crypto';
+import { PlaybookEngine } from '../workflows/engine';
+import { compromisedKeyPlaybook } from '../workflows/compromised-key';
+import type { IncidentDeps } from '../commands/incident-deps';
+import { SlackIncidentNotifier } from './slack/incident-notifier';
+import { SlackOwnerContact } from './slack/owner-contact';
+import { AwsContainment } from './aws/containment-adapter';
+import { createClientFactory, type AwsClientFactory } from './aws/iam-sts-clients';
 
 export interface AppParts {
   config: Config;
   logger: Logger;
-  aws: Pick<AwsClients, 'iam' | 'sts'> & Partial<AwsClients>;
+  aws: Pick<ProductionClients, 'iam' | 'sts'> & Partial<ProductionClients>;
   store: IncidentStore;
   now?: () => Date;
+  /** IAM/STS clients for containment (and assumed-role sessions); default: the SDK chain. */
+  containmentFactory?: AwsClientFactory;
+  /** Tests: wait between IAM read-backs (eventual consistency). */
+  readBackDelaysMs?: readonly number[];
+  instanceId?: string;
+  /** Tests: simulate the process dying between two writes. */
+  crashPoint?: (label: string) => void;
   /** Tests pass these so Bolt skips auth.test. */
   botId?: string;
   botUserId?: string;
@@ -29,12 +44,24 @@ export interface AppParts {
 
 export interface RunningApp {
   app: App;
+  engine: PlaybookEngine;
   /** Port in HTTP mode; undefined in Socket Mode. */
   port?: number;
   stop(): Promise<void>;
 }
 
-export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor; deps: CommandDeps } {
+/** Listeners still running; `drain` waits for them (graceful shutdown). */
+export interface Inflight {
+  count: number;
+}
+
+export async function drain(inflight: Inflight, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor; deps: CommandDeps; engine: PlaybookEngine; inflight: Inflight } {
+  const inflight: Inflight = { count: 0 };
   const { config, logger } = parts;
   const socketMode = Boolean(config.slack.appToken);
   const receiver = socketMode
@@ -63,6 +90,15 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
       rejectRateLimitedCalls: false,
     },
   });
+  // Count listeners still working after ack(), so a shutdown can let them finish.
+  app.use(async ({ next }) => {
+    inflight.count++;
+    try {
+      await next();
+    } finally {
+      inflight.count--;
+    }
+  });
   const groups = new SlackGroupResolver(app.client);
   const deps: CommandDeps = {
     keyOwner: new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }),
@@ -70,7 +106,32 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     logger,
     now: parts.now ?? (() => new Date()),
   };
-  registerCommands(app, deps);
+  const notifier = new SlackIncidentNotifier(app.client, logger);
+  const engine = new PlaybookEngine({
+    store: parts.store,
+    notifier,
+    access: deps.access,
+    playbook: compromisedKeyPlaybook({
+      keyOwner: deps.keyOwner,
+      containment: new AwsContainment({
+        factory: parts.containmentFactory ?? createClientFactory({ region: config.awsRegion }),
+        quarantine: config.quarantine,
+        targetRoleName: config.targetRoleName,
+        logger,
+        now: deps.now,
+        readBackDelaysMs: parts.readBackDelaysMs,
+      }),
+      ownerContact: new SlackOwnerContact(app.client),
+    }),
+    logger,
+    now: deps.now,
+    approvalTtlMinutes: config.approvalTtlMinutes,
+    dryRun: config.dryRun,
+    instanceId: parts.instanceId ?? randomUUID().slice(0, 8),
+    crashPoint: parts.crashPoint,
+  });
+  const incidents: IncidentDeps = { engine, store: parts.store, access: deps.access, notifier, logger, channelId: config.channelId };
+  registerCommands(app, deps, incidents);
 
   // The one error path: known errors become a specific ephemeral message; anything else a
   // correlation id, logged with the error.
@@ -93,17 +154,32 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
   });
 
   const frontDoor = receiver ? httpFrontDoor({ receiver, signingSecret: config.slack.signingSecret!, logger }) : undefined;
-  return { app, frontDoor, deps };
+  return { app, frontDoor, deps, engine, inflight };
 }
 
 export async function startApp(parts: AppParts, host?: string): Promise<RunningApp> {
-  const { app, frontDoor } = buildApp(parts);
+  const { app, frontDoor, engine, inflight } = buildApp(parts);
+  // Finish what a previous process left running, then keep expiring stale approvals.
+  const reconciled = await engine.reconcile();
+  if (reconciled.resumed.length > 0) parts.logger.info({ resumed: reconciled.resumed }, 'reconciled steps left running');
+  const sweep = setInterval(() => {
+    engine.expireDue().catch((e) => parts.logger.error({ err: e }, 'approval expiry sweep failed'));
+  }, 60_000);
+  sweep.unref();
   if (frontDoor) {
     const port = await frontDoor.listen(parts.config.slack.port, host);
     parts.logger.info({ port, path: '/slack/events' }, 'keyguard listening (HTTP mode)');
-    return { app, port, stop: () => frontDoor.close() };
+    return { app, engine, port, stop: async () => {
+        clearInterval(sweep);
+        await frontDoor.close();
+        await drain(inflight);
+      } };
   }
   await app.start();
   parts.logger.info('keyguard connected (Socket Mode)');
-  return { app, stop: () => app.stop() as Promise<void> };
+  return { app, engine, stop: async () => {
+      clearInterval(sweep);
+      await app.stop();
+      await drain(inflight);
+    } };
 }

@@ -17,3 +17,36 @@ export interface CommandDeps {
   logger: Logger;
   now: () => Date;
 }
+
+/** What the containment and eradication steps do in AWS (implemented in src/aws). */
+export interface ContainmentTarget {
+  incidentId: string;
+  keyId: string;
+  keyKind: KeyKind;
+  account?: string;
+  userName?: string;
+  roleName?: string;
+}
+
+export interface ContainmentOutcome {
+  ok: boolean;
+  summary: string;
+  detail: unknown;
+  retryable?: boolean;
+  error?: { code: string; message: string };
+}
+
+export interface ContainmentPort {
+  planContain(t: ContainmentTarget, now: Date): Promise<unknown[]>;
+  contain(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
+  /** Read-only: is the key already contained (for crash reconciliation)? */
+  isContained(t: ContainmentTarget): Promise<boolean>;
+  planEradicate(t: ContainmentTarget, now: Date): Promise<unknown[]>;
+  eradicate(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
+  isEradicated(t: ContainmentTarget): Promise<boolean>;
+}
+
+/** Telling the key's owner what happened (Slack DM). */
+export interface OwnerContactPort {
+  notifyOwner(o: { incidentId: string; keyId: string; tags: Record<string, string>; text: string }): Promise<{ reached?: string; summary: string }>;
+}

@@ -7,14 +7,14 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 
-export interface AwsClients {
+export interface ProductionClients {
   iam: IAMClient;
   sts: STSClient;
   dynamo: DynamoDBClient;
   cloudTrail(region: string): CloudTrailClient;
 }
 
-export function awsClients(region: string, maxAttempts = 5): AwsClients {
+export function awsClients(region: string, maxAttempts = 5): ProductionClients {
   const trails = new Map<string, CloudTrailClient>();
   return {
     // IAM is global; its endpoint lives in us-east-1 (aws partition).

@@ -15,6 +15,7 @@ import { STSClient, GetAccessKeyInfoCommand, GetCallerIdentityCommand } from '@a
 import type { KeyKind } from '../domain/key-id';
 import { KeyFacts, PolicyRef, UserFacts, documentGrantsAdmin, isAdminPolicyName } from '../domain/key-facts';
 import { KeyguardError, fromAwsError, isAccessDenied, isNoSuchEntity } from '../errors';
+import { parsePolicyDocument } from '../domain/aws-plan';
 
 export interface CallerIdentity {
   account: string;
@@ -121,7 +122,7 @@ export class KeyOwnerLookup {
       inlineNames.map((name) =>
         this.read<PolicyRef>('iam:GetUserPolicy', gaps, { name }, async () => {
           const r = await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: name }));
-          return { name, admin: documentGrantsAdmin(parsePolicyDocument(r.PolicyDocument)) };
+          return { name, admin: documentGrantsAdmin(parsePolicyDocument(r.PolicyDocument ?? "")) };
         }),
       ),
     );
@@ -155,7 +156,7 @@ export class KeyOwnerLookup {
       inline.map((name) =>
         this.read<PolicyRef>('iam:GetGroupPolicy', gaps, { name: `${group}/${name}` }, async () => {
           const r = await iam.send(new GetGroupPolicyCommand({ GroupName: group, PolicyName: name }));
-          return { name: `${group}/${name}`, admin: documentGrantsAdmin(parsePolicyDocument(r.PolicyDocument)) };
+          return { name: `${group}/${name}`, admin: documentGrantsAdmin(parsePolicyDocument(r.PolicyDocument ?? "")) };
         }),
       ),
     );
@@ -163,26 +164,5 @@ export class KeyOwnerLookup {
       ...attached.map((p) => ({ name: `${group}/${p.PolicyName}`, arn: p.PolicyArn, admin: isAdminPolicyName(p.PolicyName!) })),
       ...inlineRefs,
     ];
-  }
-}
-
-/** IAM returns policy documents URL-encoded. */
-export function parsePolicyDocument(doc: string | undefined): unknown {
-  if (!doc) return undefined;
-  for (const candidate of [doc, safeDecode(doc)]) {
-    try {
-      return JSON.parse(candidate);
-    } catch {
-      /* try the next form */
-    }
-  }
-  return undefined;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }

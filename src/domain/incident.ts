@@ -25,7 +25,7 @@ const ALLOWED: Record<StepState, readonly StepState[]> = {
   pending: ['awaiting_approval', 'running', 'skipped'],
   awaiting_approval: ['approved', 'denied', 'expired', 'skipped', 'awaiting_approval'],
   approved: ['running'],
-  running: ['succeeded', 'failed'],
+  running: ['succeeded', 'failed', 'running'],
   failed: ['running', 'awaiting_approval', 'skipped'],
   succeeded: [],
   denied: [],

@@ -5,6 +5,11 @@ export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Escape text but keep user mentions (<@U123>) the bot itself wrote working. */
+export function escKeepMentions(s: string): string {
+  return s.split(/(<@[UW][A-Z0-9]+>)/).map((part) => (/^<@[UW][A-Z0-9]+>$/.test(part) ? part : esc(part))).join('');
+}
+
 /** Cut to at most `max` characters, ending with an ellipsis when cut. */
 export function clip(s: string, max: number): string {
   const chars = [...s];

@@ -9,6 +9,7 @@ import { motoIam, MOTO_ACCOUNT } from '../support/aws-clients';
 import { seedUser } from '../support/iam-seed';
 import { resetMoto } from '../support/moto';
 import { signedPost, slashCommandBody } from '../support/slack-signer';
+import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
 
 const RESPONDER = 'U0RESPOND';
 
@@ -178,3 +179,46 @@ describe('request signatures', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('AWS faults', () => {
+  let proxy: FaultProxy;
+  beforeEach(async () => {
+    proxy = await startFaultProxy(process.env.MOTO_URL!);
+    await h.close();
+    h = await startHarness({ IR_RESPONDERS: RESPONDER }, { readEndpoint: proxy.url });
+  });
+  afterEach(() => proxy.close());
+
+  it('AccessDenied on the owner lookup names the IAM action to grant', async () => {
+    const { keyIds } = await seedUser(motoIam(), { userName: 'svc' });
+    proxy.failNext('GetAccessKeyLastUsed', 'access-denied', 5);
+    const text = await finalAnswer(await ask(keyIds[0]));
+    expect(text).toContain('AWS denied `iam:GetAccessKeyLastUsed`');
+    expect(text).toContain('Grant it');
+  });
+
+  it('a denied secondary read is shown as a gap, and the rest of the answer still comes', async () => {
+    const { keyIds } = await seedUser(motoIam(), { userName: 'svc', groups: ['ops'] });
+    proxy.failNext('ListGroupsForUser', 'access-denied', 5);
+    const text = await finalAnswer(await ask(keyIds[0]));
+    expect(text).toContain('belongs to svc');
+    expect(text).toContain('could not read: AWS denied iam:ListGroupsForUser to the bot');
+  });
+
+  it('throttling is retried and the answer still comes', async () => {
+    const { keyIds } = await seedUser(motoIam(), { userName: 'svc' });
+    proxy.failNext('GetAccessKeyLastUsed', 'throttling', 1);
+    const text = await finalAnswer(await ask(keyIds[0]));
+    expect(text).toContain('belongs to svc');
+    expect(proxy.requests('GetAccessKeyLastUsed').map((r) => r.injected ?? 'ok')).toEqual(['throttling', 'ok']);
+  });
+
+  it('throttling that does not stop gets a clear try-again message', async () => {
+    const { keyIds } = await seedUser(motoIam(), { userName: 'svc' });
+    proxy.failNext('GetAccessKeyLastUsed', 'throttling', 50);
+    const text = await finalAnswer(await ask(keyIds[0]));
+    expect(text).toContain('AWS is throttling `iam:GetAccessKeyLastUsed`');
+    expect(text).toContain('Try again in a minute');
+  });
+});
+

@@ -13,6 +13,9 @@ import { DynamoIncidentStore } from '../../src/store/incident-store';
 import { startFakeSlack, FakeSlack } from './fake-slack';
 import { signedPost, slashCommandBody, interactionBody } from './slack-signer';
 import { motoIam, motoSts } from './aws-clients';
+import { createClientFactory } from '../../src/aws/iam-sts-clients';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
 
 /** Test-only values, not real credentials. */
 export const TEST_BOT_TOKEN = 'xoxb-test-not-a-real-token';
@@ -30,8 +33,28 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<Harness> {
-  const slack = await startFakeSlack({ token: TEST_BOT_TOKEN });
+function readClients(endpoint: string) {
+  const c = { region: 'us-east-1', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 3 };
+  return { iam: new IAMClient(c), sts: new STSClient(c) };
+}
+
+export interface HarnessOptions {
+  now?: () => Date;
+  /** Share one store between app instances (two replicas); default: a fresh in-memory dynalite. */
+  shared?: { store: DynamoIncidentStore };
+  /** Where the read-only lookups (/key-owner, Identify) go; default moto. */
+  readEndpoint?: string;
+  /** Where containment's IAM/STS calls go (e.g. a fault proxy in front of moto). */
+  iamEndpoint?: string;
+  crashPoint?: (label: string) => void;
+  instanceId?: string;
+  /** Reuse an existing fake Slack (a second replica talks to the same workspace). */
+  slack?: FakeSlack;
+}
+
+export async function startHarness(env: Record<string, string> = {}, opts: HarnessOptions = {}): Promise<Harness> {
+  const ownSlack = !opts.slack;
+  const slack = opts.slack ?? (await startFakeSlack({ token: TEST_BOT_TOKEN }));
   const config = loadConfig({
     SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
     SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
@@ -49,11 +72,23 @@ export async function startHarness(env: Record<string, string> = {}, opts: { now
     },
   });
   const logger = createLogger('debug', sink);
-  const dynamo: EmbeddedDynamo = await startEmbeddedDynamo();
-  await ensureTable(dynamo.client, 'keyguard-test', true);
-  const store = new DynamoIncidentStore(dynamo.client, 'keyguard-test');
+  let dynamo: EmbeddedDynamo | undefined;
+  let store: DynamoIncidentStore;
+  if (opts.shared) {
+    store = opts.shared.store;
+  } else {
+    dynamo = await startEmbeddedDynamo();
+    await ensureTable(dynamo.client, 'keyguard-test', true);
+    store = new DynamoIncidentStore(dynamo.client, 'keyguard-test', opts.now);
+  }
   const app = await startApp(
-    { config, logger, aws: { iam: motoIam(), sts: motoSts() }, store, botId: 'BBOT', botUserId: 'UBOT', now: opts.now },
+    {
+      config, logger, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
+      containmentFactory: createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 }),
+      readBackDelaysMs: [0, 10],
+      crashPoint: opts.crashPoint,
+      instanceId: opts.instanceId,
+    },
     '127.0.0.1',
   );
   const url = `http://127.0.0.1:${app.port}/slack/events`;
@@ -75,8 +110,8 @@ export async function startHarness(env: Record<string, string> = {}, opts: { now
     },
     async close() {
       await app.stop();
-      await slack.close();
-      await dynamo.close();
+      if (ownSlack) await slack.close();
+      await dynamo?.close();
     },
   };
 }

@@ -6,6 +6,8 @@ import {
   IAMClient, CreateUserCommand, CreateAccessKeyCommand, TagUserCommand, CreateGroupCommand,
   AddUserToGroupCommand, AttachUserPolicyCommand, PutUserPolicyCommand, CreateLoginProfileCommand,
   CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, UpdateAccessKeyCommand, CreateRoleCommand,
+  CreateServiceLinkedRoleCommand, PutRolePolicyCommand, AttachRolePolicyCommand, CreateInstanceProfileCommand,
+  AddRoleToInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 
 export interface SeedUser {
@@ -75,4 +77,19 @@ export async function seedRole(iam: IAMClient, roleName: string, path = '/'): Pr
   });
   const r = await iam.send(new CreateRoleCommand({ RoleName: roleName, Path: path, AssumeRolePolicyDocument: trust }));
   return r.Role!.Arn!;
+}
+
+/** A service-linked role the way AWS creates one (path /aws-service-role/<service>/). */
+export async function seedServiceLinkedRole(iam: IAMClient, service = 'autoscaling.amazonaws.com'): Promise<string> {
+  const r = await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: service }));
+  return r.Role!.RoleName!;
+}
+
+/** A role with everything DeleteRole refuses to leave behind: inline, managed, instance profile. */
+export async function seedRoleWithDependencies(iam: IAMClient, roleName: string): Promise<void> {
+  await seedRole(iam, roleName);
+  await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'backdoor-inline', PolicyDocument: ALLOW_READ }));
+  await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }));
+  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: `${roleName}-profile` }));
+  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: `${roleName}-profile`, RoleName: roleName }));
 }

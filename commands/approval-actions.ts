@@ -1,0 +1,80 @@
+/**
+ * The card's buttons: Approve, Deny (asks for a reason in a modal), Request again / Retry.
+ * Every click is acknowledged at once; the engine checks the rules on the server.
+ */
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { decodeStepRef } from '../src/slack/ids';
+import { FIELD } from '../src/slack/ids';
+import { denyReasonModal } from '../src/slack/modals';
+import type { IncidentDeps } from './incident-deps';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+async function reply(args: ButtonArgs, text: string): Promise<void> {
+  // Ephemeral, to the person who clicked only; the card itself is updated by the engine.
+  await args.respond({ response_type: 'ephemeral', replace_original: false, text });
+}
+
+/** Slack retries a click it thinks timed out; the same trigger id is seen once. */
+async function firstTime(deps: IncidentDeps, body: BlockAction): Promise<boolean> {
+  return deps.store.claimRequest(`act:${body.trigger_id}:${body.actions[0]?.action_ts ?? ''}`);
+}
+
+export function approveHandler(deps: IncidentDeps) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const ref = decodeStepRef(args.action.value);
+    if (!ref || !(await firstTime(deps, args.body))) return;
+    const outcome = await deps.engine.approve(ref.i, ref.s, ref.v, args.body.user.id);
+    await reply(args, outcome.ok ? `:white_check_mark: ${outcome.message}` : `:no_entry_sign: ${outcome.message}`);
+  };
+}
+
+export function denyHandler(deps: IncidentDeps) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const ref = decodeStepRef(args.action.value);
+    if (!ref || !(await firstTime(deps, args.body))) return;
+    const user = args.body.user.id;
+    if (!(await deps.access.isApprover(user))) {
+      // Same answer the engine would give, without making them type a reason first.
+      const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, user, '(not an approver)');
+      await reply(args, `:no_entry_sign: ${outcome.message}`);
+      return;
+    }
+    const bundle = await deps.store.get(ref.i);
+    const step = bundle?.steps.find((s) => s.name === ref.s);
+    await args.client.views.open({
+      trigger_id: args.body.trigger_id,
+      view: denyReasonModal({ ref: JSON.stringify(ref), channel: args.body.channel?.id, stepTitle: step?.title ?? ref.s }),
+    });
+  };
+}
+
+export function denySubmission(deps: IncidentDeps) {
+  return async ({ ack, view, body, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const reason = view.state.values[FIELD.denyReason.block]?.[FIELD.denyReason.action]?.value?.trim() ?? '';
+    if (reason.length < 3) {
+      await ack({ response_action: 'errors', errors: { [FIELD.denyReason.block]: 'Say why (at least a few words): it goes in the record.' } });
+      return;
+    }
+    await ack();
+    const meta = JSON.parse(view.private_metadata) as { ref: string; channel?: string };
+    const ref = decodeStepRef(meta.ref);
+    if (!ref || !(await deps.store.claimRequest(`view:${view.id}:${view.hash}`))) return;
+    const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, body.user.id, reason);
+    if (meta.channel) {
+      await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text: `${outcome.ok ? ':no_entry:' : ':no_entry_sign:'} ${outcome.message}` });
+    }
+  };
+}
+
+export function rerequestHandler(deps: IncidentDeps) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const ref = decodeStepRef(args.action.value);
+    if (!ref || !(await firstTime(deps, args.body))) return;
+    const outcome = await deps.engine.rerequest(ref.i, ref.s, args.body.user.id);
+    await reply(args, outcome.ok ? `:arrows_counterclockwise: ${outcome.message}` : `:no_entry_sign: ${outcome.message}`);
+  };
+}

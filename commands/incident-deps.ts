@@ -1,0 +1,15 @@
+import type { AccessPolicy } from '../src/slack/directory';
+import type { Logger } from '../src/logger';
+import type { IncidentStore } from '../src/store/incident-store';
+import type { Incident } from '../src/domain/incident';
+import type { PlaybookEngine } from '../workflows/engine';
+
+/** What the incident commands and buttons need. */
+export interface IncidentDeps {
+  engine: PlaybookEngine;
+  store: IncidentStore;
+  access: AccessPolicy;
+  notifier: { permalink(incident: Incident): Promise<string | undefined> };
+  logger: Logger;
+  channelId?: string;
+}

@@ -1,0 +1,471 @@
+/**
+ * The exact AWS calls of the containment and eradication actions: what the Slack card
+ * shows before approval (PlannedCall) and what is recorded after (CallRecord,
+ * ActionOutcome). Pure: the time is passed in, nothing here talks to AWS.
+ *
+ * The adapter (src/aws/iam-containment.ts) executes these plans call by call, so what the
+ * approver saw is, parameter for parameter, what the bot sends. The one value that moves
+ * is the session cut-off time: it is taken again at execution, so sessions minted while
+ * the card waited for approval are revoked as well.
+ */
+
+export type AwsService = 'iam' | 'sts';
+
+export interface PlannedCall {
+  service: AwsService;
+  /** The API action, e.g. 'UpdateAccessKey'. */
+  action: string;
+  /** Exactly the parameters sent, policy documents included (as the JSON string AWS takes). */
+  params: Record<string, unknown>;
+  /** One line for the approver: why this call. */
+  why: string;
+}
+
+export type CallOutcomeKind = 'done' | 'already' | 'dry-run' | 'failed' | 'skipped';
+
+export interface CallRecord {
+  action: string;
+  params: Record<string, unknown>;
+  outcome: CallOutcomeKind;
+  /** AWS's request id for the call that decided the outcome (a read for 'already'). */
+  requestId?: string;
+  error?: { name: string; message: string };
+  /** Failed for a reason that may pass (throttling, 5xx): running the step again is safe. */
+  retryable?: boolean;
+  /** Why it was 'already' or 'skipped'. */
+  note?: string;
+  /** ISO-8601 UTC. */
+  at: string;
+}
+
+/** What the bot changed, so Undo reverses exactly that and nothing else. */
+export type AddedArtifact =
+  | { kind: 'key-deactivated'; userName: string; accessKeyId: string }
+  | { kind: 'user-inline-policy'; userName: string; policyName: string; previousDocument?: string }
+  | { kind: 'user-managed-policy'; userName: string; policyArn: string }
+  | { kind: 'role-inline-policy'; roleName: string; policyName: string; previousDocument?: string };
+
+export interface ActionOutcome {
+  ok: boolean;
+  calls: CallRecord[];
+  /** What a read-back of IAM showed after acting. */
+  verified: Record<string, unknown>;
+  added: AddedArtifact[];
+  /** One line for humans. */
+  message: string;
+  /** Not ok, but every failure may pass on its own: the step can be run again as is. */
+  retryable: boolean;
+  dryRun: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// Names the bot writes. Undo and crash reconciliation find the bot's own policies by these.
+
+/** Inline user policy denying credentials issued before the cut-off. */
+export const USER_REVOKE_POLICY_NAME = 'keyguard-revoke-older-sessions';
+/** The name the IAM console's "Revoke active sessions" uses; the bot writes the same. */
+export const ROLE_REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
+export const USER_REVOKE_POLICY_SID = 'KeyguardRevokeOlderSessions';
+export const QUARANTINE_POLICY_NAME = 'AWSCompromisedKeyQuarantineV3';
+/** Both versions deny cloudtrail:LookupEvents, which is why the bot must never wear them. */
+export const QUARANTINE_POLICY_NAMES = ['AWSCompromisedKeyQuarantineV2', 'AWSCompromisedKeyQuarantineV3'] as const;
+
+export function quarantinePolicyArn(partition = 'aws'): string {
+  return `arn:${partition}:iam::aws:policy/${QUARANTINE_POLICY_NAME}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Policy documents
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: Array<Record<string, unknown>>;
+}
+
+/**
+ * The cut-off written into a revocation policy: `now` rounded UP to the whole second.
+ * IAM compares aws:TokenIssueTime at second precision; rounding down would spare sessions
+ * minted in the same second before `now`, rounding up errs on the side of revoking.
+ */
+export function tokenIssueCutoff(nowIso: string): string {
+  const ms = Date.parse(nowIso);
+  if (Number.isNaN(ms)) throw new Error(`not an ISO-8601 time: ${nowIso}`);
+  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * Deny everything to credentials issued before `nowIso`. Requests signed with the
+ * long-term key itself carry no aws:TokenIssueTime and are not matched: that key is
+ * deactivated separately. Sessions minted from it (GetSessionToken, console sign-in) are.
+ */
+export function userRevokeSessionsPolicy(nowIso: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: USER_REVOKE_POLICY_SID,
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': tokenIssueCutoff(nowIso) } },
+      },
+    ],
+  };
+}
+
+/** The `AWSRevokeOlderSessions` document exactly as the IAM console writes it. */
+export function roleRevokeSessionsPolicy(nowIso: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Deny',
+        Action: ['*'],
+        Resource: ['*'],
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': tokenIssueCutoff(nowIso) } },
+      },
+    ],
+  };
+}
+
+/** The JSON string sent as PolicyDocument. */
+export function policyJson(doc: PolicyDocument): string {
+  return JSON.stringify(doc);
+}
+
+/**
+ * The aws:TokenIssueTime cut-off of a revocation policy (ours or the console's), or
+ * undefined when the document is not one. Accepts the URL-encoded form IAM returns.
+ */
+export function revocationCutoff(document: string): string | undefined {
+  const doc = parsePolicyDocument(document);
+  const statements = Array.isArray(doc?.Statement) ? doc.Statement : doc?.Statement ? [doc.Statement] : [];
+  for (const s of statements as Array<Record<string, unknown>>) {
+    if (s.Effect !== 'Deny') continue;
+    const actions = ([] as unknown[]).concat(s.Action);
+    if (!actions.includes('*')) continue;
+    const cond = (s.Condition as Record<string, Record<string, unknown>> | undefined)?.DateLessThan;
+    const t = cond?.['aws:TokenIssueTime'];
+    if (typeof t === 'string') return t;
+  }
+  return undefined;
+}
+
+/** Does an existing cut-off already deny every session the wanted one would? */
+export function cutoffCovers(existing: string | undefined, wanted: string): boolean {
+  if (existing === undefined) return false;
+  const e = Date.parse(existing);
+  return !Number.isNaN(e) && e >= Date.parse(wanted);
+}
+
+/** IAM returns policy documents URL-encoded (RFC 3986); moto sometimes does not. */
+export function parsePolicyDocument(document: string): { Statement?: unknown } | undefined {
+  const text = document.trimStart().startsWith('{') ? document : safeDecode(document);
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as { Statement?: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Plans
+
+export interface UserKeyTarget {
+  userName: string;
+  accessKeyId: string;
+}
+
+export interface ContainOptions {
+  /** Attach AWSCompromisedKeyQuarantineV3 (IR_QUARANTINE, default on). */
+  quarantine: boolean;
+  /** ISO-8601: the session cut-off. */
+  now: string;
+  /** 'aws', 'aws-cn', 'aws-us-gov': from the caller's ARN. */
+  partition?: string;
+}
+
+const iam = (action: string, params: Record<string, unknown>, why: string): PlannedCall => ({
+  service: 'iam',
+  action,
+  params,
+  why,
+});
+
+export function planContainUserKey(t: UserKeyTarget, o: ContainOptions): PlannedCall[] {
+  const cutoff = tokenIssueCutoff(o.now);
+  const calls = [
+    iam(
+      'UpdateAccessKey',
+      { UserName: t.userName, AccessKeyId: t.accessKeyId, Status: 'Inactive' },
+      'Stops the leaked key signing requests. Deactivated, not deleted: reversible if this is a false positive, and the key stays visible to the investigation.',
+    ),
+    iam(
+      'PutUserPolicy',
+      { UserName: t.userName, PolicyName: USER_REVOKE_POLICY_NAME, PolicyDocument: policyJson(userRevokeSessionsPolicy(o.now)) },
+      `Deactivating a key does not end sessions already minted from it: this denies everything to ${t.userName}'s credentials issued before ${cutoff}.`,
+    ),
+  ];
+  if (o.quarantine) {
+    calls.push(
+      iam(
+        'AttachUserPolicy',
+        { UserName: t.userName, PolicyArn: quarantinePolicyArn(o.partition) },
+        `AWS's quarantine policy for compromised credentials: denies the actions attackers use (IAM changes, new instances, …) to ${t.userName} until removed.`,
+      ),
+    );
+  }
+  return calls;
+}
+
+export function planContainRoleSessions(roleName: string, o: { now: string }): PlannedCall[] {
+  const cutoff = tokenIssueCutoff(o.now);
+  return [
+    iam(
+      'PutRolePolicy',
+      { RoleName: roleName, PolicyName: ROLE_REVOKE_POLICY_NAME, PolicyDocument: policyJson(roleRevokeSessionsPolicy(o.now)) },
+      `Blast radius: EVERY session of role ${roleName} issued before ${cutoff} loses all permissions, legitimate workloads included ` +
+        '(services that refresh credentials recover on their next refresh; people must assume the role again). Same as the console\'s "Revoke active sessions".',
+    ),
+  ];
+}
+
+/**
+ * The order Undo reverses things in: newest first, and the key last. Policies come off
+ * before the key is reactivated: if undo stops half-way, the key is still off, which is
+ * the safe side to fail on.
+ */
+export function undoOrder(added: readonly AddedArtifact[]): AddedArtifact[] {
+  const rank = (a: AddedArtifact) => (a.kind === 'key-deactivated' ? 1 : 0);
+  return [...added].reverse().sort((a, b) => rank(a) - rank(b));
+}
+
+/** An inline policy the bot wrote: deleted, or put back as it was if it existed before. */
+function undoInlinePolicy(principal: 'User' | 'Role', name: string, policyName: string, previousDocument: string | undefined): PlannedCall {
+  const who = principal === 'User' ? { UserName: name } : { RoleName: name };
+  return previousDocument === undefined
+    ? iam(`Delete${principal}Policy`, { ...who, PolicyName: policyName }, 'The bot added it during containment; sessions issued before its cut-off work again.')
+    : iam(
+        `Put${principal}Policy`,
+        { ...who, PolicyName: policyName, PolicyDocument: previousDocument },
+        'It existed before containment with this document; the bot restores it.',
+      );
+}
+
+export function planUndoCall(a: AddedArtifact): PlannedCall {
+  switch (a.kind) {
+    case 'user-managed-policy':
+      return iam('DetachUserPolicy', { UserName: a.userName, PolicyArn: a.policyArn }, 'The bot attached it during containment.');
+    case 'user-inline-policy':
+      return undoInlinePolicy('User', a.userName, a.policyName, a.previousDocument);
+    case 'role-inline-policy':
+      return undoInlinePolicy('Role', a.roleName, a.policyName, a.previousDocument);
+    case 'key-deactivated':
+      return iam(
+        'UpdateAccessKey',
+        { UserName: a.userName, AccessKeyId: a.accessKeyId, Status: 'Active' },
+        'The bot deactivated it; reactivated last so a half-done undo leaves the key off.',
+      );
+  }
+}
+
+/** Reverse exactly what the bot added, in undoOrder. */
+export function planUndo(added: readonly AddedArtifact[]): PlannedCall[] {
+  return undoOrder(added).map(planUndoCall);
+}
+
+export type KeyStatus = 'Active' | 'Inactive' | 'absent';
+
+/** What must be known about the user to write the exact eradication calls. */
+export interface EradicationFacts {
+  keyStatus: KeyStatus;
+  loginProfile: boolean;
+  mfaSerials: string[];
+}
+
+export function planEradicateUserKey(t: UserKeyTarget, f: EradicationFacts): PlannedCall[] {
+  const calls: PlannedCall[] = [];
+  if (f.keyStatus === 'Active') {
+    calls.push(
+      iam(
+        'UpdateAccessKey',
+        { UserName: t.userName, AccessKeyId: t.accessKeyId, Status: 'Inactive' },
+        'Deactivate before delete: if the delete is refused or fails, the key is at least unusable.',
+      ),
+    );
+  }
+  calls.push(
+    iam(
+      'DeleteAccessKey',
+      { UserName: t.userName, AccessKeyId: t.accessKeyId },
+      'Removes the leaked key for good. Its id stays in the incident record: later CloudTrail searches need it.',
+    ),
+  );
+  if (f.loginProfile) {
+    calls.push(
+      iam('DeleteLoginProfile', { UserName: t.userName }, 'Removes the console password: whoever held the key may have set or reset it.'),
+    );
+  }
+  for (const serial of f.mfaSerials) {
+    calls.push(
+      iam(
+        'DeactivateMFADevice',
+        { UserName: t.userName, SerialNumber: serial },
+        'An attacker with IAM access can enrol their own MFA device; the owner re-enrols (listed in the result).',
+      ),
+    );
+  }
+  return calls;
+}
+
+// ---------------------------------------------------------------------------------------
+// Persistence found by the investigation
+
+export type PersistenceItem =
+  | { kind: 'user'; userName: string }
+  | { kind: 'access-key'; userName: string; accessKeyId: string }
+  | { kind: 'login-profile'; userName: string }
+  | { kind: 'role'; roleName: string }
+  /** Restores `previousDocument` (e.g. from the CreateRole or earlier UpdateAssumeRolePolicy event). */
+  | { kind: 'trust-policy'; roleName: string; previousDocument?: string };
+
+/**
+ * What hangs off a principal. IAM refuses DeleteUser / DeleteRole (DeleteConflict) while
+ * any of it remains, so it is all removed first.
+ */
+export interface PrincipalDependencies {
+  accessKeys: Array<{ accessKeyId: string; status: 'Active' | 'Inactive' }>;
+  loginProfile: boolean;
+  mfaSerials: string[];
+  signingCertificateIds: string[];
+  sshPublicKeyIds: string[];
+  inlinePolicies: string[];
+  attachedPolicyArns: string[];
+  groups: string[];
+  instanceProfiles: string[];
+}
+
+export function noDependencies(): PrincipalDependencies {
+  return {
+    accessKeys: [],
+    loginProfile: false,
+    mfaSerials: [],
+    signingCertificateIds: [],
+    sshPublicKeyIds: [],
+    inlinePolicies: [],
+    attachedPolicyArns: [],
+    groups: [],
+    instanceProfiles: [],
+  };
+}
+
+/** Why an item cannot be planned as given, or undefined. */
+export function persistenceItemProblem(item: PersistenceItem): string | undefined {
+  if (item.kind === 'trust-policy' && !item.previousDocument) {
+    return (
+      `To undo the trust-policy change on role ${item.roleName}, supply the previous trust policy document ` +
+      '(from the CreateRole or an earlier UpdateAssumeRolePolicy event in CloudTrail); the bot will not guess one.'
+    );
+  }
+  return undefined;
+}
+
+export function describePersistenceItem(item: PersistenceItem): string {
+  switch (item.kind) {
+    case 'user':
+      return `IAM user ${item.userName}`;
+    case 'access-key':
+      return `access key ${item.accessKeyId} of ${item.userName}`;
+    case 'login-profile':
+      return `console password of ${item.userName}`;
+    case 'role':
+      return `IAM role ${item.roleName}`;
+    case 'trust-policy':
+      return `trust policy of role ${item.roleName}`;
+  }
+}
+
+function planRemoveKey(userName: string, accessKeyId: string, status: KeyStatus): PlannedCall[] {
+  const calls: PlannedCall[] = [];
+  if (status === 'Active') {
+    calls.push(
+      iam(
+        'UpdateAccessKey',
+        { UserName: userName, AccessKeyId: accessKeyId, Status: 'Inactive' },
+        'Deactivate before delete: if the delete is refused or fails, the key is at least unusable.',
+      ),
+    );
+  }
+  calls.push(iam('DeleteAccessKey', { UserName: userName, AccessKeyId: accessKeyId }, 'Created by the attacker as persistence.'));
+  return calls;
+}
+
+export function planRemovePersistence(item: PersistenceItem, deps: PrincipalDependencies = noDependencies()): PlannedCall[] {
+  switch (item.kind) {
+    case 'access-key': {
+      const status = deps.accessKeys.find((k) => k.accessKeyId === item.accessKeyId)?.status ?? 'absent';
+      return planRemoveKey(item.userName, item.accessKeyId, status);
+    }
+    case 'login-profile':
+      return [iam('DeleteLoginProfile', { UserName: item.userName }, 'Console password set by the attacker as persistence.')];
+    case 'trust-policy':
+      return item.previousDocument
+        ? [
+            iam(
+              'UpdateAssumeRolePolicy',
+              { RoleName: item.roleName, PolicyDocument: item.previousDocument },
+              'Restores who may assume the role to what it was before the attacker changed it.',
+            ),
+          ]
+        : [];
+    case 'user': {
+      const u = item.userName;
+      // Credentials first, so the user is unusable as early as possible, then what blocks DeleteUser.
+      return [
+        ...deps.accessKeys.flatMap((k) => planRemoveKey(u, k.accessKeyId, k.status)),
+        ...(deps.loginProfile ? [iam('DeleteLoginProfile', { UserName: u }, 'Console access first.')] : []),
+        ...deps.signingCertificateIds.map((id) =>
+          iam('DeleteSigningCertificate', { UserName: u, CertificateId: id }, 'DeleteUser requires it gone.'),
+        ),
+        ...deps.sshPublicKeyIds.map((id) => iam('DeleteSSHPublicKey', { UserName: u, SSHPublicKeyId: id }, 'DeleteUser requires it gone.')),
+        ...deps.mfaSerials.map((s) => iam('DeactivateMFADevice', { UserName: u, SerialNumber: s }, 'DeleteUser requires it gone.')),
+        ...deps.inlinePolicies.map((p) => iam('DeleteUserPolicy', { UserName: u, PolicyName: p }, 'DeleteUser requires it gone.')),
+        ...deps.attachedPolicyArns.map((a) => iam('DetachUserPolicy', { UserName: u, PolicyArn: a }, 'DeleteUser requires it gone.')),
+        ...deps.groups.map((g) => iam('RemoveUserFromGroup', { UserName: u, GroupName: g }, 'DeleteUser requires it gone.')),
+        iam('DeleteUser', { UserName: u }, 'User created by the attacker as persistence.'),
+      ];
+    }
+    case 'role': {
+      const r = item.roleName;
+      return [
+        ...deps.instanceProfiles.map((p) =>
+          iam('RemoveRoleFromInstanceProfile', { RoleName: r, InstanceProfileName: p }, 'DeleteRole requires it gone.'),
+        ),
+        ...deps.inlinePolicies.map((p) => iam('DeleteRolePolicy', { RoleName: r, PolicyName: p }, 'DeleteRole requires it gone.')),
+        ...deps.attachedPolicyArns.map((a) => iam('DetachRolePolicy', { RoleName: r, PolicyArn: a }, 'DeleteRole requires it gone.')),
+        iam('DeleteRole', { RoleName: r }, 'Role created by the attacker as persistence.'),
+      ];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Acting in another account
+
+export function planAssumeTargetRole(p: { roleArn: string; sessionName: string; sourceIdentity: string; durationSeconds: number }): PlannedCall {
+  return {
+    service: 'sts',
+    action: 'AssumeRole',
+    params: { RoleArn: p.roleArn, RoleSessionName: p.sessionName, SourceIdentity: p.sourceIdentity, DurationSeconds: p.durationSeconds },
+    why: 'The key belongs to another account. SourceIdentity names the approver, so CloudTrail there shows which human approved each change.',
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Exactly once: concurrent clicks, Slack retries, two replicas and crashes must never run an
+ * AWS side effect twice. UpdateAccessKey calls are counted at a proxy in front of moto, i.e.
+ * what AWS would actually have received.
+ */
+import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { startHarness, Harness, blocksText, responsesTo } from '../support/harness';
+import { motoIam } from '../support/aws-clients';
+import { seedUser } from '../support/iam-seed';
+import { resetMoto } from '../support/moto';
+import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
+import { startFakeSlack, FakeSlack } from '../support/fake-slack';
+import { latestCard, buttonOn, click } from '../support/clicks';
+import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
+import { ensureTable } from '../../src/store/table-setup';
+import { DynamoIncidentStore } from '../../src/store/incident-store';
+import { ACTION } from '../../src/slack/ids';
+import { TEST_BOT_TOKEN } from '../support/harness';
+
+const REQUESTER = 'U0REQUEST';
+const CHANNEL = 'C0INCIDENT';
+const APPROVERS = Array.from({ length: 50 }, (_, i) => `U0APP${String(i).padStart(3, '0')}`);
+const ENV = { IR_RESPONDERS: REQUESTER, IR_APPROVERS: 'S0APPROVERS', IR_CHANNEL_ID: CHANNEL };
+
+let proxy: FaultProxy;
+let slack: FakeSlack;
+let dynamo: EmbeddedDynamo;
+let store: DynamoIncidentStore;
+let keyId: string;
+const running: Harness[] = [];
+
+async function replica(opts: { crashPoint?: (label: string) => void; instanceId?: string } = {}) {
+  const h = await startHarness(ENV, { iamEndpoint: proxy.url, shared: { store }, slack, ...opts });
+  running.push(h);
+  return h;
+}
+
+async function incident() {
+  const [inc] = await store.listOpenIncidents();
+  return inc ? store.get(inc.id) : undefined;
+}
+
+async function waitFor(what: string, pred: () => Promise<boolean>, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; steps: ${JSON.stringify((await incident())?.steps.map((s) => [s.name, s.state]))}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const stepIs = (name: string, state: string) => async () => (await incident())?.steps.find((s) => s.name === name)?.state === state;
+
+async function keyStatus() {
+  const r = await motoIam().send(new ListAccessKeysCommand({ UserName: 'leaky' }));
+  return r.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId)?.Status;
+}
+
+async function openIncident(h: Harness) {
+  await h.slash('/revoke-key', `${keyId} leaked`, REQUESTER);
+  await waitFor('contain awaiting approval', stepIs('contain', 'awaiting_approval'));
+  await slack.waitFor(() => buttonOn(latestCard(h, CHANNEL), ACTION.approve), 'the Approve button');
+  return buttonOn(latestCard(h, CHANNEL), ACTION.approve);
+}
+
+beforeAll(async () => {
+  proxy = await startFaultProxy(process.env.MOTO_URL!);
+});
+afterAll(() => proxy.close());
+
+beforeEach(async () => {
+  await resetMoto(process.env.MOTO_URL!);
+  proxy.reset();
+  ({ keyIds: [keyId] } = await seedUser(motoIam(), { userName: 'leaky' }));
+  slack = await startFakeSlack({ token: TEST_BOT_TOKEN });
+  slack.userGroups.set('S0APPROVERS', APPROVERS);
+  dynamo = await startEmbeddedDynamo();
+  await ensureTable(dynamo.client, 'shared', true);
+  store = new DynamoIncidentStore(dynamo.client, 'shared');
+});
+
+afterEach(async () => {
+  // Let in-flight work finish before the store goes away.
+  await new Promise((r) => setTimeout(r, 200));
+  for (const h of running.splice(0)) await h.close();
+  await slack.close();
+  await dynamo.close();
+});
+
+it('50 concurrent Approve clicks from 50 approvers, spread over two replicas, deactivate the key once', async () => {
+  const a = await replica({ instanceId: 'replica-a' });
+  const b = await replica({ instanceId: 'replica-b' });
+  const approve = await openIncident(a);
+  const clicks = await Promise.all(APPROVERS.map((u, i) => click(i % 2 ? a : b, approve, u)));
+  expect(clicks.every((c) => c.status === 200)).toBe(true);
+  await waitFor('contain to succeed', stepIs('contain', 'succeeded'));
+  await waitFor('every click answered', async () => clicks.every((c) => responsesTo(a, c.responseUrl).length === 1));
+  expect(proxy.count('UpdateAccessKey')).toBe(1);
+  expect(await keyStatus()).toBe('Inactive');
+  const b1 = (await incident())!;
+  const contain = b1.steps.find((s) => s.name === 'contain')!;
+  expect(contain.approvals).toHaveLength(1);
+  expect(b1.events.filter((e) => e.type === 'approved')).toHaveLength(1);
+  expect(b1.events.filter((e) => e.type === 'step_started' && e.step === 'contain')).toHaveLength(1);
+  expect(b1.events.filter((e) => e.type === 'click_refused')).toHaveLength(49);
+  const replies = clicks.map((c) => responsesTo(a, c.responseUrl)[0].args.text as string);
+  expect(replies.filter((t) => t.includes('Approved *Contain*'))).toHaveLength(1);
+  expect(replies.filter((t) => t.includes('out of date'))).toHaveLength(49);
+});
+
+it('one person double-clicking counts once and runs once', async () => {
+  const a = await replica();
+  const approve = await openIncident(a);
+  await Promise.all([click(a, approve, APPROVERS[0]), click(a, approve, APPROVERS[0]), click(a, approve, APPROVERS[0])]);
+  await waitFor('contain to succeed', stepIs('contain', 'succeeded'));
+  expect(proxy.count('UpdateAccessKey')).toBe(1);
+  expect((await incident())!.steps.find((s) => s.name === 'contain')!.approvals).toHaveLength(1);
+});
+
+it('Slack retries of a click (x-slack-retry-num) are ignored', async () => {
+  const a = await replica();
+  const b = await replica();
+  const approve = await openIncident(a);
+  // A retry is the same payload again: same trigger id, same action_ts.
+  const same = { triggerId: 'trig-retried', actionTs: '1764300000.000100' };
+  const first = await click(a, approve, APPROVERS[0], same);
+  const retries = await Promise.all([1, 2].map((n) => click(n === 1 ? a : b, approve, APPROVERS[0], { ...same, retryNum: n })));
+  await waitFor('contain to succeed', stepIs('contain', 'succeeded'));
+  await slack.waitFor(() => responsesTo(a, first.responseUrl)[0], 'the reply to the click');
+  await new Promise((r) => setTimeout(r, 200));
+  for (const r of retries) expect(responsesTo(a, r.responseUrl)).toHaveLength(0);
+  expect(proxy.count('UpdateAccessKey')).toBe(1);
+  expect((await incident())!.events.filter((e) => e.type === 'click_refused')).toHaveLength(0);
+});
+
+it('a retried /revoke-key lands once', async () => {
+  const a = await replica();
+  const b = await replica();
+  await Promise.all([
+    a.slash('/revoke-key', `${keyId} leaked`, REQUESTER, { trigger_id: 'trig-cmd' }),
+    b.slash('/revoke-key', `${keyId} leaked`, REQUESTER, { trigger_id: 'trig-cmd', retryNum: 1 }),
+    a.slash('/revoke-key', `${keyId} leaked`, REQUESTER, { trigger_id: 'trig-cmd', retryNum: 2 }),
+  ]);
+  await waitFor('contain awaiting approval', stepIs('contain', 'awaiting_approval'));
+  await new Promise((r) => setTimeout(r, 200));
+  const inc = (await incident())!;
+  expect(await store.listOpenIncidents()).toHaveLength(1);
+  expect(inc.events.filter((e) => e.type === 'incident_opened')).toHaveLength(1);
+  expect(inc.events.filter((e) => e.type === 'duplicate_request')).toHaveLength(0);
+  expect(slack.callsTo('chat.postMessage').filter((c) => c.args.channel === CHANNEL && !c.args.thread_ts)).toHaveLength(1);
+});
+
+describe('crash between two writes of a step', () => {
+  class Crash extends Error {}
+
+  it.each([
+    ['after the approval is written, before running', 'after-approved:contain', 0],
+    ['after running is written, before AWS is called', 'after-running:contain', 0],
+    ['after AWS answered, before the result is written', 'after-aws:contain', 1],
+    ['in the automatic Identify step, before AWS', 'after-running:identify', 0],
+  ])('%s: the restarted bot finishes the step, AWS is called once', async (_label, point, callsBeforeRestart) => {
+    let armed = true;
+    const dying = await replica({
+      instanceId: 'dying',
+      crashPoint: (l) => {
+        if (armed && l === point) {
+          armed = false;
+          throw new Crash(`simulated crash at ${l}`);
+        }
+      },
+    });
+    if (point.endsWith('identify')) {
+      await dying.slash('/revoke-key', `${keyId} leaked`, REQUESTER);
+      await waitFor('identify left running', stepIs('identify', 'running'));
+    } else {
+      const approve = await openIncident(dying);
+      await click(dying, approve, APPROVERS[0]);
+      await waitFor('the crash', async () => !armed);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(proxy.count('UpdateAccessKey')).toBe(callsBeforeRestart);
+    // The process is gone; a new one starts on the same table and reconciles.
+    await dying.close();
+    running.splice(running.indexOf(dying), 1);
+    const fresh = await replica({ instanceId: 'fresh' });
+    if (point.endsWith('identify')) {
+      await waitFor('contain awaiting approval', stepIs('contain', 'awaiting_approval'));
+      await slack.waitFor(() => buttonOn(latestCard(fresh, CHANNEL), ACTION.approve), 'Approve');
+      await click(fresh, buttonOn(latestCard(fresh, CHANNEL), ACTION.approve), APPROVERS[1]);
+    }
+    await waitFor('contain to succeed', stepIs('contain', 'succeeded'));
+    expect(proxy.count('UpdateAccessKey')).toBe(1);
+    expect(await keyStatus()).toBe('Inactive');
+    const inc = (await incident())!;
+    expect(inc.steps.filter((s) => s.state === 'running')).toHaveLength(0);
+    if (point.startsWith('after-aws') || point.startsWith('after-running:contain')) {
+      expect(inc.events.find((e) => e.type === 'step_reconciling')).toMatchObject({ step: 'contain', detail: { previousRunner: 'dying', runner: 'fresh' } });
+    }
+    await slack.waitFor(() => /2\. Contain\*: done/.test(blocksText(latestCard(fresh, CHANNEL)!)), 'the card to show Contain done');
+  });
+});

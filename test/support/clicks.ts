@@ -1,0 +1,69 @@
+/** Reading the incident card from the fake Slack and clicking its buttons as a person would. */
+import type { Harness } from './harness';
+
+let seq = 0;
+
+/** The card as last drawn (postMessage, then every chat.update), in a channel. */
+export function latestCard(h: Harness, channel: string): { ts: string; text: string; blocks: any[] } | undefined {
+  const calls = h.slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel && !c.args.thread_ts && Array.isArray(c.args.blocks));
+  const last = calls.at(-1);
+  if (!last) return undefined;
+  const first = h.slack.callsTo('chat.postMessage').find((c) => c.args.channel === channel && Array.isArray(c.args.blocks));
+  return { ts: last.args.ts ?? '', text: last.args.text, blocks: last.args.blocks, ...(first ? {} : {}) };
+}
+
+export function buttonOn(card: { blocks: any[] } | undefined, actionId: string): any | undefined {
+  for (const b of card?.blocks ?? []) {
+    for (const e of b.elements ?? []) if (e.action_id === actionId) return { ...e, block_id: b.block_id };
+  }
+  return undefined;
+}
+
+/** Send a signed block_actions payload for a button, as Slack does when someone clicks it. */
+export async function click(h: Harness, button: any, userId: string, opts: { channel?: string; triggerId?: string; retryNum?: number; actionTs?: string } = {}) {
+  const responseUrl = h.slack.responseUrl();
+  const triggerId = opts.triggerId ?? `trig-${Date.now()}-${++seq}`;
+  const channel = opts.channel ?? 'C0INCIDENT';
+  const res = await h.interact(
+    {
+      type: 'block_actions',
+      user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: 'T1' },
+      api_app_id: 'A1',
+      token: 'unused',
+      team: { id: 'T1', domain: 'example' },
+      container: { type: 'message', message_ts: '1', channel_id: channel, is_ephemeral: false },
+      channel: { id: channel, name: 'incidents' },
+      message: { ts: '1', text: 'card', blocks: [] },
+      trigger_id: triggerId,
+      response_url: responseUrl,
+      actions: [{ type: 'button', action_id: button.action_id, block_id: button.block_id, value: button.value, text: button.text, action_ts: opts.actionTs ?? `${Date.now() / 1000}` }],
+    },
+    { retryNum: opts.retryNum },
+  );
+  return { ...res, responseUrl, triggerId };
+}
+
+/** Submit a modal (view_submission) with the given input values. */
+export async function submitView(h: Harness, callbackId: string, userId: string, values: Record<string, Record<string, any>>, privateMetadata = '') {
+  return h.interact({
+    type: 'view_submission',
+    team: { id: 'T1', domain: 'example' },
+    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'unused',
+    trigger_id: `trig-view-${++seq}`,
+    view: {
+      id: `V${++seq}`,
+      hash: `h${seq}`,
+      type: 'modal',
+      callback_id: callbackId,
+      private_metadata: privateMetadata,
+      state: { values },
+      blocks: [],
+      title: { type: 'plain_text', text: 'x' },
+      team_id: 'T1',
+      app_id: 'A1',
+      bot_id: 'BBOT',
+    },
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * The compromised-key playbook, after AWS's credential-compromise playbook:
+ * identify → contain → investigate → eradicate → recover → close.
+ */
+import type { Incident } from '../../src/domain/incident';
+import type { KeyFacts } from '../../src/domain/key-facts';
+import type { ContainmentPort, ContainmentTarget, KeyOwnerPort, OwnerContactPort } from '../../src/ports';
+import type { Playbook, StepAction, StepDefinition } from '../playbook';
+
+export interface CompromisedKeyDeps {
+  keyOwner: KeyOwnerPort;
+  containment?: ContainmentPort;
+  ownerContact?: OwnerContactPort;
+  /** The Investigate step, when CloudTrail is wired. */
+  investigate?: StepAction;
+}
+
+export function targetOf(incident: Incident): ContainmentTarget {
+  const p = incident.principal;
+  return {
+    incidentId: incident.id,
+    keyId: incident.keyId,
+    keyKind: incident.keyKind,
+    account: incident.account,
+    userName: p?.type === 'user' ? p.name : undefined,
+    roleName: p?.type === 'role' ? p.name : undefined,
+  };
+}
+
+function identify(keyOwner: KeyOwnerPort): StepAction {
+  return {
+    plan: () => [{ service: 'sts', action: 'GetAccessKeyInfo' }, { service: 'iam', action: 'GetAccessKeyLastUsed' }],
+    async run({ incident }) {
+      const facts: KeyFacts = await keyOwner.lookup(incident.keyId, incident.keyKind);
+      const principal: Incident['principal'] = facts.user ? { type: 'user', name: facts.user.userName, arn: facts.user.arn } : incident.principal ?? { type: 'unknown' };
+      return {
+        ok: true,
+        summary: facts.user ? `key of IAM user ${facts.user.userName} in ${facts.account}${facts.status ? `, ${facts.status}` : ''}` : `${facts.kind === 'temporary' ? 'temporary key' : 'key'} in account ${facts.account}`,
+        detail: { account: facts.account, user: facts.user?.userName, status: facts.status },
+        incidentPatch: { facts, account: facts.account, principal },
+      };
+    },
+  };
+}
+
+function contain(c: ContainmentPort): StepAction {
+  return {
+    plan: ({ incident, now }) => c.planContain(targetOf(incident), now),
+    async run({ incident, step, approvers, dryRun, now }) {
+      // Sessions issued before the step first started are cut off; a re-run after a crash
+      // uses the same time and so finds its own deny policy already in place.
+      return c.contain(targetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now });
+    },
+    alreadyDone: ({ incident, dryRun }) => (dryRun ? Promise.resolve(false) : c.isContained(targetOf(incident))),
+  };
+}
+
+function eradicate(c: ContainmentPort): StepAction {
+  return {
+    plan: ({ incident, now }) => c.planEradicate(targetOf(incident), now),
+    run: ({ incident, approvers, dryRun, now }) => c.eradicate(targetOf(incident), { approvers, dryRun, now }),
+    alreadyDone: ({ incident, dryRun }) => (dryRun ? Promise.resolve(false) : c.isEradicated(targetOf(incident))),
+  };
+}
+
+function recover(o: OwnerContactPort): StepAction {
+  return {
+    plan: () => [],
+    async run({ incident }) {
+      const facts = incident.facts as KeyFacts | undefined;
+      const text =
+        `:rotating_light: Your AWS access key \`${incident.keyId}\` was reported leaked (${incident.reason || 'no reason given'}) and has been ` +
+        `${incident.dryRun ? 'reviewed in a DRY RUN (no change was made)' : 'deactivated and deleted'} by the security team (incident ${incident.id}).\n` +
+        'What to do now:\n• Create a new key only if you still need one, and store it in a secrets manager, never in code.\n' +
+        '• Update every system that used the old key.\n• Re-enrol MFA if asked.\n• Reply in the incident thread with anything you know about how it leaked.';
+      const r = await o.notifyOwner({ incidentId: incident.id, keyId: incident.keyId, tags: facts?.user?.tags ?? {}, text });
+      return { ok: true, summary: r.summary, detail: r };
+    },
+  };
+}
+
+export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
+  const steps: StepDefinition[] = [
+    { seq: 1, name: 'identify', title: 'Identify', approvals: 0, action: identify(d.keyOwner) },
+    {
+      seq: 2, name: 'contain', title: 'Contain', approvals: 1,
+      action: d.containment ? contain(d.containment) : undefined,
+      unavailableReason: 'containment actions are not configured',
+    },
+    {
+      seq: 3, name: 'investigate', title: 'Investigate (CloudTrail)', approvals: 0,
+      action: d.investigate,
+      unavailableReason: 'the CloudTrail pull is not wired into the playbook yet; run /trail by hand',
+    },
+    {
+      seq: 4, name: 'eradicate', title: 'Eradicate', approvals: 2,
+      action: d.containment ? eradicate(d.containment) : undefined,
+      unavailableReason: 'eradication actions are not configured',
+    },
+    {
+      seq: 5, name: 'recover', title: 'Recover (tell the owner)', approvals: 0,
+      action: d.ownerContact ? recover(d.ownerContact) : undefined,
+      unavailableReason: 'owner notification is not configured',
+    },
+    { seq: 6, name: 'close', title: 'Close', approvals: 0, manual: true },
+  ];
+  return { name: 'compromised-key', steps };
+}

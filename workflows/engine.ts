@@ -1,0 +1,402 @@
+/**
+ * The playbook engine. Every state change is a conditional write won against the store
+ * first; only the writer that wins `approved → running` (or `pending → running` for an
+ * automatic step) calls the step's action. Slack retries, double clicks and a second
+ * replica all lose that write and do nothing.
+ */
+import { DateTime } from 'luxon';
+import type { Incident, IncidentEvent, Severity, StepRecord, StepState } from '../src/domain/incident';
+import { newIncidentId, TERMINAL_STATES } from '../src/domain/incident';
+import { checkClick, isExpired } from '../src/domain/approval-rules';
+import type { KeyKind } from '../src/domain/key-id';
+import { KeyguardError } from '../src/errors';
+import type { Logger } from '../src/logger';
+import type { IncidentBundle, IncidentStore, OpenResult } from '../src/store/incident-store';
+import type { AccessPolicy } from '../src/slack/directory';
+import type { Playbook, StepDefinition, StepRunContext } from './playbook';
+
+/** Where the engine tells people what happened (the Slack card and its thread). */
+export interface IncidentNotifier {
+  /** Post or update the incident card; returns the card's ts. */
+  renderCard(bundle: IncidentBundle): Promise<string | undefined>;
+  thread(incident: Incident, text: string): Promise<void>;
+}
+
+export interface EngineDeps {
+  store: IncidentStore;
+  notifier: IncidentNotifier;
+  access: AccessPolicy;
+  playbook: Playbook;
+  logger: Logger;
+  now: () => Date;
+  approvalTtlMinutes: number;
+  dryRun: boolean;
+  instanceId: string;
+  /** Test hook: called between writes; throwing there simulates the process dying. */
+  crashPoint?: (label: string) => void;
+}
+
+export interface OpenRequest {
+  keyId: string;
+  keyKind: KeyKind;
+  requester: string;
+  channel: string;
+  reason: string;
+  severity: Severity;
+  ticket?: string;
+  account?: string;
+  principal?: Incident['principal'];
+  facts?: unknown;
+}
+
+export type ClickOutcome = { ok: true; message: string } | { ok: false; message: string };
+
+const MAX_CONFLICT_RETRIES = 25;
+
+export class PlaybookEngine {
+  constructor(private readonly d: EngineDeps) {}
+
+  private iso(): string {
+    return this.d.now().toISOString();
+  }
+
+  private def(name: string): StepDefinition {
+    const def = this.d.playbook.steps.find((s) => s.name === name);
+    if (!def) throw new Error(`unknown step ${name}`);
+    return def;
+  }
+
+  private async event(incidentId: string, type: string, e: Omit<IncidentEvent, 'incidentId' | 'at' | 'type'> = {}): Promise<void> {
+    await this.d.store.appendEvent({ incidentId, at: this.iso(), type, ...e });
+  }
+
+  private crash(label: string): void {
+    this.d.crashPoint?.(label);
+  }
+
+  /** Open an incident for a key, or point at the one already open. */
+  async open(req: OpenRequest): Promise<OpenResult> {
+    const now = this.iso();
+    const incident: Incident = {
+      id: newIncidentId(this.d.now()),
+      keyId: req.keyId,
+      keyKind: req.keyKind,
+      account: req.account,
+      principal: req.principal,
+      requester: req.requester,
+      severity: req.severity,
+      reason: req.reason,
+      ticket: req.ticket,
+      status: 'open',
+      channel: req.channel,
+      dryRun: this.d.dryRun,
+      createdAt: now,
+      version: 1,
+      facts: req.facts,
+    };
+    const steps: StepRecord[] = this.d.playbook.steps.map((s) => ({
+      incidentId: incident.id,
+      seq: s.seq,
+      name: s.name,
+      title: s.title,
+      state: 'pending',
+      version: 1,
+      approvalsRequired: s.approvals,
+      approvals: [],
+      updatedAt: now,
+    }));
+    const result = await this.d.store.openIncident(incident, steps);
+    if (!result.created) {
+      await this.event(result.existingIncidentId, 'duplicate_request', { actor: req.requester, detail: { reason: req.reason } });
+      return result;
+    }
+    await this.event(incident.id, 'incident_opened', {
+      actor: req.requester,
+      detail: { keyId: req.keyId, severity: req.severity, reason: req.reason, ticket: req.ticket, dryRun: this.d.dryRun },
+    });
+    await this.refreshCard(incident.id);
+    return result;
+  }
+
+  /** Post/update the card and remember its ts on the incident. */
+  async refreshCard(incidentId: string): Promise<void> {
+    const bundle = await this.d.store.get(incidentId);
+    if (!bundle) return;
+    const ts = await this.d.notifier.renderCard(bundle);
+    if (ts && !bundle.incident.cardTs) {
+      let inc: Incident | undefined = bundle.incident;
+      for (let i = 0; inc && !inc.cardTs && i < MAX_CONFLICT_RETRIES; i++) {
+        const won = await this.d.store.updateIncident({ ...inc, cardTs: ts }, inc.version);
+        if (won) return;
+        inc = await this.d.store.getIncident(incidentId);
+      }
+    }
+  }
+
+  /**
+   * Move the incident forward as far as it can go by itself: run automatic steps, ask for
+   * approval of the next step that needs it. Safe to call from any replica at any time.
+   */
+  async advance(incidentId: string): Promise<void> {
+    for (let guard = 0; guard < 50; guard++) {
+      const bundle = await this.d.store.get(incidentId);
+      if (!bundle || bundle.incident.status !== 'open') return;
+      const step = bundle.steps.find((s) => !TERMINAL_STATES.includes(s.state));
+      if (!step) return;
+      const def = this.def(step.name);
+      if (step.state === 'pending') {
+        if (def.manual) return;
+        if (!def.action) {
+          const reason = def.unavailableReason ?? 'not available yet';
+          const won = await this.transition(step, ['pending'], { state: 'skipped', note: `not available yet: ${reason}`, finishedAt: this.iso() });
+          if (won) {
+            await this.event(incidentId, 'step_skipped', { step: step.name, detail: { reason: `not available yet: ${reason}` } });
+            await this.refreshCard(incidentId);
+          }
+          continue;
+        }
+        if (def.approvals === 0) {
+          await this.runStep(bundle.incident, step, ['pending']);
+          continue;
+        }
+        await this.requestApproval(bundle.incident, step, ['pending']);
+        return;
+      }
+      if (step.state === 'approved') {
+        await this.runStep(bundle.incident, step, ['approved']);
+        continue;
+      }
+      // awaiting_approval, running (someone else's), failed, expired: wait for a person or the runner.
+      return;
+    }
+  }
+
+  private async transition(step: StepRecord, from: readonly StepState[], patch: Partial<StepRecord>): Promise<StepRecord | undefined> {
+    return this.d.store.updateStep({ ...step, ...patch }, { from, version: step.version });
+  }
+
+  private async requestApproval(incident: Incident, step: StepRecord, from: readonly StepState[], actor?: string): Promise<void> {
+    const def = this.def(step.name);
+    const now = this.d.now();
+    const plan = await def.action!.plan({ incident, step, dryRun: incident.dryRun, now });
+    const expiresAt = DateTime.fromJSDate(now).plus({ minutes: this.d.approvalTtlMinutes }).toUTC().toISO()!;
+    const won = await this.transition(step, from, { state: 'awaiting_approval', plan, approvals: [], awaitingSince: now.toISOString(), expiresAt, error: undefined });
+    if (!won) return;
+    await this.event(incident.id, 'approval_requested', { actor, step: step.name, detail: { approvalsRequired: step.approvalsRequired, expiresAt, plan } });
+    await this.refreshCard(incident.id);
+  }
+
+  /** Win the right to run the step, run it, record what AWS said. */
+  private async runStep(incident: Incident, step: StepRecord, from: readonly StepState[]): Promise<void> {
+    const def = this.def(step.name);
+    const running = await this.transition(step, from, { state: 'running', startedAt: this.iso(), runner: this.d.instanceId });
+    if (!running) return; // another click, retry or replica won: it runs the step, not us.
+    await this.event(incident.id, 'step_started', { step: step.name, detail: { runner: this.d.instanceId, dryRun: incident.dryRun } });
+    this.crash(`after-running:${step.name}`);
+    await this.refreshCard(incident.id);
+    await this.execute(incident, running, def);
+  }
+
+  private async execute(incident: Incident, running: StepRecord, def: StepDefinition): Promise<void> {
+    const ctx: StepRunContext = { incident, step: running, approvers: running.approvals.map((a) => a.userId), dryRun: incident.dryRun, now: this.d.now() };
+    let result;
+    try {
+      result = await def.action!.run(ctx);
+    } catch (e) {
+      const err = e instanceof KeyguardError ? { code: e.code, message: e.userMessage } : { code: 'UNEXPECTED', message: (e as Error).message ?? String(e) };
+      result = { ok: false, summary: err.message, error: err, retryable: true };
+      this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'step action threw');
+    }
+    this.crash(`after-aws:${running.name}`);
+    const done = await this.transition(running, ['running'], {
+      state: result.ok ? 'succeeded' : 'failed',
+      result: result.detail,
+      error: result.ok ? undefined : result.error ?? { code: 'FAILED', message: result.summary },
+      note: result.summary,
+      finishedAt: this.iso(),
+    });
+    if (!done) {
+      this.d.logger.warn({ incident: incident.id, step: running.name }, 'step result lost a race; another runner recorded it');
+      return;
+    }
+    await this.event(incident.id, result.ok ? 'step_succeeded' : 'step_failed', {
+      step: running.name,
+      detail: { summary: result.summary, retryable: result.retryable ?? false, error: result.error, result: result.detail },
+    });
+    if (result.incidentPatch) await this.patchIncident(incident.id, result.incidentPatch);
+    await this.d.notifier.thread(incident, `${result.ok ? ':white_check_mark:' : ':x:'} *${running.title}*${incident.dryRun ? ' (DRY RUN)' : ''}: ${result.summary}`);
+    await this.refreshCard(incident.id);
+  }
+
+  private async patchIncident(id: string, patch: Partial<Incident>): Promise<void> {
+    for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
+      const inc = await this.d.store.getIncident(id);
+      if (!inc) return;
+      if (await this.d.store.updateIncident({ ...inc, ...patch }, inc.version)) return;
+    }
+  }
+
+  private async load(incidentId: string, stepName: string): Promise<{ incident: Incident; step: StepRecord }> {
+    const bundle = await this.d.store.get(incidentId);
+    const step = bundle?.steps.find((s) => s.name === stepName);
+    if (!bundle || !step) throw new KeyguardError('STALE', `Incident ${incidentId} has no step ${stepName}.`);
+    return { incident: bundle.incident, step };
+  }
+
+  /** Record a refused click, expire the step if that was the reason, refresh the card. */
+  private async refuse(incident: Incident, step: StepRecord, userId: string, kind: string, refusal: string, message: string): Promise<ClickOutcome> {
+    await this.event(incident.id, 'click_refused', { actor: userId, step: step.name, detail: { kind, refusal } });
+    if (refusal === 'expired') await this.expire(incident, step);
+    if (refusal === 'expired' || refusal === 'stale') await this.refreshCard(incident.id);
+    return { ok: false, message };
+  }
+
+  private async expire(incident: Incident, step: StepRecord): Promise<void> {
+    const won = await this.transition(step, ['awaiting_approval'], { state: 'expired', finishedAt: this.iso(), note: `approval expired at ${step.expiresAt}` });
+    if (won) await this.event(incident.id, 'approval_expired', { step: step.name, detail: { expiresAt: step.expiresAt, approvals: step.approvals } });
+  }
+
+  /** An Approve click. Checked on the server every time. */
+  async approve(incidentId: string, stepName: string, shownVersion: number, userId: string): Promise<ClickOutcome> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const { incident, step } = await this.load(incidentId, stepName);
+      const verdict = checkClick({
+        incident, step, userId, shownVersion: attempt === 0 ? shownVersion : step.version,
+        isApprover: await this.d.access.isApprover(userId), approversConfigured: this.d.access.approversConfigured, now: this.d.now(), kind: 'approve',
+      });
+      if (!verdict.ok) {
+        // A lost race on a later attempt is reported as what it is: someone else moved the step.
+        return this.refuse(incident, step, userId, 'approve', verdict.refusal, verdict.message);
+      }
+      const approvals = [...step.approvals, { userId, at: this.iso() }];
+      const enough = approvals.length >= step.approvalsRequired;
+      const won = await this.transition(step, ['awaiting_approval'], { approvals, state: enough ? 'approved' : 'awaiting_approval' });
+      if (!won) continue; // someone else wrote first: re-read and decide again
+      await this.event(incidentId, 'approved', { actor: userId, step: stepName, detail: { approvals: approvals.length, of: step.approvalsRequired } });
+      this.crash(`after-approved:${stepName}`);
+      if (!enough) {
+        await this.refreshCard(incidentId);
+        return { ok: true, message: `Approval recorded for *${step.title}*: ${approvals.length} of ${step.approvalsRequired}. One more approver (not the requester) is needed.` };
+      }
+      await this.refreshCard(incidentId);
+      await this.advance(incidentId);
+      return { ok: true, message: `Approved *${step.title}*. It is running now; the card shows the result.` };
+    }
+    throw new KeyguardError('CONFLICT', 'Too many people clicked at once; please click again.');
+  }
+
+  async deny(incidentId: string, stepName: string, shownVersion: number, userId: string, reason: string): Promise<ClickOutcome> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const { incident, step } = await this.load(incidentId, stepName);
+      const verdict = checkClick({
+        incident, step, userId, shownVersion: attempt === 0 ? shownVersion : step.version,
+        isApprover: await this.d.access.isApprover(userId), approversConfigured: this.d.access.approversConfigured, now: this.d.now(), kind: 'deny',
+      });
+      if (!verdict.ok) return this.refuse(incident, step, userId, 'deny', verdict.refusal, verdict.message);
+      const won = await this.transition(step, ['awaiting_approval'], { state: 'denied', note: `denied by <@${userId}>: ${reason}`, finishedAt: this.iso() });
+      if (!won) continue;
+      await this.event(incidentId, 'denied', { actor: userId, step: stepName, detail: { reason } });
+      await this.d.notifier.thread(incident, `:no_entry: *${step.title}* denied by <@${userId}>: ${reason}`);
+      await this.refreshCard(incidentId);
+      return { ok: true, message: `Denied *${step.title}*. Nothing was changed in AWS.` };
+    }
+    throw new KeyguardError('CONFLICT', 'Too many people clicked at once; please click again.');
+  }
+
+  /** Ask again after an expiry or a failure (a responder's click). */
+  async rerequest(incidentId: string, stepName: string, userId: string): Promise<ClickOutcome> {
+    const { incident, step } = await this.load(incidentId, stepName);
+    if (incident.status !== 'open') return { ok: false, message: `Incident ${incident.id} is closed.` };
+    if (!(await this.d.access.isResponder(userId))) return { ok: false, message: 'Only incident responders can ask for approval again.' };
+    const def = this.def(stepName);
+    if (step.state === 'failed' && def.approvals === 0) {
+      await this.event(incidentId, 'retry_requested', { actor: userId, step: stepName });
+      await this.runStep(incident, step, ['failed']);
+      await this.advance(incidentId);
+      return { ok: true, message: `Retrying *${step.title}*.` };
+    }
+    if (step.state !== 'expired' && step.state !== 'failed') {
+      await this.refreshCard(incidentId);
+      return { ok: false, message: `*${step.title}* is ${step.state.replace('_', ' ')}; nothing to ask again. The card has been refreshed.` };
+    }
+    await this.requestApproval(incident, step, [step.state], userId);
+    return { ok: true, message: `Approval for *${step.title}* requested again.` };
+  }
+
+  /** Expire every approval whose time is up (a periodic sweep; clicks also check). */
+  async expireDue(): Promise<number> {
+    let n = 0;
+    for (const inc of await this.d.store.listOpenIncidents()) {
+      const bundle = await this.d.store.get(inc.id);
+      for (const step of bundle?.steps ?? []) {
+        if (isExpired(step, this.d.now())) {
+          await this.expire(inc, step);
+          await this.refreshCard(inc.id);
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
+   * After a restart: finish what a dead process left. A step found `running` is checked
+   * against AWS before anything is retried; approved and automatic steps are resumed.
+   */
+  async reconcile(): Promise<{ resumed: string[] }> {
+    const resumed: string[] = [];
+    for (const inc of await this.d.store.listOpenIncidents()) {
+      const bundle = await this.d.store.get(inc.id);
+      if (!bundle) continue;
+      for (const step of bundle.steps.filter((s) => s.state === 'running')) {
+        const def = this.def(step.name);
+        // Take the step over: bumping the version makes sure one reconciler does it.
+        const mine = await this.transition(step, ['running'], { runner: this.d.instanceId });
+        if (!mine) continue;
+        await this.event(inc.id, 'step_reconciling', { step: step.name, detail: { previousRunner: step.runner, runner: this.d.instanceId } });
+        const ctx: StepRunContext = { incident: bundle.incident, step: mine, approvers: mine.approvals.map((a) => a.userId), dryRun: bundle.incident.dryRun, now: this.d.now() };
+        const done = def.action?.alreadyDone ? await def.action.alreadyDone(ctx) : false;
+        if (done) {
+          const ok = await this.transition(mine, ['running'], { state: 'succeeded', note: 'completed before a restart; verified in AWS', finishedAt: this.iso() });
+          if (ok) await this.event(inc.id, 'step_succeeded', { step: step.name, detail: { summary: 'verified in AWS after a restart', reconciled: true } });
+          await this.refreshCard(inc.id);
+        } else {
+          await this.execute(bundle.incident, mine, def);
+        }
+        resumed.push(`${inc.id}/${step.name}`);
+      }
+      await this.advance(inc.id);
+    }
+    return { resumed };
+  }
+
+  /** The close step is done; steps never reached are skipped, with that said. */
+  private async settleStepsOnClose(incidentId: string, userId: string): Promise<void> {
+    const bundle = await this.d.store.get(incidentId);
+    for (const step of bundle?.steps ?? []) {
+      if (TERMINAL_STATES.includes(step.state) || step.state === 'running') continue;
+      const isClose = this.def(step.name).manual === true;
+      const won = await this.transition(step, [step.state], isClose
+        ? { state: step.state === 'pending' ? 'running' : step.state, note: `closed by <@${userId}>` }
+        : { state: 'skipped', note: 'incident closed before this step ran', finishedAt: this.iso() });
+      if (won && isClose) await this.transition(won, ['running'], { state: 'succeeded', finishedAt: this.iso() });
+      if (won && !isClose) await this.event(incidentId, 'step_skipped', { step: step.name, detail: { reason: 'incident closed' } });
+    }
+  }
+
+  async close(incidentId: string, userId: string, resolution: string): Promise<ClickOutcome> {
+    for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
+      const inc = await this.d.store.getIncident(incidentId);
+      if (!inc) return { ok: false, message: `No incident ${incidentId}.` };
+      if (inc.status === 'closed') return { ok: false, message: `Incident ${incidentId} is already closed.` };
+      const closed = await this.d.store.updateIncident({ ...inc, status: 'closed', closedAt: this.iso(), resolution }, inc.version);
+      if (!closed) continue;
+      await this.d.store.releaseKeyLock(inc.keyId, inc.id);
+      await this.event(incidentId, 'incident_closed', { actor: userId, detail: { resolution } });
+      await this.settleStepsOnClose(incidentId, userId);
+      await this.refreshCard(incidentId);
+      return { ok: true, message: `Closed ${incidentId}.` };
+    }
+    throw new KeyguardError('CONFLICT', 'The incident changed while closing it; try again.');
+  }
+}

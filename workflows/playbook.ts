@@ -1,0 +1,54 @@
+/**
+ * A playbook is data: ordered steps, how many approvals each needs, and the action that
+ * runs it. The engine moves an incident through it.
+ */
+import type { Incident, StepRecord } from '../src/domain/incident';
+
+export interface StepRunContext {
+  incident: Incident;
+  step: StepRecord;
+  /** Everyone who approved this step, in order. */
+  approvers: string[];
+  dryRun: boolean;
+  now: Date;
+}
+
+export interface StepResult {
+  ok: boolean;
+  /** One line for people: what happened. */
+  summary: string;
+  /** Everything AWS answered (calls, request ids, verified state): kept on the step. */
+  detail?: unknown;
+  /** A failure that may succeed if retried (throttling, 5xx). */
+  retryable?: boolean;
+  error?: { code: string; message: string };
+  /** Changes to the incident this step learned (e.g. the principal). */
+  incidentPatch?: Partial<Incident>;
+}
+
+export interface StepAction {
+  /** The exact calls this step will make, shown on the card before approval. */
+  plan(ctx: Omit<StepRunContext, 'approvers'>): Promise<unknown[]> | unknown[];
+  /** Must be idempotent: after a crash it may run again. */
+  run(ctx: StepRunContext): Promise<StepResult>;
+  /** After a crash mid-run: has the effect already happened? Read AWS, change nothing. */
+  alreadyDone?(ctx: StepRunContext): Promise<boolean>;
+}
+
+export interface StepDefinition {
+  seq: number;
+  name: string;
+  title: string;
+  /** 0: runs by itself when reached. */
+  approvals: number;
+  /** Undefined: the capability is not built; the step is skipped with that reason recorded. */
+  action?: StepAction;
+  unavailableReason?: string;
+  /** Steps a person ends explicitly (close). */
+  manual?: boolean;
+}
+
+export interface Playbook {
+  name: string;
+  steps: StepDefinition[];
+}
