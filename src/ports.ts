@@ -44,6 +44,9 @@ export interface ContainmentPort {
   planEradicate(t: ContainmentTarget, now: Date): Promise<unknown[]>;
   eradicate(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
   isEradicated(t: ContainmentTarget): Promise<boolean>;
+  /** Undo (false positive): reverse exactly what a containment added (its recorded `added`). */
+  planUndo(t: ContainmentTarget, added: unknown[]): Promise<unknown[]>;
+  undo(t: ContainmentTarget, added: unknown[], o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
 }
 
 /** Telling the key's owner what happened (Slack DM). */

@@ -103,6 +103,7 @@ export class PlaybookEngine {
       version: 1,
       approvalsRequired: s.approvals,
       approvals: [],
+      offer: s.optional ? s.offer : undefined,
       updatedAt: now,
     }));
     const result = await this.d.store.openIncident(incident, steps);
@@ -141,7 +142,13 @@ export class PlaybookEngine {
     for (let guard = 0; guard < 50; guard++) {
       const bundle = await this.d.store.get(incidentId);
       if (!bundle || bundle.incident.status !== 'open') return;
-      const step = bundle.steps.find((s) => !TERMINAL_STATES.includes(s.state));
+      // An approved step runs first, wherever it is (an optional step such as Undo).
+      const approved = bundle.steps.find((s) => s.state === 'approved');
+      if (approved) {
+        await this.runStep(bundle.incident, approved, ['approved']);
+        continue;
+      }
+      const step = bundle.steps.find((s) => !TERMINAL_STATES.includes(s.state) && !this.def(s.name).optional);
       if (!step) return;
       const def = this.def(step.name);
       if (step.state === 'pending') {
@@ -178,7 +185,8 @@ export class PlaybookEngine {
   private async requestApproval(incident: Incident, step: StepRecord, from: readonly StepState[], actor?: string): Promise<void> {
     const def = this.def(step.name);
     const now = this.d.now();
-    const plan = await def.action!.plan({ incident, step, dryRun: incident.dryRun, now });
+    const steps = (await this.d.store.get(incident.id))?.steps ?? [];
+    const plan = await def.action!.plan({ incident, step, dryRun: incident.dryRun, now, steps });
     const expiresAt = DateTime.fromJSDate(now).plus({ minutes: this.d.approvalTtlMinutes }).toUTC().toISO()!;
     const won = await this.transition(step, from, { state: 'awaiting_approval', plan, approvals: [], awaitingSince: now.toISOString(), expiresAt, error: undefined });
     if (!won) return;
@@ -198,7 +206,8 @@ export class PlaybookEngine {
   }
 
   private async execute(incident: Incident, running: StepRecord, def: StepDefinition): Promise<void> {
-    const ctx: StepRunContext = { incident, step: running, approvers: running.approvals.map((a) => a.userId), dryRun: incident.dryRun, now: this.d.now() };
+    const steps = (await this.d.store.get(incident.id))?.steps ?? [];
+    const ctx: StepRunContext = { incident, step: running, approvers: running.approvals.map((a) => a.userId), dryRun: incident.dryRun, now: this.d.now(), steps };
     let result;
     try {
       result = await def.action!.run(ctx);
@@ -303,7 +312,7 @@ export class PlaybookEngine {
     throw new KeyguardError('CONFLICT', 'Too many people clicked at once; please click again.');
   }
 
-  /** Ask again after an expiry or a failure (a responder's click). */
+  /** Ask for approval of an optional step, or again after an expiry or a failure (a responder's click). */
   async rerequest(incidentId: string, stepName: string, userId: string): Promise<ClickOutcome> {
     const { incident, step } = await this.load(incidentId, stepName);
     if (incident.status !== 'open') return { ok: false, message: `Incident ${incident.id} is closed.` };
@@ -314,6 +323,14 @@ export class PlaybookEngine {
       await this.runStep(incident, step, ['failed']);
       await this.advance(incidentId);
       return { ok: true, message: `Retrying *${step.title}*.` };
+    }
+    if (step.state === 'pending' && def.optional) {
+      const after = def.offer ? (await this.d.store.get(incidentId))?.steps.find((s) => s.name === def.offer!.after) : undefined;
+      if (def.offer && after?.state !== 'succeeded') {
+        return { ok: false, message: `*${step.title}* is only possible after ${this.def(def.offer.after).title} has succeeded.` };
+      }
+      await this.requestApproval(incident, step, ['pending'], userId);
+      return { ok: true, message: `Approval for *${step.title}* requested.` };
     }
     if (step.state !== 'expired' && step.state !== 'failed') {
       await this.refreshCard(incidentId);
@@ -354,7 +371,7 @@ export class PlaybookEngine {
         const mine = await this.transition(step, ['running'], { runner: this.d.instanceId });
         if (!mine) continue;
         await this.event(inc.id, 'step_reconciling', { step: step.name, detail: { previousRunner: step.runner, runner: this.d.instanceId } });
-        const ctx: StepRunContext = { incident: bundle.incident, step: mine, approvers: mine.approvals.map((a) => a.userId), dryRun: bundle.incident.dryRun, now: this.d.now() };
+        const ctx: StepRunContext = { incident: bundle.incident, step: mine, approvers: mine.approvals.map((a) => a.userId), dryRun: bundle.incident.dryRun, now: this.d.now(), steps: bundle.steps };
         const done = def.action?.alreadyDone ? await def.action.alreadyDone(ctx) : false;
         if (done) {
           const ok = await this.transition(mine, ['running'], { state: 'succeeded', note: 'completed before a restart; verified in AWS', finishedAt: this.iso() });

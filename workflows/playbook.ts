@@ -11,6 +11,8 @@ export interface StepRunContext {
   approvers: string[];
   dryRun: boolean;
   now: Date;
+  /** Every step of the incident as stored when this one started (e.g. Undo reads Contain's result). */
+  steps: StepRecord[];
 }
 
 export interface StepResult {
@@ -46,6 +48,10 @@ export interface StepDefinition {
   unavailableReason?: string;
   /** Steps a person ends explicitly (close). */
   manual?: boolean;
+  /** Steps only a person starts (undo): never reached by advancing. */
+  optional?: boolean;
+  /** For optional steps: the label of the button that asks for them, and when it shows. */
+  offer?: { label: string; after: string };
 }
 
 export interface Playbook {

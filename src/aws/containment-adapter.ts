@@ -5,7 +5,7 @@
 import type { ContainmentOutcome, ContainmentPort, ContainmentTarget } from '../ports';
 import type { Logger } from '../logger';
 import { KeyguardError, isKeyguardError } from '../errors';
-import { ActionOutcome, planContainRoleSessions, planContainUserKey } from '../domain/aws-plan';
+import { ActionOutcome, AddedArtifact, planContainRoleSessions, planContainUserKey, planUndo } from '../domain/aws-plan';
 import { IamContainment } from './iam-containment';
 import type { AwsClientFactory } from './iam-sts-clients';
 import { resolveTargetAccount, TargetAccess } from './target-account';
@@ -95,6 +95,20 @@ export class AwsContainment implements ContainmentPort {
       if (!t.userName) throw new KeyguardError('NOT_AVAILABLE', 'Only IAM user keys can be deleted; temporary keys expire on their own once their sessions are revoked.');
       const access = await this.access(t, o.approvers);
       return toOutcome(await this.containment(access, o.dryRun).eradicateUserKey({ userName: t.userName, accessKeyId: t.keyId }), access);
+    } catch (e) {
+      return failure(e);
+    }
+  }
+
+  async planUndo(_t: ContainmentTarget, added: unknown[]): Promise<unknown[]> {
+    return planUndo(added as AddedArtifact[]);
+  }
+
+  async undo(t: ContainmentTarget, added: unknown[], o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome> {
+    try {
+      if (added.length === 0) throw new KeyguardError('NOT_AVAILABLE', 'Containment recorded no change to reverse (it found everything already in place, or ran as a dry run).');
+      const access = await this.access(t, o.approvers);
+      return toOutcome(await this.containment(access, o.dryRun).undo({ userName: t.userName, accessKeyId: t.keyId, added: added as AddedArtifact[] }), access);
     } catch (e) {
       return failure(e);
     }

@@ -30,14 +30,14 @@ const STATE_LABEL: Record<StepState, string> = {
   skipped: 'skipped',
 };
 
-function planText(plan: unknown[] | undefined): string {
+function planText(plan: unknown[] | undefined, max = 2700): string {
   if (!plan || plan.length === 0) return '_no AWS calls_';
   const lines = plan.map((c) => {
     const call = c as { service?: string; action?: string; params?: Record<string, unknown>; why?: string };
     const params = call.params ? JSON.stringify(call.params) : '';
     return `${call.service ?? 'aws'}:${call.action ?? '?'} ${params}${call.why ? `\n   ↳ ${call.why}` : ''}`;
   });
-  return `\`\`\`${clip(lines.join('\n'), 2700)}\`\`\``;
+  return `\`\`\`${clip(lines.join('\n'), max)}\`\`\``;
 }
 
 export function incidentCard(incident: Incident, steps: StepRecord[]): { text: string; blocks: Block[] } {
@@ -68,8 +68,9 @@ export function incidentCard(incident: Incident, steps: StepRecord[]): { text: s
     });
   blocks.push({ type: 'section', text: mrkdwn(clip(list.join('\n'), 3000)) });
 
-  const waiting = steps.find((s) => s.state === 'awaiting_approval');
-  if (waiting && incident.status === 'open') {
+  const open = incident.status === 'open';
+  const waitingSteps = open ? steps.filter((s) => s.state === 'awaiting_approval').slice(0, 3) : [];
+  for (const waiting of waitingSteps) {
     const need = waiting.approvalsRequired - waiting.approvals.length;
     blocks.push({ type: 'divider' });
     blocks.push({
@@ -79,7 +80,7 @@ export function incidentCard(incident: Incident, steps: StepRecord[]): { text: s
           `${waiting.expiresAt ? `, before ${waiting.expiresAt.slice(11, 16)} UTC` : ''}.${incident.dryRun ? ' *DRY RUN: these calls will be recorded, not made.*' : ''}\n*Exact plan:*`,
       ),
     });
-    blocks.push({ type: 'section', text: mrkdwn(planText(waiting.plan)) });
+    blocks.push({ type: 'section', text: mrkdwn(planText(waiting.plan, waitingSteps.length > 1 ? 1300 : 2700)) });
     const ref = encodeStepRef({ i: incident.id, s: waiting.name, v: waiting.version });
     blocks.push({
       type: 'actions',
@@ -90,13 +91,24 @@ export function incidentCard(incident: Incident, steps: StepRecord[]): { text: s
       ],
     });
   }
-  const again = steps.find((s) => s.state === 'expired' || (s.state === 'failed' && incident.status === 'open'));
-  if (again && !waiting && incident.status === 'open') {
-    const label = again.state === 'expired' ? 'Request approval again' : 'Retry';
+  // Buttons a responder uses to ask: again after an expiry, a retry after a failure, or an
+  // optional step (Undo) once the step it follows has succeeded.
+  const succeeded = new Set(steps.filter((s) => s.state === 'succeeded').map((s) => s.name));
+  const asks = open
+    ? steps.flatMap((s) => {
+        if (s.state === 'expired') return [{ s, label: 'Request approval again' }];
+        if (s.state === 'failed') return [{ s, label: `Retry ${s.title}` }];
+        if (s.state === 'pending' && s.offer && succeeded.has(s.offer.after)) return [{ s, label: s.offer.label }];
+        return [];
+      })
+    : [];
+  if (asks.length > 0) {
     blocks.push({
       type: 'actions',
-      block_id: `kg_again_${again.name}`,
-      elements: [{ type: 'button', action_id: ACTION.rerequest, text: plain(label, 75), value: encodeStepRef({ i: incident.id, s: again.name, v: again.version }) }],
+      block_id: 'kg_asks',
+      elements: asks.slice(0, 5).map(({ s, label }) => ({
+        type: 'button', action_id: ACTION.rerequest, text: plain(label, 75), value: encodeStepRef({ i: incident.id, s: s.name, v: s.version }),
+      })),
     });
   }
   blocks.push({ type: 'context', elements: [mrkdwn(`Opened ${incident.createdAt.slice(0, 16).replace('T', ' ')} UTC · details in the thread · \`/incident show ${incident.id}\``)] });

@@ -288,7 +288,7 @@ describe('AWS faults during a step', () => {
     const thread = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts && /Contain/.test(c.args.text)), 'thread message');
     expect(thread.args.text).toContain('iam:UpdateAccessKey');
     const card = await cardShowing('2. Contain*: failed');
-    expect(buttonOn(card, ACTION.rerequest).text.text).toBe('Retry');
+    expect(buttonOn(card, ACTION.rerequest).text.text).toBe('Retry Contain');
     const contain = (await theIncident()).steps.find((s) => s.name === 'contain')!;
     expect(contain.error?.message).toContain('iam:UpdateAccessKey');
     expect((await theIncident()).events.find((e) => e.type === 'step_failed')).toMatchObject({ step: 'contain' });
@@ -337,6 +337,31 @@ describe('/incident', () => {
     // The key can be the subject of a new incident now.
     const again = await h.slash('/revoke-key', `${keyId} leaked again`, REQUESTER);
     expect((await h.slack.waitFor(() => responsesTo(h, again.responseUrl)[0], 'reply')).args.text).toMatch(/Incident \*IR-.*opened/);
+  });
+});
+
+describe('undo (false positive)', () => {
+  it('is offered after containment, needs an approval, and restores exactly the prior state', async () => {
+    h = await startHarness(ENV, { iamEndpoint: proxy.url });
+    await startIncident();
+    await click(h, buttonOn(latestCard(h, CHANNEL), ACTION.approve), APPROVER1);
+    await waitForStep('contain', 'succeeded');
+    expect(await keyStatus()).toBe('Inactive');
+    const card = await cardShowing('Undo containment (false positive)');
+    const undo = (card.blocks.find((b: any) => b.block_id === 'kg_asks') as any).elements.find((e: any) => e.text.text.startsWith('Undo'));
+    await click(h, { ...undo, block_id: 'kg_asks' }, REQUESTER);
+    await waitForStep('undo', 'awaiting_approval');
+    const withUndo = await cardShowing('Undo containment (false positive)* needs 1 more approval');
+    expect(blocksText(withUndo)).toContain('DeleteUserPolicy');
+    const approveUndo = (withUndo.blocks.find((b: any) => b.block_id === 'kg_actions_undo') as any).elements[0];
+    await click(h, { ...approveUndo, block_id: 'kg_actions_undo' }, APPROVER2);
+    await waitForStep('undo', 'succeeded');
+    expect(await keyStatus()).toBe('Active');
+    const policies = await motoIam().send(new ListUserPoliciesCommand({ UserName: 'leaky' }));
+    expect(policies.PolicyNames ?? []).not.toContain('keyguard-revoke-older-sessions');
+    const b = await theIncident();
+    expect(b.steps.find((s) => s.name === 'undo')!.approvals.map((a) => a.userId)).toEqual([APPROVER2]);
+    expect(b.events.filter((e) => e.step === 'undo').map((e) => e.type)).toEqual(expect.arrayContaining(['approval_requested', 'approved', 'step_started', 'step_succeeded']));
   });
 });
 

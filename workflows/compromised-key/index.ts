@@ -63,6 +63,20 @@ function eradicate(c: ContainmentPort): StepAction {
   };
 }
 
+/** What the Contain step recorded as added, so Undo reverses exactly that. */
+function containAdded(steps: { name: string; result?: unknown }[]): unknown[] {
+  const contain = steps.find((s) => s.name === 'contain');
+  const added = (contain?.result as { added?: unknown[] } | undefined)?.added;
+  return Array.isArray(added) ? added : [];
+}
+
+function undo(c: ContainmentPort): StepAction {
+  return {
+    plan: ({ incident, steps }) => c.planUndo(targetOf(incident), containAdded(steps)),
+    run: ({ incident, steps, approvers, dryRun, now }) => c.undo(targetOf(incident), containAdded(steps), { approvers, dryRun, now }),
+  };
+}
+
 function recover(o: OwnerContactPort): StepAction {
   return {
     plan: () => [],
@@ -103,6 +117,11 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
       unavailableReason: 'owner notification is not configured',
     },
     { seq: 6, name: 'close', title: 'Close', approvals: 0, manual: true },
+    {
+      seq: 7, name: 'undo', title: 'Undo containment (false positive)', approvals: 1, optional: true,
+      offer: { label: 'Undo containment (false positive)', after: 'contain' },
+      action: d.containment ? undo(d.containment) : undefined,
+    },
   ];
   return { name: 'compromised-key', steps };
 }

@@ -1,0 +1,260 @@
+/**
+ * Block Kit for `/trail` and the Investigate step: the progress message of a long pull and
+ * the summary a responder acts on. Pure: summary and progress in, blocks out.
+ *
+ * Everything shown is cut to Slack's limits (see limits.ts) with "…and N more", and all
+ * text from CloudTrail is escaped: user agents, user names and request parameters are
+ * chosen by the attacker, and `<!channel>` in a user agent must not ping anyone.
+ */
+import { CATEGORY_ORDER, CATEGORY_TITLE, FindingCategory } from '../domain/detection-rules';
+import type { AsiaTrace } from '../domain/asia-trace';
+import type { CreatedResource, CreatedResourceKind, Finding, TrailSummary } from '../domain/trail-summary';
+import { fitLines, SLACK_LIMITS } from './limits';
+import { clip, esc, mrkdwn, plain } from './text';
+
+export type Block = Record<string, unknown>;
+
+/**
+ * chat.update is Tier 3 (~50 a minute per workspace, shared with everything else the bot
+ * updates): one progress update every 3 s leaves most of that for other incidents.
+ */
+export const PROGRESS_UPDATE_INTERVAL_MS = 3000;
+
+/** What the progress message shows; LookupProgress from the engine fits it. */
+export interface TrailProgressView {
+  regionsDone: number;
+  regionsTotal: number;
+  events: number;
+  elapsedMs: number;
+  regionsFailed?: ReadonlyArray<{ region: string; errorName: string }>;
+  throttled?: number;
+  finished?: boolean;
+}
+
+export interface TrailSummaryContext {
+  /** What was looked up, as the responder typed it: a key id, user name or role ARN. */
+  subject: string;
+  window: { start: string; end: string };
+  regionsQueried: number;
+  regionsFailed?: ReadonlyArray<{ region: string; errorName: string }>;
+  duplicatesDropped?: number;
+}
+
+const SEVERITY_ICON: Record<Finding['severity'], string> = { high: ':red_circle:', medium: ':large_orange_circle:', low: ':white_circle:' };
+const CATEGORY_ICON: Record<FindingCategory, string> = {
+  persistence: ':anchor:',
+  'privilege-escalation': ':arrow_double_up:',
+  'defense-evasion': ':see_no_evil:',
+  'data-access': ':open_file_folder:',
+  cost: ':money_with_wings:',
+  recon: ':mag:',
+};
+
+/** Inline code for untrusted text: escaped, and without backticks that would end the span. */
+export function code(text: string, max = 120): string {
+  return `\`${esc(clip(text.replace(/`/g, "'"), max))}\``;
+}
+
+/** "2024-05-01 12:34Z" from an ISO time. */
+export function shortTime(iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 16).replace('T', ' ')}Z` : '—';
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** "45s", "3m 07s", "1h 02m". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** A text progress bar: `▓▓▓▓▓░░░░░` for done/total. */
+export function progressBar(done: number, total: number, width = 20): string {
+  const filled = total <= 0 ? width : Math.min(width, Math.round((done / total) * width));
+  return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}
+
+function failedRegionsText(failed: ReadonlyArray<{ region: string; errorName: string }>): string {
+  return fitLines(failed.map((f) => `${f.region} (${esc(f.errorName)})`), 1000, ', ');
+}
+
+export function trailProgressBlocks(subject: string, p: TrailProgressView): { text: string; blocks: Block[] } {
+  const status = p.finished ? ':white_check_mark: Finished pulling' : ':hourglass_flowing_sand: Pulling';
+  const line = `${status} CloudTrail for ${code(subject)}\n\`${progressBar(p.regionsDone, p.regionsTotal)}\`  ${p.regionsDone}/${p.regionsTotal} regions · ${formatCount(p.events)} events · ${formatDuration(p.elapsedMs)}`;
+  const blocks: Block[] = [{ type: 'section', text: mrkdwn(line) }];
+  const notes: string[] = [];
+  if (p.regionsFailed && p.regionsFailed.length > 0) notes.push(`:warning: Failed: ${failedRegionsText(p.regionsFailed)}`);
+  if (p.throttled) notes.push(`AWS throttled ${formatCount(p.throttled)} requests; all were retried.`);
+  if (notes.length > 0) blocks.push({ type: 'context', elements: notes.map((n) => mrkdwn(n)) });
+  return { text: `CloudTrail for ${subject}: ${p.regionsDone}/${p.regionsTotal} regions, ${p.events} events`, blocks };
+}
+
+function findingLine(f: Finding): string {
+  const when = f.burst
+    ? `${formatCount(f.burst.countInWindow)} in ${shortTime(f.burst.windowStart)}–${f.burst.windowEnd.slice(11, 16)}Z`
+    : f.count === 1 ? shortTime(f.firstTime) : `${shortTime(f.firstTime)} → ${shortTime(f.lastTime)}`;
+  const details = [...new Set(f.examples.map((e) => e.detail).filter((d): d is string => !!d))].slice(0, 3);
+  const detailText = details.length > 0 ? `: ${details.map((d) => code(d, 80)).join(', ')}` : '';
+  return `${SEVERITY_ICON[f.severity]} *${esc(f.title)}* ×${formatCount(f.count)} (${when})${detailText}`;
+}
+
+function findingsSection(category: FindingCategory, findings: Finding[]): Block {
+  const total = findings.reduce((n, f) => n + f.count, 0);
+  const title = `${CATEGORY_ICON[category]} *${CATEGORY_TITLE[category]}* (${formatCount(total)})`;
+  const body = fitLines(findings.map(findingLine), SLACK_LIMITS.sectionText - title.length - 1);
+  return { type: 'section', text: mrkdwn(`${title}\n${body}`) };
+}
+
+function resourceLine(r: CreatedResource): string {
+  const to = r.target ? ` → ${r.target.type} ${code(r.target.name, 64)}` : '';
+  switch (r.kind) {
+    case 'iam-user': return `IAM user ${code(r.name)}`;
+    case 'access-key': return `Access key ${code(r.name)}${to}`;
+    case 'login-profile': return `Console password for ${code(r.name)}`;
+    case 'role': return `Role ${code(r.name)}`;
+    case 'trust-policy': return `Trust policy changed on role ${code(r.name)}`;
+    case 'attached-policy': return `Policy ${code(r.name.split('/').pop() ?? r.name)} attached${to}`;
+    case 'inline-policy': return `Inline policy ${code(r.name)}${to}`;
+    case 'group-membership': return `Added to group ${code(r.name)}${to}`;
+    case 'ec2-instance': return `EC2 instance ${code(r.name)}${r.detail ? ` (${esc(clip(r.detail, 40))})` : ''} in ${r.region}`;
+  }
+}
+
+/** Most urgent to remove first: what lets the attacker back in, then what costs money. */
+const KIND_ORDER: readonly CreatedResourceKind[] = [
+  'access-key', 'login-profile', 'iam-user', 'attached-policy', 'inline-policy', 'trust-policy', 'role', 'group-membership', 'ec2-instance',
+];
+const KIND_PLURAL: Record<CreatedResourceKind, string> = {
+  'access-key': 'access keys',
+  'login-profile': 'console passwords',
+  'iam-user': 'IAM users',
+  'attached-policy': 'policies attached',
+  'inline-policy': 'inline policies',
+  'trust-policy': 'trust policies changed',
+  role: 'roles',
+  'group-membership': 'group memberships',
+  'ec2-instance': 'EC2 instances',
+};
+
+/** The name and, for grants, the grantee: `AdministratorAccess → backup-svc`. */
+function shortResourceName(r: CreatedResource): string {
+  const name = r.kind === 'attached-policy' ? r.name.split('/').pop() ?? r.name : r.name;
+  return r.target && r.kind !== 'trust-policy' ? `${name} → ${r.target.name}` : name;
+}
+
+/**
+ * One line per resource when there are a few of a kind; one line per kind (per region and
+ * type for instances) when there are many, so a fleet of miners or a hundred back-door
+ * users still leaves room for every other kind.
+ */
+function resourceLines(created: TrailSummary['createdResources']): string[] {
+  const groups = new Map<string, CreatedResource[]>();
+  const sorted = [...created.items].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+  for (const r of sorted) {
+    const key = r.kind === 'ec2-instance' ? `${r.kind}|${r.region}|${r.detail ?? ''}` : r.kind;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const lines: string[] = [];
+  for (const group of groups.values()) {
+    const [first] = group;
+    if (group.length <= 3) {
+      lines.push(...group.map((r) => `• ${resourceLine(r)}`));
+      continue;
+    }
+    const where = first.kind === 'ec2-instance' ? `${first.detail ? ` (${esc(clip(first.detail, 40))})` : ''} in ${first.region}` : '';
+    const names = group.slice(0, 3).map((r) => code(shortResourceName(r), 64)).join(', ');
+    lines.push(`• ${formatCount(group.length)} ${KIND_PLURAL[first.kind]}${where}: ${names}, …`);
+  }
+  for (const kind of KIND_ORDER) {
+    const dropped = created.droppedByKind[kind];
+    if (dropped) lines.push(`• …and ${formatCount(dropped)} more ${KIND_PLURAL[kind]} not listed`);
+  }
+  return lines;
+}
+
+function statField(title: string, lines: string[], total: number): Block {
+  const more = total > lines.length ? [`…and ${formatCount(total - lines.length)} more`] : [];
+  return mrkdwn(`*${title}*\n${fitLines([...lines, ...more], SLACK_LIMITS.fieldText - title.length - 3) || 'none'}`, SLACK_LIMITS.fieldText);
+}
+
+export function trailSummaryBlocks(s: TrailSummary, ctx: TrailSummaryContext): { text: string; blocks: Block[] } {
+  const blocks: Block[] = [{ type: 'header', text: plain(`CloudTrail for ${ctx.subject}`, SLACK_LIMITS.headerText) }];
+  const highs = s.findings.filter((f) => f.severity === 'high').length;
+  const overview = [
+    mrkdwn(`*Window*\n${shortTime(ctx.window.start)} → ${shortTime(ctx.window.end)}`),
+    mrkdwn(`*Events*\n${formatCount(s.eventCount)}${s.firstTime ? ` (${shortTime(s.firstTime)} → ${shortTime(s.lastTime)})` : ''}`),
+    mrkdwn(`*Regions with activity*\n${s.regions.length} of ${ctx.regionsQueried} queried`),
+    mrkdwn(`*Findings*\n${s.findings.length === 0 ? 'none' : `${s.findings.length} rules matched, ${highs} high`}`),
+  ];
+  if (s.firstSuspiciousTime) overview.push(mrkdwn(`*First suspicious event*\n${shortTime(s.firstSuspiciousTime)}`));
+  if (ctx.regionsFailed && ctx.regionsFailed.length > 0) overview.push(mrkdwn(`*:warning: Regions not read*\n${failedRegionsText(ctx.regionsFailed)}`));
+  blocks.push({ type: 'section', fields: overview });
+
+  blocks.push({ type: 'divider' });
+  if (s.findings.length === 0) {
+    blocks.push({ type: 'section', text: mrkdwn('No sensitive actions matched the detection rules.') });
+  }
+  for (const category of CATEGORY_ORDER) {
+    const inCategory = s.findings.filter((f) => f.category === category);
+    if (inCategory.length > 0) blocks.push(findingsSection(category, inCategory));
+  }
+
+  const created = s.createdResources;
+  if (created.items.length > 0) {
+    const title = ':broom: *Created or changed by this principal* (offered in the Eradicate step)';
+    const lines = resourceLines(created);
+    blocks.push({ type: 'divider' }, { type: 'section', text: mrkdwn(`${title}\n${fitLines(lines, SLACK_LIMITS.sectionText - title.length - 1)}`) });
+  }
+
+  const ipLines = s.sourceIps.top.map((ip) => `${code(ip.ip, 64)} ×${formatCount(ip.count)}${ip.newSinceFirstSuspicious ? ' :new:' : ''}`);
+  blocks.push({ type: 'divider' }, {
+    type: 'section',
+    fields: [
+      statField('Source IPs', ipLines, s.sourceIps.distinct),
+      statField('Top events', s.eventNames.top.map((n) => `${esc(n.key)} ×${formatCount(n.count)}`), s.eventNames.distinct),
+      statField('Error codes', s.errorCodes.top.map((n) => `${esc(n.key)} ×${formatCount(n.count)}`), s.errorCodes.distinct),
+      statField('By region', s.regions.slice(0, 10).map((r) => `${esc(r.key)} ×${formatCount(r.count)}`), s.regions.length),
+    ],
+  });
+  if (s.userAgents.top.length > 0) {
+    const lines = s.userAgents.top.map((u) => `${code(u.key, 160)} ×${formatCount(u.count)}`);
+    if (s.userAgents.distinct > lines.length) lines.push(`…and ${formatCount(s.userAgents.distinct - lines.length)} more`);
+    blocks.push({ type: 'section', text: mrkdwn(`*User agents*\n${fitLines(lines, SLACK_LIMITS.sectionText - 20)}`) });
+  }
+
+  const notes = [':new: = source IP first seen at or after the first suspicious event.', 'Full export (CSV and NDJSON) is in the thread.'];
+  if (ctx.duplicatesDropped) notes.push(`${formatCount(ctx.duplicatesDropped)} duplicates dropped.`);
+  blocks.push({ type: 'context', elements: notes.map((n) => mrkdwn(n)) });
+
+  const text = `CloudTrail for ${ctx.subject}: ${s.eventCount} events, ${s.findings.length} findings (${highs} high)`;
+  return { text, blocks };
+}
+
+/** The ASIA trace as one section: each hop, then where the chain starts. */
+export function asiaTraceBlocks(trace: AsiaTrace): Block[] {
+  const hopLines = trace.hops.map((h, i) => {
+    const parts = [
+      `${i + 1}. ${code(h.accessKeyId)} issued by *${esc(h.issuedBy)}* at ${shortTime(h.eventTime)}`,
+      h.roleArn ? `role ${code(h.roleArn)}` : '',
+      h.sessionName ? `session ${code(h.sessionName, 64)}` : '',
+      h.sourceIdentity ? `source identity ${code(h.sourceIdentity, 64)}` : '',
+      h.sourceIp ? `from ${code(h.sourceIp, 64)}` : '',
+      h.caller.arn ? `caller ${code(h.caller.arn)}` : '',
+    ];
+    return parts.filter((p) => p.length > 0).join(', ');
+  });
+  const o = trace.origin;
+  const origin =
+    o.kind === 'long-term-key' ? `:key: Started from long-term key ${code(o.accessKeyId)}${o.userName ? ` of user ${code(o.userName, 64)}` : ''}`
+    : o.kind === 'federated' ? `:busts_in_silhouette: Started from a federated sign-in (${esc(o.via)})${o.subject ? ` by ${code(o.subject, 64)}` : ''}`
+    : o.kind === 'root' ? ':rotating_light: Started from the *root user*'
+    : o.kind === 'aws-service' ? `:gear: Issued to an AWS service (${code(o.service, 64)}): credentials taken from a workload`
+    : `:grey_question: Chain not followed further (${o.reason})${o.accessKeyId ? ` at ${code(o.accessKeyId)}` : ''}`;
+  const title = `*Where ${code(trace.accessKeyId)} came from*`;
+  return [{ type: 'section', text: mrkdwn(`${title}\n${fitLines([...hopLines, origin], SLACK_LIMITS.sectionText - title.length - 1)}`) }];
+}
