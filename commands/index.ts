@@ -3,6 +3,7 @@ import type { App } from '@slack/bolt';
 import type { CommandDeps } from '../src/ports';
 import { ACTION, VIEW } from '../src/slack/ids';
 import { KEY_OWNER_COMMAND, keyOwnerHandler } from './key-owner';
+import { TRAIL_COMMAND, trailHandler } from './trail';
 import { REVOKE_KEY_COMMAND, revokeKeyHandler, revokeKeySubmission } from './revoke-key';
 import { INCIDENT_COMMAND, incidentHandler } from './incident';
 import { approveHandler, denyHandler, denySubmission, rerequestHandler } from './approval-actions';
@@ -10,6 +11,7 @@ import type { IncidentDeps } from './incident-deps';
 
 export function registerCommands(app: App, deps: CommandDeps, incidents?: IncidentDeps): void {
   app.command(KEY_OWNER_COMMAND, keyOwnerHandler(deps));
+  app.command(TRAIL_COMMAND, trailHandler(deps));
   if (!incidents) return;
   app.command(REVOKE_KEY_COMMAND, revokeKeyHandler(incidents));
   app.command(INCIDENT_COMMAND, incidentHandler(incidents));

@@ -6,6 +6,8 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { parseKeyId, maskKeyId } from '../src/domain/key-id';
 import type { CommandDeps } from '../src/ports';
 import { badKeyIdBlocks, keyOwnerBlocks, notAllowedBlocks } from '../src/slack/key-owner-blocks';
+import { asiaTraceBlocks } from '../src/slack/trail-blocks';
+import { isKeyguardError } from '../src/errors';
 
 export const KEY_OWNER_COMMAND = '/key-owner';
 
@@ -25,6 +27,17 @@ export function keyOwnerHandler(deps: CommandDeps) {
     await ack({ response_type: 'ephemeral', text: `:mag: Looking up \`${parsed.keyId}\`…` });
     deps.logger.info({ user: command.user_id, key: maskKeyId(parsed.keyId) }, 'key-owner lookup');
     const facts = await deps.keyOwner.lookup(parsed.keyId, parsed.kind);
-    await respond({ response_type: 'ephemeral', replace_original: true, ...keyOwnerBlocks(facts, deps.now()) });
+    const answer = keyOwnerBlocks(facts, deps.now());
+    if (parsed.kind === 'temporary' && deps.trail && facts.sameAccount) {
+      // Where the temporary key came from: the CloudTrail trace to the role and original key.
+      try {
+        const trace = await deps.trail.trace(parsed.keyId, deps.now());
+        answer.blocks.push(...asiaTraceBlocks(trace));
+      } catch (e) {
+        const why = isKeyguardError(e) ? e.userMessage : 'the CloudTrail lookup failed';
+        answer.blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Could not trace where this key came from: ${why}` }] });
+      }
+    }
+    await respond({ response_type: 'ephemeral', replace_original: true, ...answer });
   };
 }

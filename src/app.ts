@@ -23,6 +23,9 @@ import { SlackIncidentNotifier } from './slack/incident-notifier';
 import { SlackOwnerContact } from './slack/owner-contact';
 import { AwsContainment } from './aws/containment-adapter';
 import { createClientFactory, type AwsClientFactory } from './aws/iam-sts-clients';
+import { createCloudTrailClientFactory, type CloudTrailClientFactory } from './aws/cloudtrail-lookup';
+import { TrailService } from './aws/trail-service';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 
 export interface AppParts {
   config: Config;
@@ -30,6 +33,12 @@ export interface AppParts {
   aws: Pick<ProductionClients, 'iam' | 'sts'> & Partial<ProductionClients>;
   store: IncidentStore;
   now?: () => Date;
+  /** CloudTrail clients per region; default: the SDK chain, retries left to the engine. */
+  cloudTrail?: CloudTrailClientFactory;
+  /** Tests: a faster emulator. Default: just under CloudTrail's 2 requests/s per region. */
+  cloudTrailRequestsPerSecond?: number;
+  /** EC2 client for region discovery when IR_REGIONS is empty. */
+  ec2?: EC2Client;
   /** IAM/STS clients for containment (and assumed-role sessions); default: the SDK chain. */
   containmentFactory?: AwsClientFactory;
   /** Tests: wait between IAM read-backs (eventual consistency). */
@@ -100,8 +109,10 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     }
   });
   const groups = new SlackGroupResolver(app.client);
+  const trail = new TrailService({ clientFor: parts.cloudTrail ?? createCloudTrailClientFactory(), regions: config.regions, ec2: parts.ec2, requestsPerSecond: parts.cloudTrailRequestsPerSecond });
   const deps: CommandDeps = {
     keyOwner: new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }),
+    trail,
     access: accessPolicy(config.responders, config.approvers, groups),
     logger,
     now: parts.now ?? (() => new Date()),

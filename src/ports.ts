@@ -13,6 +13,7 @@ export interface KeyOwnerPort {
 
 export interface CommandDeps {
   keyOwner: KeyOwnerPort;
+  trail?: TrailPort;
   access: AccessPolicy;
   logger: Logger;
   now: () => Date;
@@ -53,3 +54,6 @@ export interface ContainmentPort {
 export interface OwnerContactPort {
   notifyOwner(o: { incidentId: string; keyId: string; tags: Record<string, string>; text: string }): Promise<{ reached?: string; summary: string }>;
 }
+
+/** CloudTrail pulls (implemented by src/aws/trail-service.ts). */
+export type TrailPort = Pick<import('./aws/trail-service').TrailService, 'pull' | 'trace' | 'regions'>;

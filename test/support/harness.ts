@@ -14,6 +14,7 @@ import { startFakeSlack, FakeSlack } from './fake-slack';
 import { signedPost, slashCommandBody, interactionBody } from './slack-signer';
 import { motoIam, motoSts } from './aws-clients';
 import { createClientFactory } from '../../src/aws/iam-sts-clients';
+import { createCloudTrailClientFactory } from '../../src/aws/cloudtrail-lookup';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -48,6 +49,8 @@ export interface HarnessOptions {
   iamEndpoint?: string;
   crashPoint?: (label: string) => void;
   instanceId?: string;
+  /** The CloudTrail emulator's URL; every region's client points there. */
+  cloudTrailUrl?: string;
   /** Reuse an existing fake Slack (a second replica talks to the same workspace). */
   slack?: FakeSlack;
 }
@@ -88,6 +91,10 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
       readBackDelaysMs: [0, 10],
       crashPoint: opts.crashPoint,
       instanceId: opts.instanceId,
+      cloudTrail: opts.cloudTrailUrl
+        ? createCloudTrailClientFactory({ endpoint: opts.cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
+        : undefined,
+      cloudTrailRequestsPerSecond: opts.cloudTrailUrl ? 40 : undefined,
     },
     '127.0.0.1',
   );

@@ -1,0 +1,137 @@
+/**
+ * One CloudTrail pull, as `/trail`, the Investigate step and the watch all need it: the
+ * principal's events from every region, streamed through the summary and into CSV and
+ * NDJSON files on disk (memory stays flat however many events there are).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CloudTrailClientFactory, CloudTrailLookup, LookupAttributeSpec, LookupProgress, lookupOneAttribute } from './cloudtrail-lookup';
+import { RateLimiterPool } from './rate-limiter';
+import { parseTrailEvent, TrailEvent } from '../domain/trail-event';
+import { TrailSummary, TrailSummaryBuilder } from '../domain/trail-summary';
+import { csvHeader, toCsvLine, toNdjsonLine } from '../timeline/trail-export';
+import { traceTemporaryKey, AsiaTrace } from '../domain/asia-trace';
+import type { TrailSubject } from '../domain/trail-query';
+import { fromAwsError } from '../errors';
+
+/** IAM, STS and console sign-in events are recorded in us-east-1. */
+export const GLOBAL_EVENTS_REGION = 'us-east-1';
+
+export interface TrailPullRequest {
+  subject: TrailSubject;
+  /** For a user's key: the owner's name, looked up as well (console use, other keys). */
+  alsoUserName?: string;
+  start: Date;
+  end: Date;
+  /** Write the full export to files (skipped by the watch). */
+  exportFiles?: boolean;
+  onProgress?: (p: LookupProgress) => void;
+  progressIntervalMs?: number;
+  /** Only events newer than this (the watch). */
+  newerThan?: Date;
+}
+
+export interface TrailPullResult {
+  summary: TrailSummary;
+  progress: LookupProgress;
+  regions: string[];
+  files?: { csv: string; ndjson: string; dir: string };
+  /** The newest events (at most 20), for the watch's messages. */
+  newest: TrailEvent[];
+}
+
+export interface TrailServiceOptions {
+  clientFor: CloudTrailClientFactory;
+  /** IR_REGIONS; empty: every region enabled in the account, discovered once. */
+  regions: string[];
+  ec2?: EC2Client;
+  requestsPerSecond?: number;
+  tmpDir?: string;
+}
+
+export function attributesFor(subject: TrailSubject, alsoUserName?: string): LookupAttributeSpec[] {
+  switch (subject.kind) {
+    case 'key':
+      return [{ key: 'AccessKeyId', value: subject.accessKeyId }, ...(alsoUserName ? [{ key: 'Username' as const, value: alsoUserName }] : [])];
+    case 'user':
+      return [{ key: 'Username', value: subject.userName }];
+    case 'role':
+      // Events that name the role as a resource: its AssumeRole calls, policy changes.
+      return [{ key: 'ResourceName', value: subject.roleArn }];
+  }
+}
+
+export class TrailService {
+  private discovered?: Promise<string[]>;
+  /** One limiter pool per process: every pull shares the account's 2 requests/s per region. */
+  private readonly limiters: RateLimiterPool;
+
+  constructor(private readonly o: TrailServiceOptions) {
+    this.limiters = new RateLimiterPool({ requestsPerSecond: o.requestsPerSecond });
+  }
+
+  regions(): Promise<string[]> {
+    if (this.o.regions.length > 0) return Promise.resolve(this.o.regions);
+    this.discovered ??= (async () => {
+      const ec2 = this.o.ec2 ?? new EC2Client({ region: GLOBAL_EVENTS_REGION });
+      try {
+        const r = await ec2.send(new DescribeRegionsCommand({ AllRegions: false }));
+        const names = (r.Regions ?? []).map((x) => x.RegionName!).filter(Boolean).sort();
+        return names.length > 0 ? names : [GLOBAL_EVENTS_REGION];
+      } catch (e) {
+        this.discovered = undefined;
+        throw fromAwsError(e, 'ec2:DescribeRegions (or set IR_REGIONS)');
+      }
+    })();
+    return this.discovered;
+  }
+
+  async pull(req: TrailPullRequest): Promise<TrailPullResult> {
+    const regions = await this.regions();
+    // Global events only exist in us-east-1; make sure it is searched.
+    const all = regions.includes(GLOBAL_EVENTS_REGION) ? regions : [GLOBAL_EVENTS_REGION, ...regions];
+    const lookup = new CloudTrailLookup({
+      clientFor: this.o.clientFor,
+      attributes: attributesFor(req.subject, req.alsoUserName),
+      window: { start: req.newerThan && req.newerThan > req.start ? req.newerThan : req.start, end: req.end },
+      regions: all,
+      limiters: this.limiters,
+      onProgress: req.onProgress,
+      progressIntervalMs: req.progressIntervalMs,
+    });
+    const summary = new TrailSummaryBuilder();
+    let files: TrailPullResult['files'];
+    let csv: fs.WriteStream | undefined;
+    let ndjson: fs.WriteStream | undefined;
+    if (req.exportFiles) {
+      const dir = fs.mkdtempSync(path.join(this.o.tmpDir ?? os.tmpdir(), 'keyguard-trail-'));
+      files = { dir, csv: path.join(dir, 'events.csv'), ndjson: path.join(dir, 'events.ndjson') };
+      csv = fs.createWriteStream(files.csv);
+      ndjson = fs.createWriteStream(files.ndjson);
+      csv.write(csvHeader());
+    }
+    const newest: TrailEvent[] = [];
+    const write = async (s: fs.WriteStream | undefined, line: string) => {
+      if (s && !s.write(line)) await once(s, 'drain');
+    };
+    for await (const { region, event } of lookup.events()) {
+      const e = parseTrailEvent(event, region);
+      summary.add(e);
+      await write(csv, toCsvLine(e));
+      await write(ndjson, toNdjsonLine(e));
+      if (newest.length < 20) newest.push(e);
+    }
+    await Promise.all([csv, ndjson].filter(Boolean).map((s) => new Promise<void>((r) => s!.end(() => r()))));
+    return { summary: summary.result(), progress: lookup.progress(), regions: all, files, newest };
+  }
+
+  /** Where a temporary key came from: its issuing AssumeRole/GetSessionToken chain (us-east-1). */
+  trace(accessKeyId: string, now: Date): Promise<AsiaTrace> {
+    const window = { start: new Date(now.getTime() - 90 * 86_400_000), end: now };
+    const lookup = lookupOneAttribute({ clientFor: this.o.clientFor, region: GLOBAL_EVENTS_REGION, window, limiters: this.limiters });
+    return traceTemporaryKey(accessKeyId, (attr) => lookup(attr));
+  }
+}

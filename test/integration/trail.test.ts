@@ -1,0 +1,133 @@
+/**
+ * `/trail` and the ASIA trace in `/key-owner`, end to end: signed slash commands into the
+ * real Bolt app, the real CloudTrail client against the project's emulator (several regions
+ * on one endpoint), the fake Slack recording the progress message, the summary and the
+ * uploaded exports.
+ */
+import { startHarness, Harness, responsesTo, blocksText } from '../support/harness';
+import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
+import { attackerScenario, assumeRoleChain, examplePrincipal, generateVolume, loadEvents, routineActivity } from '../support/cloudtrail-fixtures';
+import { resetMoto } from '../support/moto';
+
+const RESPONDER = 'U0RESPOND';
+const REGIONS = 'us-east-1,eu-west-1,ap-southeast-3';
+const principal = examplePrincipal(7, 'ci-deployer');
+
+let h: Harness;
+let emu: CloudTrailEmulator;
+
+beforeEach(async () => {
+  await resetMoto(process.env.MOTO_URL!);
+  emu = await startCloudTrailEmulator({ requestsPerSecond: 50 });
+  h = await startHarness({ IR_RESPONDERS: RESPONDER, IR_REGIONS: REGIONS }, { cloudTrailUrl: emu.url });
+});
+afterEach(async () => {
+  await h.close();
+  await emu.close();
+});
+
+function summaryMessage(channel = 'C0SECOPS') {
+  return h.slack.waitFor(
+    () => h.slack.callsTo('chat.update').find((c) => c.args.channel === channel && blocksText(c.args).includes('CloudTrail for') && Array.isArray(c.args.blocks) && c.args.blocks[0]?.type === 'header'),
+    'the summary',
+  );
+}
+
+it('pulls every region, shows progress then the summary, and uploads CSV and NDJSON to the thread', async () => {
+  const now = Date.now();
+  const attack = attackerScenario({ seed: 3, principal, startMs: now - 2 * 86_400_000 });
+  const routine = routineActivity({ seed: 4, principal, startMs: now - 6 * 86_400_000, endMs: now - 3 * 86_400_000, count: 150, regions: ['us-east-1', 'eu-west-1'] });
+  loadEvents(emu, [...attack.events, ...routine]);
+  const total = attack.events.length + routine.length;
+
+  const res = await h.slash('/trail', `${principal.accessKeyId} 7d`, RESPONDER);
+  expect(res.json.text).toContain('Searching CloudTrail for');
+  const first = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.channel === 'C0SECOPS' && /Pulling CloudTrail/.test(c.args.text)), 'the progress message');
+  const summary = await summaryMessage();
+  // The progress message itself became the summary.
+  const progressTs = h.slack.callsTo('chat.update').find((c) => c.args.ts === summary.args.ts);
+  expect(progressTs).toBeDefined();
+  expect(first.args.channel).toBe(summary.args.channel);
+  const text = blocksText(summary.args);
+  expect(text).toContain(`CloudTrail for ${principal.accessKeyId}`);
+  expect(text).toContain('*Persistence*');
+  expect(text).toContain('IAM user created');
+  expect(text).toContain('`backup-svc`');
+  expect(text).toContain('CloudTrail logging stopped');
+  expect(text).toContain('Secrets read');
+  expect(text).toContain('GPU instances launched');
+  expect(text).toContain('in ap-southeast-3');
+
+  // Every region was asked, and us-east-1 (IAM, STS, sign-in) among them.
+  expect(Object.keys(emu.stats().byRegion).sort()).toEqual(['ap-southeast-3', 'eu-west-1', 'us-east-1']);
+
+  // Exports: two files in the summary's thread, each holding every event.
+  const done = await h.slack.waitFor(() => h.slack.callsTo('files.completeUploadExternal')[0], 'the upload');
+  expect(done.args.thread_ts).toBe(summary.args.ts);
+  expect(done.args.files).toHaveLength(2);
+  const files = [...h.slack.uploads.values()];
+  const csv = files.find((f) => f.filename!.endsWith('.csv'))!.content.toString();
+  const ndjson = files.find((f) => f.filename!.endsWith('.ndjson'))!.content.toString();
+  expect(csv.trim().split('\r\n')).toHaveLength(total + 1);
+  expect(ndjson.trim().split('\n')).toHaveLength(total);
+  expect(JSON.parse(ndjson.split('\n')[0]).eventName).toBeDefined();
+});
+
+it('pages through many events and keeps everything in one message', async () => {
+  const now = Date.now();
+  const byRegion = generateVolume({ seed: 9, perRegion: 400, regions: ['us-east-1', 'eu-west-1'], principal, startMs: now - 5 * 86_400_000, endMs: now - 1000 });
+  for (const [region, events] of byRegion) emu.setEvents(region, events);
+  await h.slash('/trail', principal.accessKeyId, RESPONDER);
+  const summary = await summaryMessage();
+  expect(blocksText(summary.args)).toMatch(/\*Events\*\n800 /);
+  // 400 events a region at 50 a page: 8 pages each, all followed through NextToken.
+  expect(emu.stats().byRegion['us-east-1'].succeeded).toBeGreaterThanOrEqual(8);
+  const posted = h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0SECOPS' && !c.args.thread_ts);
+  expect(posted).toHaveLength(1);
+  expect(new Set(h.slack.callsTo('chat.update').filter((c) => c.args.channel === 'C0SECOPS').map((c) => c.args.ts))).toEqual(new Set([summary.args.ts]));
+});
+
+describe('bad input', () => {
+  it.each([
+    ['nothing', '', 'Tell me what to look up'],
+    ['a malformed key id', 'AKIA123', 'not an access key id, IAM user name or role ARN'],
+    ['since after until', 'alice 1d 2d', '`since` must be before `until`'],
+    ['an unknown time', 'alice yesterday', 'is not a time'],
+    ['a pasted secret', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'secret access key'],
+  ])('%s gets a clear answer and no CloudTrail call', async (_l, text, answer) => {
+    const res = await h.slash('/trail', text, RESPONDER);
+    expect(res.json.text).toContain(answer);
+    expect(emu.stats().total.requests).toBe(0);
+  });
+
+  it('a user who is not a responder is refused', async () => {
+    const res = await h.slash('/trail', 'alice', 'U0STRANGER');
+    expect(blocksText(res.json)).toContain('limited to the incident responders');
+  });
+
+  it('asking for more than 90 days says CloudTrail keeps 90', async () => {
+    await h.slash('/trail', 'alice 200d', RESPONDER);
+    await summaryMessage();
+    const note = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => /keeps 90 days/.test(c.args.text ?? '')), 'the note');
+    expect(note.args.thread_ts).toBeDefined();
+  });
+});
+
+it('/key-owner traces a temporary key back through two roles to the original long-term key', async () => {
+  const chain = assumeRoleChain({
+    seed: 11,
+    origin: { kind: 'iam-user', principal },
+    hops: [{ roleName: 'deploy', sessionName: 'ci-run-42' }, { roleName: 'prod-admin', sessionName: 'hop2', sourceIdentity: 'dana' }],
+    startMs: Date.now() - 3_600_000,
+  });
+  loadEvents(emu, chain.events);
+  const leaked = chain.issuedKeys.at(-1)!;
+  const res = await h.slash('/key-owner', leaked, RESPONDER);
+  const answer = await h.slack.waitFor(() => responsesTo(h, res.responseUrl)[0], 'the answer');
+  const text = blocksText(answer.args);
+  expect(text).toContain('Temporary credentials');
+  expect(text).toContain('prod-admin');
+  expect(text).toContain('deploy');
+  expect(text).toContain('ci-run-42');
+  expect(text).toContain(principal.accessKeyId);
+});
