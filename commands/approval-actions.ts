@@ -6,6 +6,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { decodeStepRef } from '../src/slack/ids';
 import { FIELD } from '../src/slack/ids';
 import { denyReasonModal } from '../src/slack/modals';
+import { containsSecretKey } from '../src/domain/key-id';
 import type { IncidentDeps } from './incident-deps';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -36,14 +37,14 @@ export function denyHandler(deps: IncidentDeps) {
     const ref = decodeStepRef(args.action.value);
     if (!ref || !(await firstTime(deps, args.body))) return;
     const user = args.body.user.id;
-    if (!(await deps.access.isApprover(user))) {
-      // Same answer the engine would give, without making them type a reason first.
+    const bundle = await deps.store.get(ref.i);
+    const step = bundle?.steps.find((s) => s.name === ref.s);
+    if (!(await deps.access.isApprover(user)) && user !== bundle?.incident.requester) {
+      // The engine refuses and records it, without making them type a reason first.
       const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, user, '(not an approver)');
       await reply(args, `:no_entry_sign: ${outcome.message}`);
       return;
     }
-    const bundle = await deps.store.get(ref.i);
-    const step = bundle?.steps.find((s) => s.name === ref.s);
     await args.client.views.open({
       trigger_id: args.body.trigger_id,
       view: denyReasonModal({ ref: JSON.stringify(ref), channel: args.body.channel?.id, stepTitle: step?.title ?? ref.s }),
@@ -56,6 +57,10 @@ export function denySubmission(deps: IncidentDeps) {
     const reason = view.state.values[FIELD.denyReason.block]?.[FIELD.denyReason.action]?.value?.trim() ?? '';
     if (reason.length < 3) {
       await ack({ response_action: 'errors', errors: { [FIELD.denyReason.block]: 'Say why (at least a few words): it goes in the record.' } });
+      return;
+    }
+    if (containsSecretKey(reason)) {
+      await ack({ response_action: 'errors', errors: { [FIELD.denyReason.block]: 'That contains something shaped like a secret access key. Never paste secrets: treat it as leaked.' } });
       return;
     }
     await ack();

@@ -3,7 +3,7 @@
  * `/revoke-key` alone opens a modal (key id, reason, severity, ticket, role ARN).
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { parseKeyId, maskKeyId } from '../src/domain/key-id';
+import { containsSecretKey, parseKeyId, maskKeyId } from '../src/domain/key-id';
 import type { Severity } from '../src/domain/incident';
 import { SEVERITIES } from '../src/domain/incident';
 import { FIELD } from '../src/slack/ids';
@@ -95,6 +95,9 @@ export function revokeKeySubmission(deps: IncidentDeps) {
       errors[FIELD.keyId.block] = parsed.problem === 'secret-pasted'
         ? 'That is a secret access key. Never paste it: treat it as leaked, and enter the key id (AKIA…/ASIA…).'
         : `Not an access key id: ${parsed.detail}. It looks like AKIAIOSFODNN7EXAMPLE.`;
+    }
+    for (const f of [FIELD.reason, FIELD.ticket]) {
+      if (containsSecretKey(valueOf(v, f) ?? '')) errors[f.block] = 'That contains something shaped like a secret access key. Never paste secrets: treat it as leaked.';
     }
     if (roleArn && !ROLE_ARN.test(roleArn)) errors[FIELD.roleArn.block] = 'A role ARN looks like arn:aws:iam::123456789012:role/name';
     if (!SEVERITIES.includes(severity)) errors[FIELD.severity.block] = 'Pick a severity';

@@ -173,8 +173,11 @@ export async function startApp(parts: AppParts, host?: string): Promise<RunningA
   // Finish what a previous process left running, then keep expiring stale approvals.
   const reconciled = await engine.reconcile();
   if (reconciled.resumed.length > 0) parts.logger.info({ resumed: reconciled.resumed }, 'reconciled steps left running');
+  // Every minute: expire approvals that ran out, and take over steps whose runner died
+  // (its lease ran out) — a crashed replica's work is finished by the others.
   const sweep = setInterval(() => {
     engine.expireDue().catch((e) => parts.logger.error({ err: e }, 'approval expiry sweep failed'));
+    engine.reconcile().catch((e) => parts.logger.error({ err: e }, 'reconcile sweep failed'));
   }, 60_000);
   sweep.unref();
   if (frontDoor) {

@@ -40,14 +40,20 @@ export interface ContainmentOutcome {
 export interface ContainmentPort {
   planContain(t: ContainmentTarget, now: Date): Promise<unknown[]>;
   contain(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
-  /** Read-only: is the key already contained (for crash reconciliation)? */
-  isContained(t: ContainmentTarget): Promise<boolean>;
+  /** Read-only: the state containment will change, recorded before any AWS call so that
+   *  Undo knows what the bot changed even if the process dies mid-step. */
+  snapshot(t: ContainmentTarget): Promise<unknown>;
   planEradicate(t: ContainmentTarget, now: Date): Promise<unknown[]>;
   eradicate(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
-  isEradicated(t: ContainmentTarget): Promise<boolean>;
-  /** Undo (false positive): reverse exactly what a containment added (its recorded `added`). */
-  planUndo(t: ContainmentTarget, added: unknown[]): Promise<unknown[]>;
-  undo(t: ContainmentTarget, added: unknown[], o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
+  /** Undo (false positive): reverse exactly what containment changed, from its record. */
+  planUndo(t: ContainmentTarget, record: ContainRecord): Promise<unknown[]>;
+  undo(t: ContainmentTarget, record: ContainRecord, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
+}
+
+/** What the Contain step recorded: the state before it acted, and what it reported adding. */
+export interface ContainRecord {
+  before?: unknown;
+  added: unknown[];
 }
 
 /** Telling the key's owner what happened (Slack DM). */

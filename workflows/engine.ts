@@ -6,8 +6,10 @@
  */
 import { DateTime } from 'luxon';
 import type { Incident, IncidentEvent, Severity, StepRecord, StepState } from '../src/domain/incident';
-import { newIncidentId, TERMINAL_STATES } from '../src/domain/incident';
+import { canTransition, newIncidentId, TERMINAL_STATES } from '../src/domain/incident';
 import { checkClick, isExpired } from '../src/domain/approval-rules';
+import { esc } from '../src/slack/text';
+import { planLines } from '../src/slack/incident-card';
 import type { KeyKind } from '../src/domain/key-id';
 import { KeyguardError } from '../src/errors';
 import type { Logger } from '../src/logger';
@@ -32,6 +34,8 @@ export interface EngineDeps {
   approvalTtlMinutes: number;
   dryRun: boolean;
   instanceId: string;
+  /** How long a runner's lease lasts (renewed every third of it). */
+  leaseMs?: number;
   /** Test hook: called between writes; throwing there simulates the process dying. */
   crashPoint?: (label: string) => void;
 }
@@ -52,6 +56,8 @@ export interface OpenRequest {
 export type ClickOutcome = { ok: true; message: string } | { ok: false; message: string };
 
 const MAX_CONFLICT_RETRIES = 25;
+/** How long a running step stays its runner's without a renewal. */
+export const DEFAULT_LEASE_MS = 2 * 60_000;
 
 export class PlaybookEngine {
   constructor(private readonly d: EngineDeps) {}
@@ -148,6 +154,10 @@ export class PlaybookEngine {
         await this.runStep(bundle.incident, approved, ['approved']);
         continue;
       }
+      // A denied or expired step stops the playbook: nothing after it runs until a person
+      // asks again (expired) or closes the incident (denied). Eradicating a key whose
+      // containment was refused would be exactly wrong.
+      if (bundle.steps.some((s) => !this.def(s.name).optional && (s.state === 'denied' || s.state === 'expired'))) return;
       const step = bundle.steps.find((s) => !TERMINAL_STATES.includes(s.state) && !this.def(s.name).optional);
       if (!step) return;
       const def = this.def(step.name);
@@ -179,6 +189,11 @@ export class PlaybookEngine {
   }
 
   private async transition(step: StepRecord, from: readonly StepState[], patch: Partial<StepRecord>): Promise<StepRecord | undefined> {
+    const to = patch.state ?? step.state;
+    // Staying in a state (another approval, a lease renewal) is always allowed; any move must
+    // be one the state machine has. A wrong move is a programming error, not a race.
+    const bad = from.filter((f) => f !== to && !canTransition(f, to));
+    if (bad.length > 0) throw new Error(`step ${step.name}: ${bad.join('|')} → ${to} is not a transition of the state machine`);
     return this.d.store.updateStep({ ...step, ...patch }, { from, version: step.version });
   }
 
@@ -192,12 +207,17 @@ export class PlaybookEngine {
     if (!won) return;
     await this.event(incident.id, 'approval_requested', { actor, step: step.name, detail: { approvalsRequired: step.approvalsRequired, expiresAt, plan } });
     await this.refreshCard(incident.id);
+    if (plan.length > 0) await this.d.notifier.thread(incident, `*${step.title}*: approval requested. The whole plan:\n\`\`\`${planLines(plan).join('\n')}\`\`\``);
   }
 
   /** Win the right to run the step, run it, record what AWS said. */
+  private leaseUntil(): string {
+    return new Date(this.d.now().getTime() + (this.d.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
+  }
+
   private async runStep(incident: Incident, step: StepRecord, from: readonly StepState[]): Promise<void> {
     const def = this.def(step.name);
-    const running = await this.transition(step, from, { state: 'running', startedAt: this.iso(), runner: this.d.instanceId });
+    const running = await this.transition(step, from, { state: 'running', startedAt: this.iso(), runner: this.d.instanceId, leaseUntil: this.leaseUntil() });
     if (!running) return; // another click, retry or replica won: it runs the step, not us.
     await this.event(incident.id, 'step_started', { step: step.name, detail: { runner: this.d.instanceId, dryRun: incident.dryRun } });
     this.crash(`after-running:${step.name}`);
@@ -205,24 +225,49 @@ export class PlaybookEngine {
     await this.execute(incident, running, def);
   }
 
+  /**
+   * Run a step this instance holds. Its lease is renewed while the action works, so no
+   * reconciler takes over a live step; every renewal is a conditional write, and a runner
+   * that lost its lease finds out when its final write fails.
+   */
   private async execute(incident: Incident, running: StepRecord, def: StepDefinition): Promise<void> {
     const steps = (await this.d.store.get(incident.id))?.steps ?? [];
-    const ctx: StepRunContext = { incident, step: running, approvers: running.approvals.map((a) => a.userId), dryRun: incident.dryRun, now: this.d.now(), steps };
+    let current: StepRecord | undefined = running;
+    const ctx = (): StepRunContext => ({ incident, step: current!, approvers: current!.approvals.map((a) => a.userId), dryRun: incident.dryRun, now: this.d.now(), steps });
+    if (def.action!.snapshot && current.before === undefined) {
+      // What the step is about to change, kept before the first AWS call: it survives a crash.
+      const before = await def.action!.snapshot(ctx());
+      current = await this.transition(current, ['running'], { before });
+      if (!current) return;
+      this.crash(`after-snapshot:${running.name}`);
+    }
+    let renewing: Promise<void> = Promise.resolve();
+    const heartbeat = setInterval(() => {
+      renewing = renewing.then(async () => {
+        if (!current) return;
+        current = await this.transition(current, ['running'], { leaseUntil: this.leaseUntil() });
+      }).catch((e) => this.d.logger.warn({ err: e, step: running.name }, 'lease renewal failed'));
+    }, (this.d.leaseMs ?? DEFAULT_LEASE_MS) / 3);
+    heartbeat.unref();
     let result;
     try {
-      result = await def.action!.run(ctx);
+      result = await def.action!.run(ctx());
     } catch (e) {
       const err = e instanceof KeyguardError ? { code: e.code, message: e.userMessage } : { code: 'UNEXPECTED', message: (e as Error).message ?? String(e) };
       result = { ok: false, summary: err.message, error: err, retryable: true };
       this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'step action threw');
+    } finally {
+      clearInterval(heartbeat);
+      await renewing;
     }
     this.crash(`after-aws:${running.name}`);
-    const done = await this.transition(running, ['running'], {
+    const done = current && await this.transition(current, ['running'], {
       state: result.ok ? 'succeeded' : 'failed',
       result: result.detail,
       error: result.ok ? undefined : result.error ?? { code: 'FAILED', message: result.summary },
       note: result.summary,
       finishedAt: this.iso(),
+      leaseUntil: undefined,
     });
     if (!done) {
       this.d.logger.warn({ incident: incident.id, step: running.name }, 'step result lost a race; another runner recorded it');
@@ -233,6 +278,7 @@ export class PlaybookEngine {
       detail: { summary: result.summary, retryable: result.retryable ?? false, error: result.error, result: result.detail },
     });
     if (result.incidentPatch) await this.patchIncident(incident.id, result.incidentPatch);
+    if (result.ok && def.endsPlaybook) await this.skipRemaining(incident.id, def.endsPlaybook);
     await this.d.notifier.thread(incident, `${result.ok ? ':white_check_mark:' : ':x:'} *${running.title}*${incident.dryRun ? ' (DRY RUN)' : ''}: ${result.summary}`);
     await this.refreshCard(incident.id);
   }
@@ -305,7 +351,7 @@ export class PlaybookEngine {
       const won = await this.transition(step, ['awaiting_approval'], { state: 'denied', note: `denied by <@${userId}>: ${reason}`, finishedAt: this.iso() });
       if (!won) continue;
       await this.event(incidentId, 'denied', { actor: userId, step: stepName, detail: { reason } });
-      await this.d.notifier.thread(incident, `:no_entry: *${step.title}* denied by <@${userId}>: ${reason}`);
+      await this.d.notifier.thread(incident, `:no_entry: *${step.title}* denied by <@${userId}>: ${esc(reason)}`);
       await this.refreshCard(incidentId);
       return { ok: true, message: `Denied *${step.title}*. Nothing was changed in AWS.` };
     }
@@ -362,29 +408,36 @@ export class PlaybookEngine {
    */
   async reconcile(): Promise<{ resumed: string[] }> {
     const resumed: string[] = [];
+    const now = this.iso();
     for (const inc of await this.d.store.listOpenIncidents()) {
       const bundle = await this.d.store.get(inc.id);
       if (!bundle) continue;
-      for (const step of bundle.steps.filter((s) => s.state === 'running')) {
+      // Only steps whose runner stopped renewing its lease: a live replica keeps its step.
+      for (const step of bundle.steps.filter((s) => s.state === 'running' && !(s.leaseUntil && s.leaseUntil > now))) {
         const def = this.def(step.name);
-        // Take the step over: bumping the version makes sure one reconciler does it.
-        const mine = await this.transition(step, ['running'], { runner: this.d.instanceId });
+        // Take the step over: the conditional write makes sure one reconciler does it.
+        const mine = await this.transition(step, ['running'], { runner: this.d.instanceId, leaseUntil: this.leaseUntil() });
         if (!mine) continue;
         await this.event(inc.id, 'step_reconciling', { step: step.name, detail: { previousRunner: step.runner, runner: this.d.instanceId } });
-        const ctx: StepRunContext = { incident: bundle.incident, step: mine, approvers: mine.approvals.map((a) => a.userId), dryRun: bundle.incident.dryRun, now: this.d.now(), steps: bundle.steps };
-        const done = def.action?.alreadyDone ? await def.action.alreadyDone(ctx) : false;
-        if (done) {
-          const ok = await this.transition(mine, ['running'], { state: 'succeeded', note: 'completed before a restart; verified in AWS', finishedAt: this.iso() });
-          if (ok) await this.event(inc.id, 'step_succeeded', { step: step.name, detail: { summary: 'verified in AWS after a restart', reconciled: true } });
-          await this.refreshCard(inc.id);
-        } else {
-          await this.execute(bundle.incident, mine, def);
-        }
+        // Run it again: every action reads AWS before each call and skips what is already
+        // done ('already' in the record), so nothing is done twice and the result is recorded.
+        await this.execute(bundle.incident, mine, def);
         resumed.push(`${inc.id}/${step.name}`);
       }
       await this.advance(inc.id);
     }
     return { resumed };
+  }
+
+  /** After a step that ends the playbook (Undo): the steps not yet run are skipped, with why. */
+  private async skipRemaining(incidentId: string, reason: string): Promise<void> {
+    const bundle = await this.d.store.get(incidentId);
+    for (const step of bundle?.steps ?? []) {
+      const def = this.def(step.name);
+      if (def.manual || def.optional || !['pending', 'awaiting_approval', 'expired', 'failed'].includes(step.state)) continue;
+      const won = await this.transition(step, [step.state], { state: 'skipped', note: reason, finishedAt: this.iso() });
+      if (won) await this.event(incidentId, 'step_skipped', { step: step.name, detail: { reason } });
+    }
   }
 
   /** The close step is done; steps never reached are skipped, with that said. */

@@ -33,8 +33,11 @@ export interface StepAction {
   plan(ctx: Omit<StepRunContext, 'approvers'>): Promise<unknown[]> | unknown[];
   /** Must be idempotent: after a crash it may run again. */
   run(ctx: StepRunContext): Promise<StepResult>;
-  /** After a crash mid-run: has the effect already happened? Read AWS, change nothing. */
-  alreadyDone?(ctx: StepRunContext): Promise<boolean>;
+  /**
+   * Read-only: what the step is about to change, stored on the step (`before`) before the
+   * first AWS call. A re-run after a crash keeps the first snapshot.
+   */
+  snapshot?(ctx: StepRunContext): Promise<unknown>;
 }
 
 export interface StepDefinition {
@@ -50,6 +53,8 @@ export interface StepDefinition {
   manual?: boolean;
   /** Steps only a person starts (undo): never reached by advancing. */
   optional?: boolean;
+  /** When this step succeeds, the steps not yet run are skipped with this reason (Undo). */
+  endsPlaybook?: string;
   /** For optional steps: the label of the button that asks for them, and when it shows. */
   offer?: { label: string; after: string };
 }

@@ -2,10 +2,10 @@
  * The playbook's Contain and Eradicate steps in AWS: chooses the credentials (own account or
  * the assumed target role, with the approver as SourceIdentity) and runs IamContainment.
  */
-import type { ContainmentOutcome, ContainmentPort, ContainmentTarget } from '../ports';
+import type { ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../ports';
 import type { Logger } from '../logger';
 import { KeyguardError, isKeyguardError } from '../errors';
-import { ActionOutcome, AddedArtifact, planContainRoleSessions, planContainUserKey, planUndo } from '../domain/aws-plan';
+import { ActionOutcome, AddedArtifact, planContainRoleSessions, planContainUserKey, planUndo, quarantinePolicyArn, USER_REVOKE_POLICY_NAME } from '../domain/aws-plan';
 import { IamContainment } from './iam-containment';
 import type { AwsClientFactory } from './iam-sts-clients';
 import { resolveTargetAccount, TargetAccess } from './target-account';
@@ -35,6 +35,32 @@ function toOutcome(o: ActionOutcome, access?: TargetAccess): ContainmentOutcome 
 function failure(e: unknown): ContainmentOutcome {
   if (isKeyguardError(e)) return { ok: false, summary: e.userMessage, detail: { error: e.code }, error: { code: e.code, message: e.userMessage }, retryable: e.code === 'AWS_THROTTLED' || e.code === 'AWS_FAILED' };
   throw e;
+}
+
+interface Snapshot {
+  keyStatus: string;
+  denyPolicy: { present: boolean };
+  quarantineAttached: boolean;
+  userExists: boolean;
+}
+
+/**
+ * What Undo reverses. The snapshot taken before Contain's first call is the authority on
+ * what the bot changed (it survives a crash mid-step, when the step's own report is lost);
+ * a deny policy that existed before is restored from the recorded previous document, or
+ * left alone when none was recorded.
+ */
+export function undoArtifacts(t: ContainmentTarget, record: ContainRecord, quarantine: boolean): AddedArtifact[] {
+  const reported = record.added as AddedArtifact[];
+  const before = record.before as Snapshot | undefined;
+  if (!before || !t.userName) return reported;
+  const user = t.userName;
+  const out: AddedArtifact[] = [];
+  if (before.keyStatus === 'Active') out.push({ kind: 'key-deactivated', userName: user, accessKeyId: t.keyId });
+  if (!before.denyPolicy.present) out.push({ kind: 'user-inline-policy', userName: user, policyName: USER_REVOKE_POLICY_NAME });
+  else out.push(...reported.filter((a) => a.kind === 'user-inline-policy' && a.previousDocument !== undefined));
+  if (quarantine && !before.quarantineAttached) out.push({ kind: 'user-managed-policy', userName: user, policyArn: quarantinePolicyArn() });
+  return out;
 }
 
 export class AwsContainment implements ContainmentPort {
@@ -77,11 +103,11 @@ export class AwsContainment implements ContainmentPort {
     }
   }
 
-  async isContained(t: ContainmentTarget): Promise<boolean> {
-    if (!t.userName) return false;
+  async snapshot(t: ContainmentTarget): Promise<unknown> {
+    if (!t.userName) return undefined;
     const access = await this.access(t, []);
     const k = await this.containment(access, false).inspectKey(t.keyId, t.userName);
-    return (k.keyStatus !== 'Active' || !k.userExists) && (k.denyPolicy.present || !k.userExists);
+    return { keyStatus: k.keyStatus, denyPolicy: k.denyPolicy, quarantineAttached: k.quarantineAttached, userExists: k.userExists };
   }
 
   async planEradicate(t: ContainmentTarget): Promise<unknown[]> {
@@ -100,11 +126,12 @@ export class AwsContainment implements ContainmentPort {
     }
   }
 
-  async planUndo(_t: ContainmentTarget, added: unknown[]): Promise<unknown[]> {
-    return planUndo(added as AddedArtifact[]);
+  async planUndo(t: ContainmentTarget, record: ContainRecord): Promise<unknown[]> {
+    return planUndo(undoArtifacts(t, record, this.o.quarantine));
   }
 
-  async undo(t: ContainmentTarget, added: unknown[], o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome> {
+  async undo(t: ContainmentTarget, record: ContainRecord, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome> {
+    const added = undoArtifacts(t, record, this.o.quarantine);
     try {
       if (added.length === 0) throw new KeyguardError('NOT_AVAILABLE', 'Containment recorded no change to reverse (it found everything already in place, or ran as a dry run).');
       const access = await this.access(t, o.approvers);
@@ -114,10 +141,4 @@ export class AwsContainment implements ContainmentPort {
     }
   }
 
-  async isEradicated(t: ContainmentTarget): Promise<boolean> {
-    if (!t.userName) return false;
-    const access = await this.access(t, []);
-    const k = await this.containment(access, false).inspectKey(t.keyId, t.userName);
-    return k.keyStatus === 'absent';
-  }
 }

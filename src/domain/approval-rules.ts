@@ -42,7 +42,9 @@ export function checkClick(c: ClickContext): ClickVerdict {
   if (!c.approversConfigured) {
     return { ok: false, refusal: 'no_approvers_configured', message: 'No approvers are configured (IR_APPROVERS), so nobody can approve. Ask the bot\'s admin to set it.' };
   }
-  if (!c.isApprover) {
+  // The requester may always withdraw their own request (deny); approving needs an approver.
+  const withdrawing = c.kind === 'deny' && userId === incident.requester;
+  if (!c.isApprover && !withdrawing) {
     return { ok: false, refusal: 'not_approver', message: `Only approvers listed in IR_APPROVERS can ${c.kind} *${step.title}*. Nothing was changed.` };
   }
   if (c.kind === 'approve' && userId === incident.requester) {

@@ -4,7 +4,7 @@
  *   pending → awaiting_approval → approved → running → succeeded | failed
  *                 ↘ denied, expired
  *   pending → running (automatic steps)      failed → running (retry)
- *   pending | awaiting_approval → skipped (with a recorded reason)
+ *   pending | awaiting_approval | expired | failed → skipped (with a recorded reason)
  */
 import type { KeyKind } from './key-id';
 
@@ -29,7 +29,7 @@ const ALLOWED: Record<StepState, readonly StepState[]> = {
   failed: ['running', 'awaiting_approval', 'skipped'],
   succeeded: [],
   denied: [],
-  expired: ['awaiting_approval'],
+  expired: ['awaiting_approval', 'skipped'],
   skipped: [],
 };
 
@@ -69,6 +69,10 @@ export interface StepRecord {
   offer?: { label: string; after: string };
   /** Owner of the current run (instance id), for crash reconciliation. */
   runner?: string;
+  /** The runner renews this while it works; a `running` step past it has lost its runner. */
+  leaseUntil?: string;
+  /** What the step was about to change, read before its first AWS call (see StepAction.snapshot). */
+  before?: unknown;
   updatedAt: string;
 }
 

@@ -22,6 +22,14 @@ export function looksLikeSecretKey(token: string): boolean {
   return SECRET_LIKE.test(token) && /[a-z/+]/.test(token) && /[A-Z0-9]/.test(token);
 }
 
+const SECRET_ANYWHERE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g;
+
+/** True when free text holds something shaped like a secret access key anywhere in it
+ *  (e.g. `aws_secret_access_key=wJal…`), not only as a word of its own. */
+export function containsSecretKey(text: string): boolean {
+  return (text.match(SECRET_ANYWHERE) ?? []).some(looksLikeSecretKey);
+}
+
 /** Remove the wrappers Slack and people add around an id: `code`, <>, &lt;&gt;, quotes. */
 export function stripWrappers(token: string): string {
   let t = token.trim();
@@ -61,7 +69,7 @@ function whyMalformed(t: string): string {
 export function parseKeyId(text: string): ParsedKeyId {
   const tokens = tokenize(text).map(stripWrappers).filter((t) => t.length > 0);
   if (tokens.length === 0) return { ok: false, problem: 'empty', detail: 'no access key id given' };
-  if (tokens.some(looksLikeSecretKey)) {
+  if (tokens.some(looksLikeSecretKey) || containsSecretKey(text)) {
     return {
       ok: false,
       problem: 'secret-pasted',

@@ -30,14 +30,29 @@ const STATE_LABEL: Record<StepState, string> = {
   skipped: 'skipped',
 };
 
-function planText(plan: unknown[] | undefined, max = 2700): string {
-  if (!plan || plan.length === 0) return '_no AWS calls_';
-  const lines = plan.map((c) => {
+/** One line per call: `iam:Action {params}` and why. */
+export function planLines(plan: unknown[] | undefined): string[] {
+  return (plan ?? []).map((c) => {
     const call = c as { service?: string; action?: string; params?: Record<string, unknown>; why?: string };
     const params = call.params ? JSON.stringify(call.params) : '';
     return `${call.service ?? 'aws'}:${call.action ?? '?'} ${params}${call.why ? `\n   ↳ ${call.why}` : ''}`;
   });
-  return `\`\`\`${clip(lines.join('\n'), max)}\`\`\``;
+}
+
+function planText(plan: unknown[] | undefined, max = 2700): string {
+  const lines = planLines(plan);
+  if (lines.length === 0) return '_no AWS calls_';
+  const whole = lines.join('\n');
+  if (whole.length <= max) return `\`\`\`${whole}\`\`\``;
+  // Never cut silently: say how much is missing and where the whole plan is.
+  const kept: string[] = [];
+  let used = 0;
+  for (const l of lines) {
+    if (used + l.length + 1 > max - 80) break;
+    kept.push(l);
+    used += l.length + 1;
+  }
+  return `\`\`\`${kept.join('\n')}\`\`\`\n…and ${lines.length - kept.length} more call(s): the whole plan is in the thread.`;
 }
 
 export function incidentCard(incident: Incident, steps: StepRecord[]): { text: string; blocks: Block[] } {

@@ -35,6 +35,9 @@ export interface IncidentStore {
   releaseKeyLock(keyId: string, incidentId: string): Promise<void>;
 }
 
+/** A lock whose incident never appeared after this long was left by an opener that died. */
+export const ORPHANED_LOCK_MS = 60_000;
+
 const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException || (e as Error)?.name === 'ConditionalCheckFailedException';
 
@@ -69,9 +72,15 @@ export class DynamoIncidentStore implements IncidentStore {
       if (!isConditionFailure(e)) throw e;
       const existing = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: lock, ConsistentRead: true }));
       const existingId = existing.Item?.incidentId as string | undefined;
-      if (existingId && (await this.getIncident(existingId))) return { created: false, existingIncidentId: existingId };
-      // The lock's incident was never written (a crash between the two writes): take the lock
-      // over, but only if nobody else changed it meanwhile.
+      const holder = existingId ? await this.getIncident(existingId) : undefined;
+      if (holder?.status === 'open') return { created: false, existingIncidentId: holder.id };
+      // A lock may be taken over only when its incident is closed (a close that died before
+      // releasing it) or was never written and the lock is older than a crash window (an
+      // opener that died between the two writes). A fresh lock without its incident yet is
+      // another responder opening it right now: join them.
+      const lockAgeMs = this.now().getTime() - Date.parse(String(existing.Item?.at ?? ''));
+      const orphaned = !holder && !(lockAgeMs < ORPHANED_LOCK_MS);
+      if (existingId && !orphaned && !holder) return { created: false, existingIncidentId: existingId };
       try {
         await this.doc.send(
           new PutCommand({

@@ -29,7 +29,7 @@ let store: DynamoIncidentStore;
 let keyId: string;
 const running: Harness[] = [];
 
-async function replica(opts: { crashPoint?: (label: string) => void; instanceId?: string } = {}) {
+async function replica(opts: { crashPoint?: (label: string) => void; instanceId?: string; now?: () => Date } = {}) {
   const h = await startHarness(ENV, { iamEndpoint: proxy.url, shared: { store }, slack, ...opts });
   running.push(h);
   return h;
@@ -155,6 +155,7 @@ describe('crash between two writes of a step', () => {
   it.each([
     ['after the approval is written, before running', 'after-approved:contain', 0],
     ['after running is written, before AWS is called', 'after-running:contain', 0],
+    ['after the snapshot is written, before AWS is called', 'after-snapshot:contain', 0],
     ['after AWS answered, before the result is written', 'after-aws:contain', 1],
     ['in the automatic Identify step, before AWS', 'after-running:identify', 0],
   ])('%s: the restarted bot finishes the step, AWS is called once', async (_label, point, callsBeforeRestart) => {
@@ -178,10 +179,23 @@ describe('crash between two writes of a step', () => {
     }
     await new Promise((r) => setTimeout(r, 100));
     expect(proxy.count('UpdateAccessKey')).toBe(callsBeforeRestart);
-    // The process is gone; a new one starts on the same table and reconciles.
+    // The process is gone. A replica starting at once must not take the step over: its
+    // lease has not run out, and for all it knows the runner is alive.
     await dying.close();
     running.splice(running.indexOf(dying), 1);
-    const fresh = await replica({ instanceId: 'fresh' });
+    // (An approved step has no runner yet: the first replica to look runs it.)
+    const early = await replica({ instanceId: 'early' });
+    if (point.startsWith('after-approved')) {
+      await waitFor('contain to succeed', stepIs('contain', 'succeeded'));
+    } else {
+      const stuck = (await incident())!.steps.find((s) => s.state === 'running');
+      expect(stuck?.runner).toBe('dying');
+      expect(proxy.count('UpdateAccessKey')).toBe(callsBeforeRestart);
+    }
+    await early.close();
+    running.splice(running.indexOf(early), 1);
+    // Past the lease, a new process takes over, reads AWS first, and finishes the step.
+    const fresh = await replica({ instanceId: 'fresh', now: () => new Date(Date.now() + 5 * 60_000) });
     if (point.endsWith('identify')) {
       await waitFor('contain awaiting approval', stepIs('contain', 'awaiting_approval'));
       await slack.waitFor(() => buttonOn(latestCard(fresh, CHANNEL), ACTION.approve), 'Approve');
@@ -192,9 +206,59 @@ describe('crash between two writes of a step', () => {
     expect(await keyStatus()).toBe('Inactive');
     const inc = (await incident())!;
     expect(inc.steps.filter((s) => s.state === 'running')).toHaveLength(0);
-    if (point.startsWith('after-aws') || point.startsWith('after-running:contain')) {
+    if (/after-(aws|running|snapshot):contain/.test(point)) {
+      expect(inc.events.filter((e) => e.type === 'step_reconciling').map((e) => e.detail?.runner)).toEqual(['fresh']);
       expect(inc.events.find((e) => e.type === 'step_reconciling')).toMatchObject({ step: 'contain', detail: { previousRunner: 'dying', runner: 'fresh' } });
     }
     await slack.waitFor(() => /2\. Contain\*: done/.test(blocksText(latestCard(fresh, CHANNEL)!)), 'the card to show Contain done');
   });
 });
+
+it('two responders opening the same key at the same moment get one incident', async () => {
+  const a = await replica();
+  const b = await replica();
+  const users = ['U0REQUEST', 'U0REQUEST', 'U0REQUEST', 'U0REQUEST'];
+  await Promise.all(users.map((u, i) => (i % 2 ? a : b).slash('/revoke-key', `${keyId} leaked #${i}`, u, { trigger_id: `trig-open-${i}` })));
+  await waitFor('contain awaiting approval', stepIs('contain', 'awaiting_approval'));
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await store.listOpenIncidents()).toHaveLength(1);
+  const inc = (await incident())!;
+  expect(inc.events.filter((e) => e.type === 'incident_opened')).toHaveLength(1);
+  expect(inc.events.filter((e) => e.type === 'duplicate_request')).toHaveLength(3);
+});
+
+it('Undo after a crash mid-Contain still reverses exactly what the bot changed', async () => {
+  let armed = true;
+  const dying = await replica({
+    instanceId: 'dying',
+    crashPoint: (l) => {
+      if (armed && l === 'after-aws:contain') {
+        armed = false;
+        throw new Error('simulated crash');
+      }
+    },
+  });
+  const approve = await openIncident(dying);
+  await click(dying, approve, APPROVERS[0]);
+  await waitFor('the crash', async () => !armed);
+  await new Promise((r) => setTimeout(r, 100));
+  await dying.close();
+  running.splice(running.indexOf(dying), 1);
+  const fresh = await replica({ instanceId: 'fresh', now: () => new Date(Date.now() + 5 * 60_000) });
+  await waitFor('contain to succeed', stepIs('contain', 'succeeded'));
+  expect(await keyStatus()).toBe('Inactive');
+  // The re-run found everything already done; the snapshot still knows what was changed.
+  await fresh.app.engine.rerequest((await incident())!.incident.id, 'undo', REQUESTER);
+  await waitFor('undo awaiting approval', stepIs('undo', 'awaiting_approval'));
+  const undo = (await incident())!.steps.find((s) => s.name === 'undo')!;
+  await fresh.app.engine.approve(undo.incidentId, 'undo', undo.version, APPROVERS[1]);
+  await waitFor('undo to succeed', stepIs('undo', 'succeeded'));
+  expect(await keyStatus()).toBe('Active');
+  const { ListUserPoliciesCommand, ListAttachedUserPoliciesCommand } = await import('@aws-sdk/client-iam');
+  expect((await motoIam().send(new ListUserPoliciesCommand({ UserName: 'leaky' }))).PolicyNames ?? []).toEqual([]);
+  expect((await motoIam().send(new ListAttachedUserPoliciesCommand({ UserName: 'leaky' }))).AttachedPolicies ?? []).toEqual([]);
+  // Eradicate and Recover are skipped: the key was a false positive.
+  const steps = (await incident())!.steps;
+  expect(steps.find((s) => s.name === 'eradicate')).toMatchObject({ state: 'skipped', note: expect.stringContaining('undone') });
+});
+

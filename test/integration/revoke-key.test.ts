@@ -365,3 +365,32 @@ describe('undo (false positive)', () => {
   });
 });
 
+describe('people and their words', () => {
+  it('the requester (not an approver) may withdraw with a reason; hostile text is escaped everywhere', async () => {
+    h = await startHarness({ ...ENV, IR_APPROVERS: `${APPROVER1},${APPROVER2}` }, { iamEndpoint: proxy.url });
+    await startIncident(`${keyId} <!channel> see <https://evil.example|reset your password>`);
+    await click(h, buttonOn(latestCard(h, CHANNEL), ACTION.deny), REQUESTER);
+    const open = await h.slack.waitFor(() => h.slack.callsTo('views.open')[0], 'deny modal');
+    await submitView(h, VIEW.denyReason, REQUESTER, { [FIELD.denyReason.block]: { value: { type: 'plain_text_input', value: 'my mistake <!channel>' } } }, open.args.view.private_metadata);
+    await waitForStep('contain', 'denied');
+    const thread = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts && /denied by/.test(c.args.text)), 'thread');
+    expect(thread.args.text).toContain('my mistake &lt;!channel&gt;');
+    const everything = h.slack.calls.map((c) => JSON.stringify(c.args)).join('\n');
+    expect(everything).not.toMatch(/[^;]<!channel>/);
+    expect(everything).not.toContain('<https://evil.example|');
+    // Denied containment stops the playbook: Eradicate is never asked for.
+    await new Promise((r) => setTimeout(r, 200));
+    await h.app.engine.advance((await theIncident()).incident.id);
+    expect(await stepState('eradicate')).toBe('pending');
+    expect(blocksText(latestCard(h, CHANNEL)!)).not.toContain('Eradicate* needs');
+  });
+
+  it('a reason with a pasted secret is refused and nothing is stored', async () => {
+    h = await startHarness(ENV, { iamEndpoint: proxy.url });
+    const res = await h.slash('/revoke-key', `${keyId} aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`, REQUESTER);
+    expect(blocksText(res.json)).toContain('looks like a secret access key');
+    expect(blocksText(res.json)).not.toContain('wJalrXUtnFEMI');
+    expect(await h.store.listOpenIncidents()).toHaveLength(0);
+  });
+});
+

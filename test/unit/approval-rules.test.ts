@@ -33,7 +33,8 @@ it.each([
 });
 
 it('lets the requester deny (withdraw) their own request', () => {
-  expect(checkClick(ctx({ userId: 'UREQ', kind: 'deny' }))).toEqual({ ok: true });
+  expect(checkClick(ctx({ userId: 'UREQ', kind: 'deny', isApprover: false }))).toEqual({ ok: true });
+  expect(checkClick(ctx({ userId: 'UOTHER', kind: 'deny', isApprover: false }))).toMatchObject({ ok: false, refusal: 'not_approver' });
 });
 
 it('a step that moved on is stale even with the right version', () => {

@@ -4,8 +4,9 @@
  */
 import type { Incident } from '../../src/domain/incident';
 import type { KeyFacts } from '../../src/domain/key-facts';
-import type { ContainmentPort, ContainmentTarget, KeyOwnerPort, OwnerContactPort } from '../../src/ports';
+import type { ContainmentPort, ContainmentTarget, ContainRecord, KeyOwnerPort, OwnerContactPort } from '../../src/ports';
 import type { Playbook, StepAction, StepDefinition } from '../playbook';
+import { esc } from '../../src/slack/text';
 
 export interface CompromisedKeyDeps {
   keyOwner: KeyOwnerPort;
@@ -51,7 +52,7 @@ function contain(c: ContainmentPort): StepAction {
       // uses the same time and so finds its own deny policy already in place.
       return c.contain(targetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now });
     },
-    alreadyDone: ({ incident, dryRun }) => (dryRun ? Promise.resolve(false) : c.isContained(targetOf(incident))),
+    snapshot: ({ incident }) => c.snapshot(targetOf(incident)),
   };
 }
 
@@ -59,35 +60,45 @@ function eradicate(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, now }) => c.planEradicate(targetOf(incident), now),
     run: ({ incident, approvers, dryRun, now }) => c.eradicate(targetOf(incident), { approvers, dryRun, now }),
-    alreadyDone: ({ incident, dryRun }) => (dryRun ? Promise.resolve(false) : c.isEradicated(targetOf(incident))),
   };
 }
 
-/** What the Contain step recorded as added, so Undo reverses exactly that. */
-function containAdded(steps: { name: string; result?: unknown }[]): unknown[] {
+/** What the Contain step recorded, so Undo reverses exactly what it changed. */
+function containRecord(steps: { name: string; result?: unknown; before?: unknown }[]): ContainRecord {
   const contain = steps.find((s) => s.name === 'contain');
   const added = (contain?.result as { added?: unknown[] } | undefined)?.added;
-  return Array.isArray(added) ? added : [];
+  return { before: contain?.before, added: Array.isArray(added) ? added : [] };
 }
 
 function undo(c: ContainmentPort): StepAction {
   return {
-    plan: ({ incident, steps }) => c.planUndo(targetOf(incident), containAdded(steps)),
-    run: ({ incident, steps, approvers, dryRun, now }) => c.undo(targetOf(incident), containAdded(steps), { approvers, dryRun, now }),
+    plan: ({ incident, steps }) => c.planUndo(targetOf(incident), containRecord(steps)),
+    run: ({ incident, steps, approvers, dryRun, now }) => c.undo(targetOf(incident), containRecord(steps), { approvers, dryRun, now }),
   };
+}
+
+/** What the owner is told: only what the record says actually happened. Pure. */
+export function ownerMessage(incident: Incident, steps: { name: string; state: string }[]): string {
+  const done = (name: string) => steps.find((s) => s.name === name)?.state === 'succeeded';
+  const did = incident.dryRun
+    ? 'was reviewed in a DRY RUN: no change was made in AWS'
+    : done('eradicate') ? 'has been deactivated and deleted'
+      : done('contain') ? 'has been deactivated (not deleted yet)'
+        : 'is being handled; it has not been changed yet';
+  return (
+    `:rotating_light: Your AWS access key \`${incident.keyId}\` was reported leaked (${esc(incident.reason || 'no reason given')}) and ${did} ` +
+    `by the security team (incident ${incident.id}).\n` +
+    'What to do now:\n• Create a new key only if you still need one, and keep it in a secrets manager, never in code.\n' +
+    '• Update every system that used the old key.\n• Re-enrol MFA if asked.\n• Reply in the incident thread with anything you know about how it leaked.'
+  );
 }
 
 function recover(o: OwnerContactPort): StepAction {
   return {
     plan: () => [],
-    async run({ incident }) {
+    async run({ incident, steps }) {
       const facts = incident.facts as KeyFacts | undefined;
-      const text =
-        `:rotating_light: Your AWS access key \`${incident.keyId}\` was reported leaked (${incident.reason || 'no reason given'}) and has been ` +
-        `${incident.dryRun ? 'reviewed in a DRY RUN (no change was made)' : 'deactivated and deleted'} by the security team (incident ${incident.id}).\n` +
-        'What to do now:\n• Create a new key only if you still need one, and store it in a secrets manager, never in code.\n' +
-        '• Update every system that used the old key.\n• Re-enrol MFA if asked.\n• Reply in the incident thread with anything you know about how it leaked.';
-      const r = await o.notifyOwner({ incidentId: incident.id, keyId: incident.keyId, tags: facts?.user?.tags ?? {}, text });
+      const r = await o.notifyOwner({ incidentId: incident.id, keyId: incident.keyId, tags: facts?.user?.tags ?? {}, text: ownerMessage(incident, steps) });
       return { ok: true, summary: r.summary, detail: r };
     },
   };
@@ -120,6 +131,7 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
     {
       seq: 7, name: 'undo', title: 'Undo containment (false positive)', approvals: 1, optional: true,
       offer: { label: 'Undo containment (false positive)', after: 'contain' },
+      endsPlaybook: 'containment was undone (false positive); close the incident',
       action: d.containment ? undo(d.containment) : undefined,
     },
   ];
