@@ -21,6 +21,7 @@ import { compromisedKeyPlaybook } from '../workflows/compromised-key';
 import type { IncidentDeps } from '../commands/incident-deps';
 import { SlackIncidentNotifier } from './slack/incident-notifier';
 import { SlackOwnerContact } from './slack/owner-contact';
+import { SlackInvestigation } from './slack/investigation';
 import { AwsContainment } from './aws/containment-adapter';
 import { createClientFactory, type AwsClientFactory } from './aws/iam-sts-clients';
 import { createCloudTrailClientFactory, type CloudTrailClientFactory } from './aws/cloudtrail-lookup';
@@ -133,6 +134,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
         readBackDelaysMs: parts.readBackDelaysMs,
       }),
       ownerContact: new SlackOwnerContact(app.client),
+      investigation: new SlackInvestigation(trail, app.client),
     }),
     logger,
     now: deps.now,

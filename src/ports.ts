@@ -6,6 +6,7 @@ import type { KeyFacts } from './domain/key-facts';
 import type { KeyKind } from './domain/key-id';
 import type { AccessPolicy } from './slack/directory';
 import type { Logger } from './logger';
+import type { TrailSummary } from './domain/trail-summary';
 
 export interface KeyOwnerPort {
   lookup(keyId: string, kind: KeyKind): Promise<KeyFacts>;
@@ -45,6 +46,9 @@ export interface ContainmentPort {
   snapshot(t: ContainmentTarget): Promise<unknown>;
   planEradicate(t: ContainmentTarget, now: Date): Promise<unknown[]>;
   eradicate(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
+  /** Remove something the attacker created (a user, role, key, console password). */
+  planRemovePersistence(t: ContainmentTarget, item: unknown): Promise<unknown[]>;
+  removePersistence(t: ContainmentTarget, item: unknown, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
   /** Undo (false positive): reverse exactly what containment changed, from its record. */
   planUndo(t: ContainmentTarget, record: ContainRecord): Promise<unknown[]>;
   undo(t: ContainmentTarget, record: ContainRecord, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
@@ -54,6 +58,20 @@ export interface ContainmentPort {
 export interface ContainRecord {
   before?: unknown;
   added: unknown[];
+}
+
+/** The Investigate step: pull CloudTrail for the key and its user, post the summary and the
+ *  export in the incident thread. */
+export interface InvestigationPort {
+  investigate(o: {
+    incidentId: string;
+    keyId: string;
+    userName?: string;
+    channel: string;
+    threadTs?: string;
+    start: Date;
+    end: Date;
+  }): Promise<{ summary: TrailSummary; regionsQueried: number; regionsFailed: string[] }>;
 }
 
 /** Telling the key's owner what happened (Slack DM). */

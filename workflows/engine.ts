@@ -15,7 +15,7 @@ import { KeyguardError } from '../src/errors';
 import type { Logger } from '../src/logger';
 import type { IncidentBundle, IncidentStore, OpenResult } from '../src/store/incident-store';
 import type { AccessPolicy } from '../src/slack/directory';
-import type { Playbook, StepDefinition, StepRunContext } from './playbook';
+import type { Playbook, StepDefinition, StepResult, StepRunContext } from './playbook';
 
 /** Where the engine tells people what happened (the Slack card and its thread). */
 export interface IncidentNotifier {
@@ -67,7 +67,7 @@ export class PlaybookEngine {
   }
 
   private def(name: string): StepDefinition {
-    const def = this.d.playbook.steps.find((s) => s.name === name);
+    const def = this.d.playbook.steps.find((s) => s.name === name) ?? this.d.playbook.generated?.(name);
     if (!def) throw new Error(`unknown step ${name}`);
     return def;
   }
@@ -279,6 +279,7 @@ export class PlaybookEngine {
     });
     if (result.incidentPatch) await this.patchIncident(incident.id, result.incidentPatch);
     if (result.ok && def.endsPlaybook) await this.skipRemaining(incident.id, def.endsPlaybook);
+    if (result.ok && result.addSteps?.length) await this.addSteps(incident.id, result.addSteps);
     await this.d.notifier.thread(incident, `${result.ok ? ':white_check_mark:' : ':x:'} *${running.title}*${incident.dryRun ? ' (DRY RUN)' : ''}: ${result.summary}`);
     await this.refreshCard(incident.id);
   }
@@ -427,6 +428,20 @@ export class PlaybookEngine {
       await this.advance(inc.id);
     }
     return { resumed };
+  }
+
+  private async addSteps(incidentId: string, specs: NonNullable<StepResult['addSteps']>): Promise<void> {
+    const now = this.iso();
+    const steps: StepRecord[] = specs.map((spec, i) => {
+      const def = this.def(spec.name);
+      return {
+        incidentId, seq: 10 + i, name: spec.name, title: spec.title, state: 'pending', version: 1,
+        approvalsRequired: def.approvals, approvals: [], params: spec.params,
+        offer: { label: spec.title, after: spec.offerAfter }, updatedAt: now,
+      };
+    });
+    await this.d.store.addSteps(steps);
+    await this.event(incidentId, 'steps_added', { detail: { steps: specs.map((s) => ({ name: s.name, title: s.title })) } });
   }
 
   /** After a step that ends the playbook (Undo): the steps not yet run are skipped, with why. */

@@ -26,6 +26,8 @@ export interface StepResult {
   error?: { code: string; message: string };
   /** Changes to the incident this step learned (e.g. the principal). */
   incidentPatch?: Partial<Incident>;
+  /** Steps this one found to be needed (e.g. one per persistence item to remove). */
+  addSteps?: Array<{ name: string; title: string; params: unknown; offerAfter: string }>;
 }
 
 export interface StepAction {
@@ -62,4 +64,6 @@ export interface StepDefinition {
 export interface Playbook {
   name: string;
   steps: StepDefinition[];
+  /** Definitions of generated steps, by name (e.g. `remove-3`). */
+  generated?(name: string): StepDefinition | undefined;
 }

@@ -5,7 +5,7 @@
 import type { ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../ports';
 import type { Logger } from '../logger';
 import { KeyguardError, isKeyguardError } from '../errors';
-import { ActionOutcome, AddedArtifact, planContainRoleSessions, planContainUserKey, planUndo, quarantinePolicyArn, USER_REVOKE_POLICY_NAME } from '../domain/aws-plan';
+import { ActionOutcome, AddedArtifact, planContainRoleSessions, planContainUserKey, planUndo, PersistenceItem, quarantinePolicyArn, USER_REVOKE_POLICY_NAME } from '../domain/aws-plan';
 import { IamContainment } from './iam-containment';
 import type { AwsClientFactory } from './iam-sts-clients';
 import { resolveTargetAccount, TargetAccess } from './target-account';
@@ -121,6 +121,20 @@ export class AwsContainment implements ContainmentPort {
       if (!t.userName) throw new KeyguardError('NOT_AVAILABLE', 'Only IAM user keys can be deleted; temporary keys expire on their own once their sessions are revoked.');
       const access = await this.access(t, o.approvers);
       return toOutcome(await this.containment(access, o.dryRun).eradicateUserKey({ userName: t.userName, accessKeyId: t.keyId }), access);
+    } catch (e) {
+      return failure(e);
+    }
+  }
+
+  async planRemovePersistence(t: ContainmentTarget, item: unknown): Promise<unknown[]> {
+    const access = await this.access(t, []);
+    return this.containment(access, false).previewRemovePersistence(item as PersistenceItem);
+  }
+
+  async removePersistence(t: ContainmentTarget, item: unknown, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome> {
+    try {
+      const access = await this.access(t, o.approvers);
+      return toOutcome(await this.containment(access, o.dryRun).removePersistence(item as PersistenceItem), access);
     } catch (e) {
       return failure(e);
     }

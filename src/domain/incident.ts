@@ -65,6 +65,8 @@ export interface StepRecord {
   expiresAt?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Data a generated step acts on (e.g. the persistence item to remove). */
+  params?: unknown;
   /** Optional steps (undo) are offered by a button once `after` has succeeded. */
   offer?: { label: string; after: string };
   /** Owner of the current run (instance id), for crash reconciliation. */

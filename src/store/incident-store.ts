@@ -9,7 +9,7 @@ import { DynamoDBClient, ConditionalCheckFailedException } from '@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentEvent, StepRecord, StepState } from '../domain/incident';
 import { KeyguardError } from '../errors';
-import { GSI1, keys } from './table-schema';
+import { GSI1, keys, TTL_ATTRIBUTE } from './table-schema';
 
 export interface IncidentBundle {
   incident: Incident;
@@ -32,6 +32,8 @@ export interface IncidentStore {
   /** True the first time a Slack request id is seen; false for retries and replays. */
   claimRequest(requestId: string, ttlSeconds?: number): Promise<boolean>;
   listOpenIncidents(): Promise<Incident[]>;
+  /** Add steps to an incident; a step that already exists is left as it is. */
+  addSteps(steps: StepRecord[]): Promise<void>;
   releaseKeyLock(keyId: string, incidentId: string): Promise<void>;
 }
 
@@ -212,8 +214,9 @@ export class DynamoIncidentStore implements IncidentStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          // expiresAt lets DynamoDB TTL tidy up; correctness never depends on the deletion.
-          Item: { ...keys.request(requestId), kind: 'request', at: this.now().toISOString(), expiresAt: Math.floor(this.now().getTime() / 1000) + ttlSeconds },
+          // `ttl` (epoch seconds) lets DynamoDB TTL tidy up; correctness never depends on the
+          // deletion. Only these items carry it: incidents, steps and events are kept.
+          Item: { ...keys.request(requestId), kind: 'request', at: this.now().toISOString(), [TTL_ATTRIBUTE]: Math.floor(this.now().getTime() / 1000) + ttlSeconds },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -221,6 +224,23 @@ export class DynamoIncidentStore implements IncidentStore {
     } catch (e) {
       if (isConditionFailure(e)) return false;
       throw e;
+    }
+  }
+
+  async addSteps(steps: StepRecord[]): Promise<void> {
+    for (const s of steps) {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.step(s.incidentId, s.seq, s.name), kind: 'step', ...s },
+            // Two runners adding the same generated step: the first one wins, unchanged.
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
     }
   }
 

@@ -35,6 +35,9 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
   };
 }
 
+/** DynamoDB TTL attribute (epoch seconds). Only REQ# items carry it; never an ISO string. */
+export const TTL_ATTRIBUTE = 'ttl';
+
 export const keys = {
   incident: (id: string) => ({ pk: `INC#${id}`, sk: 'META' }),
   step: (id: string, seq: number, name: string) => ({ pk: `INC#${id}`, sk: `STEP#${String(seq).padStart(2, '0')}#${name}` }),

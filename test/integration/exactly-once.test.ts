@@ -202,6 +202,7 @@ describe('crash between two writes of a step', () => {
       await click(fresh, buttonOn(latestCard(fresh, CHANNEL), ACTION.approve), APPROVERS[1]);
     }
     await waitFor('contain to succeed', stepIs('contain', 'succeeded'));
+    await waitFor('the playbook to reach Eradicate', stepIs('eradicate', 'awaiting_approval'));
     expect(proxy.count('UpdateAccessKey')).toBe(1);
     expect(await keyStatus()).toBe('Inactive');
     const inc = (await incident())!;

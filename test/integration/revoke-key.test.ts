@@ -122,7 +122,7 @@ describe('the happy path', () => {
     const after = blocksText((await cardShowing('Eradicate* needs'))!);
     expect(h.slack.callsTo('chat.update').length).toBeGreaterThan(0);
     expect(after).toMatch(/2\. Contain\*: done \(1\/1 approvals: <@U0APPROVE1>\)/);
-    expect(after).toContain('3. Investigate (CloudTrail)*: skipped — not available yet');
+    expect(after).toMatch(/3\. Investigate \(CloudTrail\)\*: done — 0 events in 2 regions/);
     expect(after).toContain('Eradicate* needs 2 more approval(s) from distinct approvers');
     // Details in the thread.
     const thread = h.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts);
@@ -137,7 +137,7 @@ describe('the happy path', () => {
     expect(contain.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(b.incident.principal).toMatchObject({ type: 'user', name: 'leaky' });
     const types = b.events.map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['incident_opened', 'step_started', 'step_succeeded', 'approval_requested', 'click_refused', 'approved', 'step_skipped']));
+    expect(types).toEqual(expect.arrayContaining(['incident_opened', 'step_started', 'step_succeeded', 'approval_requested', 'click_refused', 'approved']));
     expect(b.events.find((e) => e.type === 'click_refused')).toMatchObject({ actor: REQUESTER, detail: { refusal: 'self_approval' } });
     expect(b.events.find((e) => e.type === 'approved')).toMatchObject({ actor: APPROVER1, step: 'contain' });
   });

@@ -11,6 +11,7 @@ import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dy
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
 import { startFakeSlack, FakeSlack } from './fake-slack';
+import { startCloudTrailEmulator } from './cloudtrail-emulator';
 import { signedPost, slashCommandBody, interactionBody } from './slack-signer';
 import { motoIam, motoSts } from './aws-clients';
 import { createClientFactory } from '../../src/aws/iam-sts-clients';
@@ -56,6 +57,9 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(env: Record<string, string> = {}, opts: HarnessOptions = {}): Promise<Harness> {
+  // Every app gets a CloudTrail to talk to: the caller's emulator, or an empty one of its own.
+  const ownTrail = opts.cloudTrailUrl ? undefined : await startCloudTrailEmulator({ requestsPerSecond: 100 });
+  const cloudTrailUrl = opts.cloudTrailUrl ?? ownTrail!.url;
   const ownSlack = !opts.slack;
   const slack = opts.slack ?? (await startFakeSlack({ token: TEST_BOT_TOKEN }));
   const config = loadConfig({
@@ -64,6 +68,7 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
     SLACK_API_URL: slack.apiUrl,
     PORT: '1',
     AWS_REGION: 'us-east-1',
+    IR_REGIONS: 'us-east-1,eu-west-1',
     ...env,
   });
   config.slack.port = 0; // a free port
@@ -91,10 +96,8 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
       readBackDelaysMs: [0, 10],
       crashPoint: opts.crashPoint,
       instanceId: opts.instanceId,
-      cloudTrail: opts.cloudTrailUrl
-        ? createCloudTrailClientFactory({ endpoint: opts.cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
-        : undefined,
-      cloudTrailRequestsPerSecond: opts.cloudTrailUrl ? 40 : undefined,
+      cloudTrail: createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
+      cloudTrailRequestsPerSecond: 40,
     },
     '127.0.0.1',
   );
@@ -118,6 +121,7 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
     async close() {
       await app.stop();
       if (ownSlack) await slack.close();
+      await ownTrail?.close();
       await dynamo?.close();
     },
   };

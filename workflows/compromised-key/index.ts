@@ -4,7 +4,8 @@
  */
 import type { Incident } from '../../src/domain/incident';
 import type { KeyFacts } from '../../src/domain/key-facts';
-import type { ContainmentPort, ContainmentTarget, ContainRecord, KeyOwnerPort, OwnerContactPort } from '../../src/ports';
+import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort } from '../../src/ports';
+import { removableItems } from '../../src/domain/persistence';
 import type { Playbook, StepAction, StepDefinition } from '../playbook';
 import { esc } from '../../src/slack/text';
 
@@ -12,8 +13,50 @@ export interface CompromisedKeyDeps {
   keyOwner: KeyOwnerPort;
   containment?: ContainmentPort;
   ownerContact?: OwnerContactPort;
-  /** The Investigate step, when CloudTrail is wired. */
-  investigate?: StepAction;
+  investigation?: InvestigationPort;
+}
+
+/** CloudTrail keeps 90 days: the investigation looks back that far, or to the key's creation. */
+const LOOKBACK_DAYS = 90;
+
+function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
+  return {
+    plan: () => [{ service: 'cloudtrail', action: 'LookupEvents', params: { note: 'AccessKeyId and Username, every region, read-only' } }],
+    async run({ incident, now }) {
+      const facts = incident.facts as KeyFacts | undefined;
+      const oldest = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
+      const created = facts?.createdAt ? new Date(facts.createdAt) : undefined;
+      const start = created && created > oldest ? created : oldest;
+      const userName = incident.principal?.type === 'user' ? incident.principal.name : undefined;
+      const r = await inv.investigate({ incidentId: incident.id, keyId: incident.keyId, userName, channel: incident.channel, threadTs: incident.cardTs, start, end: now });
+      const { offered, followUps } = removableItems(r.summary.createdResources.items, userName);
+      const highs = r.summary.findings.filter((f) => f.severity === 'high').length;
+      const failed = r.regionsFailed.length > 0 ? `; ${r.regionsFailed.length} region(s) could not be searched: ${r.regionsFailed.join(', ')}` : '';
+      return {
+        ok: true,
+        summary: `${r.summary.eventCount} events in ${r.regionsQueried} regions, ${r.summary.findings.length} findings (${highs} high), ${offered.length} created principal(s) to remove${failed}`,
+        detail: {
+          eventCount: r.summary.eventCount,
+          firstTime: r.summary.firstTime,
+          lastTime: r.summary.lastTime,
+          firstSuspiciousTime: r.summary.firstSuspiciousTime,
+          findings: r.summary.findings.map((f) => ({ rule: f.ruleId, title: f.title, category: f.category, severity: f.severity, count: f.count })),
+          createdResources: r.summary.createdResources.items,
+          eventIndex: r.summary.eventIndex,
+          followUps,
+          regionsFailed: r.regionsFailed,
+        },
+        addSteps: hasRemoval ? offered.map((o, i) => ({ name: `remove-${i + 1}`, title: o.title, params: o.item, offerAfter: 'investigate' })) : [],
+      };
+    },
+  };
+}
+
+function removeItem(c: ContainmentPort): StepAction {
+  return {
+    plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), step.params),
+    run: ({ incident, step, approvers, dryRun, now }) => c.removePersistence(targetOf(incident), step.params, { approvers, dryRun, now }),
+  };
 }
 
 export function targetOf(incident: Incident): ContainmentTarget {
@@ -114,8 +157,8 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
     },
     {
       seq: 3, name: 'investigate', title: 'Investigate (CloudTrail)', approvals: 0,
-      action: d.investigate,
-      unavailableReason: 'the CloudTrail pull is not wired into the playbook yet; run /trail by hand',
+      action: d.investigation ? investigate(d.investigation, Boolean(d.containment)) : undefined,
+      unavailableReason: 'CloudTrail lookups are not configured; run /trail by hand',
     },
     {
       seq: 4, name: 'eradicate', title: 'Eradicate', approvals: 2,
@@ -135,5 +178,13 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
       action: d.containment ? undo(d.containment) : undefined,
     },
   ];
-  return { name: 'compromised-key', steps };
+  const remove: StepDefinition | undefined = d.containment
+    ? { seq: 10, name: 'remove', title: 'Remove', approvals: 2, optional: true, offer: { label: 'Remove', after: 'investigate' }, action: removeItem(d.containment) }
+    : undefined;
+  return {
+    name: 'compromised-key',
+    steps,
+    // remove-1, remove-2…: one per persistence item the investigation found, two approvals each.
+    generated: (name) => (remove && /^remove-\d+$/.test(name) ? { ...remove, name } : undefined),
+  };
 }

@@ -1,0 +1,96 @@
+/**
+ * Builds both stacks from CDK context (`-c key=value` or cdk.json), so the entry point and
+ * the tests construct exactly the same app.
+ *
+ *   botAccount           account id of the bot (needed for KeyguardResponder only)
+ *   targetRoleName       responder role name, default keyguard-responder; empty: no cross-account
+ *   botRoleName          default keyguard-bot
+ *   botRoleArn           overrides botAccount+botRoleName in the responder's trust policy
+ *   image                container image to run; unset: built from the repository
+ *   desiredCount         bot tasks, default 1 (0 until the Slack tokens are in the secret)
+ *   tableName            table name; unset: generated
+ *   slackSecretName      default keyguard/slack
+ *   detachAnyUserPolicy  true: DetachUserPolicy for any managed policy (persistence removal)
+ *   channelId approvers responders regions dryRun quarantine approvalTtlMinutes logLevel
+ *                        → IR_CHANNEL_ID IR_APPROVERS IR_RESPONDERS IR_REGIONS IR_DRY_RUN
+ *                          IR_QUARANTINE IR_APPROVAL_TTL_MINUTES LOG_LEVEL
+ */
+import { BootstraplessSynthesizer, type App } from 'aws-cdk-lib';
+import { KeyguardStack } from './keyguard-stack';
+import { ResponderRoleStack } from './responder-role-stack';
+
+/** Context → environment variable of the bot (validated by the bot's own src/config.ts at start-up). */
+export const BOT_SETTINGS: Readonly<Record<string, string>> = {
+  channelId: 'IR_CHANNEL_ID',
+  responders: 'IR_RESPONDERS',
+  approvers: 'IR_APPROVERS',
+  regions: 'IR_REGIONS',
+  dryRun: 'IR_DRY_RUN',
+  quarantine: 'IR_QUARANTINE',
+  approvalTtlMinutes: 'IR_APPROVAL_TTL_MINUTES',
+  logLevel: 'LOG_LEVEL',
+};
+
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const ACCOUNT = /^\d{12}$/;
+
+export interface KeyguardApp {
+  bot: KeyguardStack;
+  /** Only when botAccount (or botRoleArn) is given. */
+  responder?: ResponderRoleStack;
+}
+
+export function buildKeyguardApp(app: App): KeyguardApp {
+  const ctx = (key: string): string | undefined => {
+    const v: unknown = app.node.tryGetContext(key);
+    if (v === undefined || v === null) return undefined;
+    return String(v).trim();
+  };
+  const flag = (key: string): boolean => ['1', 'true', 'yes', 'on'].includes((ctx(key) ?? '').toLowerCase());
+
+  const botRoleName = ctx('botRoleName') || 'keyguard-bot';
+  const targetRoleNameCtx = ctx('targetRoleName');
+  // Unset: the default name; set to the empty string: no cross-account access at all.
+  const targetRoleName = targetRoleNameCtx === undefined ? 'keyguard-responder' : targetRoleNameCtx || undefined;
+  for (const [what, name] of [['botRoleName', botRoleName], ['targetRoleName', targetRoleName]] as const) {
+    if (name !== undefined && !ROLE_NAME.test(name)) throw new Error(`context ${what}: "${name}" is not an IAM role name`);
+  }
+  const desiredCountCtx = ctx('desiredCount');
+  const desiredCount = desiredCountCtx ? Number(desiredCountCtx) : 1;
+  if (!Number.isInteger(desiredCount) || desiredCount < 0 || desiredCount > 10) {
+    throw new Error(`context desiredCount: expected a whole number from 0 to 10, got "${desiredCountCtx}"`);
+  }
+
+  const botEnvironment: Record<string, string> = {};
+  for (const [key, env] of Object.entries(BOT_SETTINGS)) {
+    const v = ctx(key);
+    if (v) botEnvironment[env] = v;
+  }
+
+  const bot = new KeyguardStack(app, 'Keyguard', {
+    description: 'keyguard: Slack bot for leaked AWS access keys (table, bot role, Slack secret, Fargate service)',
+    botRoleName,
+    targetRoleName,
+    tableName: ctx('tableName') || undefined,
+    slackSecretName: ctx('slackSecretName') || undefined,
+    image: ctx('image') || undefined,
+    desiredCount,
+    botEnvironment,
+    detachAnyUserPolicy: flag('detachAnyUserPolicy'),
+  });
+
+  const botAccount = ctx('botAccount');
+  const botRoleArn = ctx('botRoleArn') || (botAccount ? `arn:${ctx('partition') || 'aws'}:iam::${botAccount}:role/${botRoleName}` : undefined);
+  if (botAccount && !ACCOUNT.test(botAccount)) throw new Error(`context botAccount: expected a 12-digit account id, got "${botAccount}"`);
+  if (!botRoleArn) return { bot };
+
+  const responder = new ResponderRoleStack(app, 'KeyguardResponder', {
+    description: 'keyguard: cross-account responder role assumed by the keyguard bot',
+    // One IAM role, no assets: deployable without `cdk bootstrap` in every account, or as a StackSet.
+    synthesizer: new BootstraplessSynthesizer(),
+    botRoleArn,
+    roleName: targetRoleName ?? 'keyguard-responder',
+    detachAnyUserPolicy: flag('detachAnyUserPolicy'),
+  });
+  return { bot, responder };
+}
