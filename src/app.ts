@@ -17,6 +17,8 @@ import type { CommandDeps } from './ports';
 import type { IncidentStore } from './store/incident-store';
 import { randomUUID } from 'node:crypto';
 import { PlaybookEngine } from '../workflows/engine';
+import { Watcher } from '../workflows/watch';
+import type { WatchStore } from './store/watch-store';
 import { compromisedKeyPlaybook } from '../workflows/compromised-key';
 import type { IncidentDeps } from '../commands/incident-deps';
 import { SlackIncidentNotifier } from './slack/incident-notifier';
@@ -33,6 +35,7 @@ export interface AppParts {
   logger: Logger;
   aws: Pick<ProductionClients, 'iam' | 'sts'> & Partial<ProductionClients>;
   store: IncidentStore;
+  watches: WatchStore;
   now?: () => Date;
   /** CloudTrail clients per region; default: the SDK chain, retries left to the engine. */
   cloudTrail?: CloudTrailClientFactory;
@@ -55,6 +58,7 @@ export interface AppParts {
 export interface RunningApp {
   app: App;
   engine: PlaybookEngine;
+  watcher: Watcher;
   /** Port in HTTP mode; undefined in Socket Mode. */
   port?: number;
   stop(): Promise<void>;
@@ -70,7 +74,7 @@ export async function drain(inflight: Inflight, timeoutMs = 30_000): Promise<voi
   while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
-export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor; deps: CommandDeps; engine: PlaybookEngine; inflight: Inflight } {
+export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor; deps: CommandDeps; engine: PlaybookEngine; inflight: Inflight; watcher: Watcher } {
   const inflight: Inflight = { count: 0 };
   const { config, logger } = parts;
   const socketMode = Boolean(config.slack.appToken);
@@ -119,6 +123,16 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     now: parts.now ?? (() => new Date()),
   };
   const notifier = new SlackIncidentNotifier(app.client, logger);
+  const watcher = new Watcher({
+    watches: parts.watches,
+    store: parts.store,
+    trail,
+    notifier,
+    logger,
+    now: deps.now,
+    durationMinutes: config.watchMinutes,
+    intervalMinutes: config.watchIntervalMinutes,
+  });
   const engine = new PlaybookEngine({
     store: parts.store,
     notifier,
@@ -142,6 +156,10 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     dryRun: config.dryRun,
     instanceId: parts.instanceId ?? randomUUID().slice(0, 8),
     crashPoint: parts.crashPoint,
+    // Containment done: watch for the key, or a session it minted, being used anyway.
+    onStepSucceeded: async (incident, step) => {
+      if (step.name === 'contain' && !incident.dryRun) await watcher.schedule(incident, step.startedAt ?? step.updatedAt);
+    },
   });
   const incidents: IncidentDeps = { engine, store: parts.store, access: deps.access, notifier, logger, channelId: config.channelId };
   registerCommands(app, deps, incidents);
@@ -167,11 +185,11 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
   });
 
   const frontDoor = receiver ? httpFrontDoor({ receiver, signingSecret: config.slack.signingSecret!, logger }) : undefined;
-  return { app, frontDoor, deps, engine, inflight };
+  return { app, frontDoor, deps, engine, inflight, watcher };
 }
 
 export async function startApp(parts: AppParts, host?: string): Promise<RunningApp> {
-  const { app, frontDoor, engine, inflight } = buildApp(parts);
+  const { app, frontDoor, engine, inflight, watcher } = buildApp(parts);
   // Finish what a previous process left running, then keep expiring stale approvals.
   const reconciled = await engine.reconcile();
   if (reconciled.resumed.length > 0) parts.logger.info({ resumed: reconciled.resumed }, 'reconciled steps left running');
@@ -182,19 +200,25 @@ export async function startApp(parts: AppParts, host?: string): Promise<RunningA
     engine.reconcile().catch((e) => parts.logger.error({ err: e }, 'reconcile sweep failed'));
   }, 60_000);
   sweep.unref();
+  const watching = setInterval(() => {
+    watcher.tick().catch((e) => parts.logger.error({ err: e }, 'watch tick failed'));
+  }, 30_000);
+  watching.unref();
   if (frontDoor) {
     const port = await frontDoor.listen(parts.config.slack.port, host);
     parts.logger.info({ port, path: '/slack/events' }, 'keyguard listening (HTTP mode)');
-    return { app, engine, port, stop: async () => {
+    return { app, engine, watcher, port, stop: async () => {
         clearInterval(sweep);
+        clearInterval(watching);
         await frontDoor.close();
         await drain(inflight);
       } };
   }
   await app.start();
   parts.logger.info('keyguard connected (Socket Mode)');
-  return { app, engine, stop: async () => {
+  return { app, engine, watcher, stop: async () => {
       clearInterval(sweep);
+      clearInterval(watching);
       await app.stop();
       await drain(inflight);
     } };

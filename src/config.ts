@@ -132,6 +132,8 @@ const schema = z
     IR_DRY_RUN: boolish,
     IR_APPROVAL_TTL_MINUTES: positiveInt(30, 24 * 60),
     IR_QUARANTINE: boolish,
+    IR_WATCH_MINUTES: positiveInt(30, 24 * 60),
+    IR_WATCH_INTERVAL_MINUTES: positiveInt(5, 60),
     IR_TARGET_ROLE_NAME: z
       .string()
       .optional()
@@ -180,6 +182,8 @@ export interface Config {
   dryRun: boolean;
   approvalTtlMinutes: number;
   quarantine: boolean;
+  watchMinutes: number;
+  watchIntervalMinutes: number;
   targetRoleName?: string;
   logLevel: string;
   awsRegion: string;
@@ -223,6 +227,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dryRun: e.IR_DRY_RUN ?? false,
     approvalTtlMinutes: e.IR_APPROVAL_TTL_MINUTES,
     quarantine: e.IR_QUARANTINE ?? true,
+    watchMinutes: e.IR_WATCH_MINUTES,
+    watchIntervalMinutes: e.IR_WATCH_INTERVAL_MINUTES,
     targetRoleName: e.IR_TARGET_ROLE_NAME,
     logLevel: e.LOG_LEVEL ?? 'info',
     awsRegion: e.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1',

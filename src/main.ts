@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const aws = awsClients(config.awsRegion);
   const store = await openStore(config.store, aws.dynamo, logger);
-  const running = await startApp({ config, logger, aws, store: store.store });
+  const running = await startApp({ config, logger, aws, store: store.store, watches: store.watches });
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await running.stop();

@@ -34,6 +34,8 @@ export interface EngineDeps {
   approvalTtlMinutes: number;
   dryRun: boolean;
   instanceId: string;
+  /** Told after a step succeeded (e.g. to start the watch after Contain). */
+  onStepSucceeded?: (incident: Incident, step: StepRecord) => Promise<void>;
   /** How long a runner's lease lasts (renewed every third of it). */
   leaseMs?: number;
   /** Test hook: called between writes; throwing there simulates the process dying. */
@@ -280,6 +282,9 @@ export class PlaybookEngine {
     if (result.incidentPatch) await this.patchIncident(incident.id, result.incidentPatch);
     if (result.ok && def.endsPlaybook) await this.skipRemaining(incident.id, def.endsPlaybook);
     if (result.ok && result.addSteps?.length) await this.addSteps(incident.id, result.addSteps);
+    if (result.ok && this.d.onStepSucceeded) {
+      await this.d.onStepSucceeded(incident, done).catch((e) => this.d.logger.error({ err: e, step: done.name }, 'after-step hook failed'));
+    }
     await this.d.notifier.thread(incident, `${result.ok ? ':white_check_mark:' : ':x:'} *${running.title}*${incident.dryRun ? ' (DRY RUN)' : ''}: ${result.summary}`);
     await this.refreshCard(incident.id);
   }

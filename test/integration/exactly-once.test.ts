@@ -14,6 +14,7 @@ import { latestCard, buttonOn, click } from '../support/clicks';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
+import { DynamoWatchStore } from '../../src/store/watch-store';
 import { ACTION } from '../../src/slack/ids';
 import { TEST_BOT_TOKEN } from '../support/harness';
 
@@ -30,7 +31,7 @@ let keyId: string;
 const running: Harness[] = [];
 
 async function replica(opts: { crashPoint?: (label: string) => void; instanceId?: string; now?: () => Date } = {}) {
-  const h = await startHarness(ENV, { iamEndpoint: proxy.url, shared: { store }, slack, ...opts });
+  const h = await startHarness(ENV, { iamEndpoint: proxy.url, shared: { store, watches: new DynamoWatchStore(dynamo.client, 'shared') }, slack, ...opts });
   running.push(h);
   return h;
 }

@@ -83,8 +83,10 @@ it('investigates after containment and offers the attacker\'s back-door user for
   expect(JSON.stringify(inv.result)).toContain('backup-svc');
 
   // One removable item per thing the attacker created, offered as a button.
-  const card = await cardWith('Remove IAM user backup-svc');
-  const asks = (card.blocks.find((b: any) => b.block_id === 'kg_asks') as any).elements;
+  const asks = await h.slack.waitFor(() => {
+    const block = latestCard(h, CHANNEL)?.blocks.find((b: any) => b.block_id === 'kg_asks') as any;
+    return block?.elements.some((e: any) => e.text.text.startsWith('Remove')) ? block.elements : undefined;
+  }, 'the Remove buttons');
   const removeUser = asks.find((e: any) => e.text.text === 'Remove IAM user backup-svc');
   await click(h, { ...removeUser, block_id: 'kg_asks' }, REQUESTER);
   const step = async () => (await incident()).steps.find((s) => s.title === 'Remove IAM user backup-svc')!;

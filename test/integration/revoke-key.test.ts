@@ -347,8 +347,10 @@ describe('undo (false positive)', () => {
     await click(h, buttonOn(latestCard(h, CHANNEL), ACTION.approve), APPROVER1);
     await waitForStep('contain', 'succeeded');
     expect(await keyStatus()).toBe('Inactive');
-    const card = await cardShowing('Undo containment (false positive)');
-    const undo = (card.blocks.find((b: any) => b.block_id === 'kg_asks') as any).elements.find((e: any) => e.text.text.startsWith('Undo'));
+    const undo = await h.slack.waitFor(() => {
+      const asks = latestCard(h, CHANNEL)?.blocks.find((b: any) => b.block_id === 'kg_asks') as any;
+      return asks?.elements.find((e: any) => e.text.text.startsWith('Undo'));
+    }, 'the Undo button');
     await click(h, { ...undo, block_id: 'kg_asks' }, REQUESTER);
     await waitForStep('undo', 'awaiting_approval');
     const withUndo = await cardShowing('Undo containment (false positive)* needs 1 more approval');

@@ -10,6 +10,7 @@ import { startApp, RunningApp } from '../../src/app';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
+import { DynamoWatchStore } from '../../src/store/watch-store';
 import { startFakeSlack, FakeSlack } from './fake-slack';
 import { startCloudTrailEmulator } from './cloudtrail-emulator';
 import { signedPost, slashCommandBody, interactionBody } from './slack-signer';
@@ -43,7 +44,7 @@ function readClients(endpoint: string) {
 export interface HarnessOptions {
   now?: () => Date;
   /** Share one store between app instances (two replicas); default: a fresh in-memory dynalite. */
-  shared?: { store: DynamoIncidentStore };
+  shared?: { store: DynamoIncidentStore; watches: DynamoWatchStore };
   /** Where the read-only lookups (/key-owner, Identify) go; default moto. */
   readEndpoint?: string;
   /** Where containment's IAM/STS calls go (e.g. a fault proxy in front of moto). */
@@ -82,16 +83,18 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
   const logger = createLogger('debug', sink);
   let dynamo: EmbeddedDynamo | undefined;
   let store: DynamoIncidentStore;
+  let watches: DynamoWatchStore;
   if (opts.shared) {
-    store = opts.shared.store;
+    ({ store, watches } = opts.shared);
   } else {
     dynamo = await startEmbeddedDynamo();
     await ensureTable(dynamo.client, 'keyguard-test', true);
     store = new DynamoIncidentStore(dynamo.client, 'keyguard-test', opts.now);
+    watches = new DynamoWatchStore(dynamo.client, 'keyguard-test');
   }
   const app = await startApp(
     {
-      config, logger, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
+      config, logger, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
       containmentFactory: createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 }),
       readBackDelaysMs: [0, 10],
       crashPoint: opts.crashPoint,

@@ -1,0 +1,52 @@
+/**
+ * The watch after containment: is the key, or a session it minted, still being used, and
+ * has new persistence appeared? Pure: what to say, given what CloudTrail shows now and what
+ * was already reported.
+ */
+import type { TrailSummary } from './trail-summary';
+
+export interface WatchState {
+  incidentId: string;
+  keyId: string;
+  userName?: string;
+  /** When containment started: anything after it is use of a contained key. */
+  since: string;
+  until: string;
+  nextAt: string;
+  /** Events (after `since`) already reported, and created resources already reported. */
+  reportedEvents: number;
+  reportedCreated: string[];
+  checks: number;
+  version: number;
+  done?: boolean;
+}
+
+export interface WatchFinding {
+  /** Events not reported before. */
+  newEvents: number;
+  denied: number;
+  succeeded: number;
+  ips: string[];
+  created: string[];
+}
+
+export function assessWatch(w: Pick<WatchState, 'reportedEvents' | 'reportedCreated'>, s: TrailSummary): WatchFinding {
+  const denied = s.errorCodes.top.reduce((n, e) => n + e.count, 0);
+  const created = s.createdResources.items.map((c) => `${c.kind} ${c.name}`).filter((c) => !w.reportedCreated.includes(c));
+  return {
+    newEvents: Math.max(0, s.eventCount - w.reportedEvents),
+    denied,
+    succeeded: s.eventCount - denied,
+    ips: s.sourceIps.top.map((i) => i.ip).slice(0, 5),
+    created,
+  };
+}
+
+export function watchAlertText(f: WatchFinding, keyId: string): string | undefined {
+  if (f.newEvents === 0 && f.created.length === 0) return undefined;
+  const lines = [`:rotating_light: *Watch:* \`${keyId}\` or a session it minted was used after containment: ${f.newEvents} new call(s); since containment ${f.succeeded} succeeded, ${f.denied} were denied.`];
+  if (f.ips.length > 0) lines.push(`From: ${f.ips.map((ip) => `\`${ip}\``).join(', ')}`);
+  if (f.created.length > 0) lines.push(`:anchor: New persistence: ${f.created.slice(0, 10).join(', ')}${f.created.length > 10 ? ` …and ${f.created.length - 10} more` : ''}`);
+  if (f.succeeded > 0) lines.push('Calls are still *succeeding*: check that the deny policy is in place and look for other credentials.');
+  return lines.join('\n');
+}

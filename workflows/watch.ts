@@ -1,0 +1,95 @@
+/**
+ * After Contain, keep looking: every few minutes for a while, re-query CloudTrail for the key
+ * (and its user) since containment and post to the incident thread when it is still used or
+ * new persistence appears. The schedule lives in the store, so a restart loses nothing; each
+ * check is claimed with a conditional write, so two replicas never both run it.
+ */
+import type { Incident } from '../src/domain/incident';
+import { assessWatch, watchAlertText, WatchState } from '../src/domain/watch';
+import type { Logger } from '../src/logger';
+import type { TrailPort } from '../src/ports';
+import type { IncidentStore } from '../src/store/incident-store';
+import type { WatchStore } from '../src/store/watch-store';
+import type { IncidentNotifier } from './engine';
+
+export interface WatcherDeps {
+  watches: WatchStore;
+  store: IncidentStore;
+  trail: TrailPort;
+  notifier: Pick<IncidentNotifier, 'thread'>;
+  logger: Logger;
+  now: () => Date;
+  durationMinutes: number;
+  intervalMinutes: number;
+}
+
+export class Watcher {
+  constructor(private readonly d: WatcherDeps) {}
+
+  private at(minutesFromNow: number, from = this.d.now()): string {
+    return new Date(from.getTime() + minutesFromNow * 60_000).toISOString();
+  }
+
+  async schedule(incident: Incident, since: string): Promise<void> {
+    const started = await this.d.watches.start({
+      incidentId: incident.id,
+      keyId: incident.keyId,
+      userName: incident.principal?.type === 'user' ? incident.principal.name : undefined,
+      since,
+      until: this.at(this.d.durationMinutes, new Date(since)),
+      nextAt: this.at(this.d.intervalMinutes),
+      reportedEvents: 0,
+      reportedCreated: [],
+      checks: 0,
+      version: 1,
+    });
+    if (!started) return;
+    await this.d.store.appendEvent({ incidentId: incident.id, at: this.d.now().toISOString(), type: 'watch_started', detail: { since, minutes: this.d.durationMinutes, every: this.d.intervalMinutes } });
+    await this.d.notifier.thread(incident, `:eyes: Watching \`${incident.keyId}\` for ${this.d.durationMinutes} min: CloudTrail is checked every ${this.d.intervalMinutes} min for any use since containment or new persistence.`);
+  }
+
+  /** Run every check that is due. Returns how many this instance ran. */
+  async tick(): Promise<number> {
+    let ran = 0;
+    const now = this.d.now();
+    for (const w of await this.d.watches.due(now.toISOString())) {
+      const last = now.toISOString() >= w.until;
+      // Claim the check: the replica whose write wins runs it.
+      const claimed = await this.d.watches.save({ ...w, nextAt: this.at(this.d.intervalMinutes, now), checks: w.checks + 1, done: last }, w.version);
+      if (!claimed) continue;
+      ran++;
+      try {
+        await this.check(claimed, now, last);
+      } catch (e) {
+        this.d.logger.error({ err: e, incident: w.incidentId }, 'watch check failed; it will run again');
+        if (last) await this.d.watches.save({ ...claimed, done: false, nextAt: this.at(this.d.intervalMinutes, now) }, claimed.version);
+      }
+    }
+    return ran;
+  }
+
+  private async check(w: WatchState, now: Date, last: boolean): Promise<void> {
+    const incident = await this.d.store.getIncident(w.incidentId);
+    if (!incident) return;
+    const r = await this.d.trail.pull({
+      subject: { kind: 'key', accessKeyId: w.keyId, temporary: w.keyId.startsWith('ASIA') },
+      alsoUserName: w.userName,
+      start: new Date(w.since),
+      end: now,
+    });
+    const finding = assessWatch(w, r.summary);
+    const text = watchAlertText(finding, w.keyId);
+    if (text) {
+      await this.d.notifier.thread(incident, text);
+      await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_alert', detail: { ...finding } });
+      await this.d.watches.save({ ...w, reportedEvents: r.summary.eventCount, reportedCreated: [...w.reportedCreated, ...finding.created] }, w.version);
+    }
+    if (last) {
+      const total = r.summary.eventCount;
+      await this.d.notifier.thread(incident, total === 0
+        ? `:white_check_mark: Watch ended: no use of \`${w.keyId}\` or its sessions since containment.`
+        : `Watch ended: ${total} call(s) since containment in all; see the alerts above.`);
+      await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { eventsSinceContainment: total } });
+    }
+  }
+}
