@@ -9,6 +9,7 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import type { ProductionClients } from './aws/clients';
 import { KeyOwnerLookup } from './aws/key-owner';
+import { CrossAccountKeyOwner } from './aws/cross-account-key-owner';
 import { accessPolicy, SlackGroupResolver } from './slack/directory';
 import { boltLogger } from './slack/bolt-logger';
 import { errorReply } from './slack/error-reply';
@@ -114,9 +115,15 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     }
   });
   const groups = new SlackGroupResolver(app.client);
+  const containmentFactory = parts.containmentFactory ?? createClientFactory({ region: config.awsRegion });
   const trail = new TrailService({ clientFor: parts.cloudTrail ?? createCloudTrailClientFactory(), regions: config.regions, ec2: parts.ec2, requestsPerSecond: parts.cloudTrailRequestsPerSecond });
   const deps: CommandDeps = {
-    keyOwner: new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }),
+    keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), {
+      factory: containmentFactory,
+      targetRoleName: config.targetRoleName,
+      now: () => (parts.now ?? (() => new Date()))(),
+      logger,
+    }),
     trail,
     access: accessPolicy(config.responders, config.approvers, groups),
     logger,
@@ -140,7 +147,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     playbook: compromisedKeyPlaybook({
       keyOwner: deps.keyOwner,
       containment: new AwsContainment({
-        factory: parts.containmentFactory ?? createClientFactory({ region: config.awsRegion }),
+        factory: containmentFactory,
         quarantine: config.quarantine,
         targetRoleName: config.targetRoleName,
         logger,
@@ -149,6 +156,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
       }),
       ownerContact: new SlackOwnerContact(app.client),
       investigation: new SlackInvestigation(trail, app.client),
+      trace: (keyId, now) => trail.trace(keyId, now),
     }),
     logger,
     now: deps.now,

@@ -28,6 +28,8 @@ export interface ContainmentTarget {
   account?: string;
   userName?: string;
   roleName?: string;
+  /** A temporary key's chain starts at this long-term key: contained as well. */
+  rootKey?: { accessKeyId: string; userName?: string };
 }
 
 export interface ContainmentOutcome {

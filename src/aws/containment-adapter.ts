@@ -32,6 +32,18 @@ function toOutcome(o: ActionOutcome, access?: TargetAccess): ContainmentOutcome 
   };
 }
 
+function mergeOutcomes(a: ActionOutcome, b: ActionOutcome): ActionOutcome {
+  return {
+    ok: a.ok && b.ok,
+    calls: [...a.calls, ...b.calls],
+    verified: { role: a.verified, rootKey: b.verified },
+    added: [...a.added, ...b.added],
+    message: `${a.message} Root key: ${b.message}`,
+    retryable: (!a.ok && a.retryable) || (!b.ok && b.retryable),
+    dryRun: a.dryRun,
+  };
+}
+
 function failure(e: unknown): ContainmentOutcome {
   if (isKeyguardError(e)) return { ok: false, summary: e.userMessage, detail: { error: e.code }, error: { code: e.code, message: e.userMessage }, retryable: e.code === 'AWS_THROTTLED' || e.code === 'AWS_FAILED' };
   throw e;
@@ -80,9 +92,11 @@ export class AwsContainment implements ContainmentPort {
   }
 
   async planContain(t: ContainmentTarget, now: Date): Promise<unknown[]> {
-    if (t.userName) return planContainUserKey({ userName: t.userName, accessKeyId: t.keyId }, { quarantine: this.o.quarantine, now: now.toISOString() });
-    if (t.roleName) return planContainRoleSessions(t.roleName, { now: now.toISOString() });
-    return [];
+    const at = now.toISOString();
+    if (t.userName) return planContainUserKey({ userName: t.userName, accessKeyId: t.keyId }, { quarantine: this.o.quarantine, now: at });
+    const root = t.rootKey?.userName ? planContainUserKey({ userName: t.rootKey.userName, accessKeyId: t.rootKey.accessKeyId }, { quarantine: this.o.quarantine, now: at }) : [];
+    if (t.roleName) return [...planContainRoleSessions(t.roleName, { now: at }), ...root];
+    return root;
   }
 
   async contain(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome> {
@@ -94,10 +108,15 @@ export class AwsContainment implements ContainmentPort {
       }
       const access = await this.access(t, o.approvers);
       const c = this.containment(access, o.dryRun);
-      const out = t.userName
-        ? await c.containUserKey({ userName: t.userName, accessKeyId: t.keyId, quarantine: this.o.quarantine, cutoff: o.now })
-        : await c.containRoleSessions({ roleName: t.roleName!, cutoff: o.now });
-      return toOutcome(out, access);
+      if (t.userName) {
+        return toOutcome(await c.containUserKey({ userName: t.userName, accessKeyId: t.keyId, quarantine: this.o.quarantine, cutoff: o.now }), access);
+      }
+      // A temporary key: end the role's older sessions, and contain the long-term key the
+      // chain started from when the CloudTrail trace found it.
+      const role = await c.containRoleSessions({ roleName: t.roleName!, cutoff: o.now });
+      if (!t.rootKey?.userName) return toOutcome(role, access);
+      const root = await c.containUserKey({ userName: t.rootKey.userName, accessKeyId: t.rootKey.accessKeyId, quarantine: this.o.quarantine, cutoff: o.now });
+      return toOutcome(mergeOutcomes(role, root), access);
     } catch (e) {
       return failure(e);
     }

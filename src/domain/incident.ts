@@ -86,6 +86,8 @@ export interface Incident {
   keyKind: KeyKind;
   account?: string;
   principal?: { type: 'user' | 'role' | 'unknown'; name?: string; arn?: string };
+  /** For a temporary key: the long-term key at the root of its AssumeRole chain, from CloudTrail. */
+  rootKey?: { accessKeyId: string; userName?: string };
   requester: string;
   severity: Severity;
   reason: string;

@@ -49,6 +49,8 @@ export interface KeyFacts {
   user?: UserFacts;
   /** What could not be read, each naming the IAM action that was denied. */
   gaps: string[];
+  /** For a key in another account: the role the bot assumed there to look. */
+  viaRole?: string;
 }
 
 export type Severity = 'critical' | 'warning' | 'info';

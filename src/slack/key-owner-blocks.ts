@@ -77,6 +77,8 @@ export function keyOwnerBlocks(f: KeyFacts, now: Date): { text: string; blocks: 
   }
   if (f.kind === 'temporary') {
     blocks.push({ type: 'context', elements: [mrkdwn('Temporary keys cannot be deactivated. Containment revokes the sessions of the role that issued them.')] });
+  } else if (!f.sameAccount && f.viaRole) {
+    blocks.push({ type: 'context', elements: [mrkdwn(`Looked up inside account ${f.account} through \`${esc(f.viaRole)}\`. Next: \`/revoke-key ${f.keyId} <reason>\`.`)] });
   } else if (!f.sameAccount) {
     blocks.push({
       type: 'context',

@@ -6,11 +6,16 @@ import type { Incident } from '../../src/domain/incident';
 import type { KeyFacts } from '../../src/domain/key-facts';
 import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort } from '../../src/ports';
 import { removableItems } from '../../src/domain/persistence';
+import type { AsiaTrace } from '../../src/domain/asia-trace';
 import type { Playbook, StepAction, StepDefinition } from '../playbook';
 import { esc } from '../../src/slack/text';
 
+type TraceFn = (keyId: string, now: Date) => Promise<AsiaTrace>;
+
 export interface CompromisedKeyDeps {
   keyOwner: KeyOwnerPort;
+  /** The CloudTrail trace of a temporary key (TrailPort.trace). */
+  trace?: TraceFn;
   containment?: ContainmentPort;
   ownerContact?: OwnerContactPort;
   investigation?: InvestigationPort;
@@ -68,20 +73,39 @@ export function targetOf(incident: Incident): ContainmentTarget {
     account: incident.account,
     userName: p?.type === 'user' ? p.name : undefined,
     roleName: p?.type === 'role' ? p.name : undefined,
+    rootKey: incident.rootKey,
   };
 }
 
-function identify(keyOwner: KeyOwnerPort): StepAction {
+const roleNameOf = (arn: string) => arn.split('/').pop()!;
+
+function identify(keyOwner: KeyOwnerPort, trace?: TraceFn): StepAction {
   return {
     plan: () => [{ service: 'sts', action: 'GetAccessKeyInfo' }, { service: 'iam', action: 'GetAccessKeyLastUsed' }],
-    async run({ incident }) {
+    async run({ incident, now }) {
       const facts: KeyFacts = await keyOwner.lookup(incident.keyId, incident.keyKind);
-      const principal: Incident['principal'] = facts.user ? { type: 'user', name: facts.user.userName, arn: facts.user.arn } : incident.principal ?? { type: 'unknown' };
+      let principal: Incident['principal'] = facts.user ? { type: 'user', name: facts.user.userName, arn: facts.user.arn } : incident.principal ?? { type: 'unknown' };
+      let rootKey: Incident['rootKey'];
+      let traced = '';
+      if (incident.keyKind === 'temporary' && trace) {
+        // Where the temporary key came from: the role that issued it (unless the responder
+        // named one) and the long-term key at the root of the chain.
+        try {
+          const t = await trace(incident.keyId, now);
+          const issuer = t.hops[0]?.roleArn;
+          if (issuer && principal?.type !== 'role') principal = { type: 'role', name: roleNameOf(issuer), arn: issuer };
+          if (t.origin.kind === 'long-term-key') rootKey = { accessKeyId: t.origin.accessKeyId, userName: t.origin.userName };
+          traced = `; issued to ${issuer ?? 'an unknown role'}${rootKey ? ` from long-term key ${rootKey.accessKeyId}${rootKey.userName ? ` of ${rootKey.userName}` : ''}` : ''}`;
+        } catch (e) {
+          traced = `; CloudTrail trace failed (${(e as Error).message})`;
+        }
+      }
+      const who = facts.user ? `key of IAM user ${facts.user.userName}` : principal?.type === 'role' ? `temporary key of role ${principal.name}` : `${facts.kind === 'temporary' ? 'temporary key' : 'key'}`;
       return {
         ok: true,
-        summary: facts.user ? `key of IAM user ${facts.user.userName} in ${facts.account}${facts.status ? `, ${facts.status}` : ''}` : `${facts.kind === 'temporary' ? 'temporary key' : 'key'} in account ${facts.account}`,
-        detail: { account: facts.account, user: facts.user?.userName, status: facts.status },
-        incidentPatch: { facts, account: facts.account, principal },
+        summary: `${who} in ${facts.account}${facts.status ? `, ${facts.status}` : ''}${traced}`,
+        detail: { account: facts.account, user: facts.user?.userName, status: facts.status, principal, rootKey },
+        incidentPatch: { facts, account: facts.account, principal, ...(rootKey ? { rootKey } : {}) },
       };
     },
   };
@@ -149,7 +173,7 @@ function recover(o: OwnerContactPort): StepAction {
 
 export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
   const steps: StepDefinition[] = [
-    { seq: 1, name: 'identify', title: 'Identify', approvals: 0, action: identify(d.keyOwner) },
+    { seq: 1, name: 'identify', title: 'Identify', approvals: 0, action: identify(d.keyOwner, d.trace) },
     {
       seq: 2, name: 'contain', title: 'Contain', approvals: 1,
       action: d.containment ? contain(d.containment) : undefined,
