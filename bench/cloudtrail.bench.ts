@@ -122,7 +122,7 @@ function checkComplete(what: string, got: number, expected: number, failedReques
 async function throughput(): Promise<void> {
   const rows: string[][] = [];
   for (const { regions, perRegion } of [
-    { regions: ['us-east-1'], perRegion: 5_000 },
+    { regions: ['us-east-1'], perRegion: 20_000 },
     { regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'sa-east-1'], perRegion: 5_000 },
   ]) {
     const emu = await startEmulatorProcess({ requestsPerSecond: CLOUDTRAIL_REQUESTS_PER_SECOND, regions, perRegion });

@@ -63,7 +63,14 @@ export function revokeKeyHandler(deps: IncidentDeps) {
       return;
     }
     // Slack retries a command it thinks timed out; the trigger id is the same each time.
-    if (!(await deps.store.claimRequest(`cmd:${command.trigger_id}`))) {
+    let first: boolean;
+    try {
+      first = await deps.store.claimRequest(`cmd:${command.trigger_id}`);
+    } catch (e) {
+      await ack(); // answer Slack in time; the error handler tells the person what happened
+      throw e;
+    }
+    if (!first) {
       await ack();
       deps.logger.info({ trigger: command.trigger_id }, 'ignored a retried /revoke-key');
       return;

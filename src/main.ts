@@ -2,12 +2,30 @@
  * Entry point: validate config (all problems at once), open the store (embedded dynalite by
  * default), start the app, stop cleanly on SIGINT/SIGTERM.
  */
-import { ConfigError, loadConfig } from './config';
+import { WebClient } from '@slack/web-api';
+import { Config, ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { awsClients } from './aws/clients';
 import { startApp } from './app';
 import { openStore } from './store/open-store';
-import { isKeyguardError } from './errors';
+import { isKeyguardError, KeyguardError } from './errors';
+
+async function checkSlackToken(config: Config): Promise<{ botId: string; botUserId: string; team?: string }> {
+  const client = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 2 } });
+  try {
+    const r = await client.auth.test();
+    return { botId: r.bot_id as string, botUserId: r.user_id as string, team: r.team };
+  } catch (e) {
+    const code = (e as { data?: { error?: string }; code?: string }).data?.error ?? (e as { code?: string }).code ?? 'error';
+    throw new KeyguardError(
+      'NOT_AVAILABLE',
+      code === 'invalid_auth' || code === 'not_authed' || code === 'token_revoked'
+        ? `Slack refused SLACK_BOT_TOKEN (${code}). Copy the Bot User OAuth Token again from the app's OAuth & Permissions page.`
+        : `Could not reach the Slack Web API at ${config.slack.apiUrl ?? 'https://slack.com/api/'} to check the bot token (${code}).`,
+      { cause: e },
+    );
+  }
+}
 
 async function main(): Promise<void> {
   let config;
@@ -23,7 +41,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const aws = awsClients(config.awsRegion);
   const store = await openStore(config.store, aws.dynamo, logger);
-  const running = await startApp({ config, logger, aws, store: store.store, watches: store.watches });
+  // Check the bot token once, with a clear message, before anything listens.
+  const who = await checkSlackToken(config);
+  logger.info({ team: who.team, botUserId: who.botUserId }, 'Slack token accepted');
+  const running = await startApp({ config, logger, aws, store: store.store, watches: store.watches, botId: who.botId, botUserId: who.botUserId });
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await running.stop();

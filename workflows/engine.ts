@@ -205,7 +205,9 @@ export class PlaybookEngine {
     const steps = (await this.d.store.get(incident.id))?.steps ?? [];
     const plan = await def.action!.plan({ incident, step, dryRun: incident.dryRun, now, steps });
     const expiresAt = DateTime.fromJSDate(now).plus({ minutes: this.d.approvalTtlMinutes }).toUTC().toISO()!;
-    const won = await this.transition(step, from, { state: 'awaiting_approval', plan, approvals: [], awaitingSince: now.toISOString(), expiresAt, error: undefined });
+    const won = await this.transition(step, from, {
+      state: 'awaiting_approval', plan, approvals: [], awaitingSince: now.toISOString(), expiresAt, error: undefined, requestedAtVersion: step.version + 1,
+    });
     if (!won) return;
     await this.event(incident.id, 'approval_requested', { actor, step: step.name, detail: { approvalsRequired: step.approvalsRequired, expiresAt, plan } });
     await this.refreshCard(incident.id);
@@ -322,7 +324,7 @@ export class PlaybookEngine {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const { incident, step } = await this.load(incidentId, stepName);
       const verdict = checkClick({
-        incident, step, userId, shownVersion: attempt === 0 ? shownVersion : step.version,
+        incident, step, userId, shownVersion,
         isApprover: await this.d.access.isApprover(userId), approversConfigured: this.d.access.approversConfigured, now: this.d.now(), kind: 'approve',
       });
       if (!verdict.ok) {
@@ -350,7 +352,7 @@ export class PlaybookEngine {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const { incident, step } = await this.load(incidentId, stepName);
       const verdict = checkClick({
-        incident, step, userId, shownVersion: attempt === 0 ? shownVersion : step.version,
+        incident, step, userId, shownVersion,
         isApprover: await this.d.access.isApprover(userId), approversConfigured: this.d.access.approversConfigured, now: this.d.now(), kind: 'deny',
       });
       if (!verdict.ok) return this.refuse(incident, step, userId, 'deny', verdict.refusal, verdict.message);

@@ -36,7 +36,9 @@ export function checkClick(c: ClickContext): ClickVerdict {
   if (step.state === 'awaiting_approval' && isExpired(step, c.now)) {
     return { ok: false, refusal: 'expired', message: `The approval request for *${step.title}* expired at ${step.expiresAt!.slice(11, 16)} UTC. Nothing was changed; the card now offers to request approval again.` };
   }
-  if (step.state !== 'awaiting_approval' || step.version !== c.shownVersion) {
+  // Stale: the step moved on, or approval was asked again since the card was drawn. Another
+  // approver's click in between does not make the card stale: both approvals count.
+  if (step.state !== 'awaiting_approval' || c.shownVersion < (step.requestedAtVersion ?? step.version)) {
     return { ok: false, refusal: 'stale', message: `That card was out of date: *${step.title}* is now ${step.state.replace('_', ' ')}. Nothing was changed; the card has been refreshed.` };
   }
   if (!c.approversConfigured) {

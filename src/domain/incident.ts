@@ -62,6 +62,8 @@ export interface StepRecord {
   /** Why the step ended without running, or anything a person said about it. */
   note?: string;
   awaitingSince?: string;
+  /** The version the step had when approval was (last) requested: a card drawn since then is current. */
+  requestedAtVersion?: number;
   expiresAt?: string;
   startedAt?: string;
   finishedAt?: string;

@@ -264,3 +264,22 @@ it('Undo after a crash mid-Contain still reverses exactly what the bot changed',
   expect(steps.find((s) => s.name === 'eradicate')).toMatchObject({ state: 'skipped', note: expect.stringContaining('undone') });
 });
 
+it('two approvers clicking the same Eradicate card at once both count; it runs once', async () => {
+  const a = await replica();
+  const b = await replica();
+  const approve = await openIncident(a);
+  await click(a, approve, APPROVERS[0]);
+  await waitFor('eradicate awaiting approval', stepIs('eradicate', 'awaiting_approval'));
+  const card = await slack.waitFor(() => {
+    const c = latestCard(a, CHANNEL);
+    return c && blocksText(c).includes('Eradicate* needs 2') ? c : undefined;
+  }, 'the Eradicate card');
+  const eradicate = buttonOn(card, ACTION.approve);
+  const clicks = await Promise.all([click(a, eradicate, APPROVERS[1]), click(b, eradicate, APPROVERS[2])]);
+  await waitFor('eradicate done', stepIs('eradicate', 'succeeded'));
+  expect(proxy.count('DeleteAccessKey')).toBe(1);
+  const step = (await incident())!.steps.find((s) => s.name === 'eradicate')!;
+  expect(step.approvals.map((x) => x.userId).sort()).toEqual([APPROVERS[1], APPROVERS[2]].sort());
+  for (const c of clicks) expect((await slack.waitFor(() => responsesTo(a, c.responseUrl)[0], 'reply')).args.text).not.toContain('out of date');
+});
+

@@ -37,6 +37,11 @@ it('lets the requester deny (withdraw) their own request', () => {
   expect(checkClick(ctx({ userId: 'UOTHER', kind: 'deny', isApprover: false }))).toMatchObject({ ok: false, refusal: 'not_approver' });
 });
 
+it('a card drawn before another approver clicked is still current', () => {
+  expect(checkClick(ctx({ shownVersion: 3, step: { ...step, version: 4, requestedAtVersion: 3 } }))).toEqual({ ok: true });
+  expect(checkClick(ctx({ shownVersion: 2, step: { ...step, version: 4, requestedAtVersion: 3 } }))).toMatchObject({ ok: false, refusal: 'stale' });
+});
+
 it('a step that moved on is stale even with the right version', () => {
   expect(checkClick(ctx({ step: { ...step, state: 'running' } }))).toMatchObject({ ok: false, refusal: 'stale' });
 });
