@@ -11,6 +11,7 @@ import { resetMoto } from '../support/moto';
 import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
 import { startFakeSlack, FakeSlack } from '../support/fake-slack';
 import { latestCard, buttonOn, click } from '../support/clicks';
+import { incidentProbe } from '../support/incident-probe';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
@@ -36,20 +37,10 @@ async function replica(opts: { crashPoint?: (label: string) => void; instanceId?
   return h;
 }
 
-async function incident() {
-  const [inc] = await store.listOpenIncidents();
-  return inc ? store.get(inc.id) : undefined;
-}
-
-async function waitFor(what: string, pred: () => Promise<boolean>, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; steps: ${JSON.stringify((await incident())?.steps.map((s) => [s.name, s.state]))}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const stepIs = (name: string, state: string) => async () => (await incident())?.steps.find((s) => s.name === name)?.state === state;
+const probe = incidentProbe(() => store);
+const incident = probe.current;
+const waitFor = probe.until;
+const stepIs = probe.stepIs;
 
 async function keyStatus() {
   const r = await motoIam().send(new ListAccessKeysCommand({ UserName: 'leaky' }));

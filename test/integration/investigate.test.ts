@@ -11,6 +11,7 @@ import { resetMoto } from '../support/moto';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
 import { attackerScenario, loadEvents } from '../support/cloudtrail-fixtures';
 import { latestCard, buttonOn, click } from '../support/clicks';
+import { incidentProbe } from '../support/incident-probe';
 import { ACTION } from '../../src/slack/ids';
 
 const REQUESTER = 'U0REQUEST';
@@ -29,19 +30,10 @@ afterEach(async () => {
   await emu.close();
 });
 
-async function incident() {
-  const [inc] = await h.store.listOpenIncidents();
-  return inc ? (await h.store.get(inc.id))! : { incident: undefined, steps: [], events: [] };
-}
-
-async function until(what: string, pred: () => Promise<boolean>) {
-  const deadline = Date.now() + 20_000;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}; steps ${JSON.stringify((await incident()).steps.map((s) => [s.name, s.state]))}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-const stepIs = (name: string, state: string) => async () => (await incident()).steps.find((s) => s.name === name)?.state === state;
+const probe = incidentProbe(() => h.store);
+const incident = async () => (await probe.current()) ?? { incident: undefined, steps: [], events: [] };
+const until = probe.until;
+const stepIs = probe.stepIs;
 
 function cardWith(text: string) {
   return h.slack.waitFor(() => {

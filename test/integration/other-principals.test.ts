@@ -13,6 +13,7 @@ import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
 import { assumeRoleChain, loadEvents } from '../support/cloudtrail-fixtures';
 import { latestCard, buttonOn, click } from '../support/clicks';
+import { incidentProbe } from '../support/incident-probe';
 import { ACTION } from '../../src/slack/ids';
 
 const REQUESTER = 'U0REQUEST';
@@ -39,18 +40,10 @@ afterEach(async () => {
   await emu.close();
 });
 
-async function bundle() {
-  const [inc] = await h.store.listOpenIncidents();
-  return inc ? (await h.store.get(inc.id))! : undefined;
-}
-async function until(what: string, pred: () => Promise<boolean>) {
-  const deadline = Date.now() + 20_000;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}; steps ${JSON.stringify((await bundle())?.steps.map((s) => [s.name, s.state, s.note]))}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-const stepIs = (name: string, state: string) => async () => (await bundle())?.steps.find((s) => s.name === name)?.state === state;
+const probe = incidentProbe(() => h.store);
+const bundle = probe.current;
+const until = probe.until;
+const stepIs = probe.stepIs;
 
 it('a temporary key is traced to its role and root key; Contain revokes the role sessions and deactivates the root key', async () => {
   const iam = motoIam();

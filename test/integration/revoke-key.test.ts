@@ -9,6 +9,7 @@ import { seedUser } from '../support/iam-seed';
 import { resetMoto } from '../support/moto';
 import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
 import { latestCard, buttonOn, click, submitView } from '../support/clicks';
+import { incidentProbe } from '../support/incident-probe';
 import { ACTION, VIEW, FIELD } from '../../src/slack/ids';
 
 const REQUESTER = 'U0REQUEST';
@@ -26,20 +27,9 @@ async function keyStatus(): Promise<string | undefined> {
   return r.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId)?.Status;
 }
 
-async function stepState(name: string): Promise<string | undefined> {
-  const open = await h.store.listOpenIncidents();
-  const b = open[0] && (await h.store.get(open[0].id));
-  return b?.steps.find((s) => s.name === name)?.state;
-}
-
-async function waitForStep(name: string, state: string) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if ((await stepState(name)) === state) return;
-    if (Date.now() > deadline) throw new Error(`step ${name} never reached ${state} (is ${await stepState(name)})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const probe = incidentProbe(() => h.store);
+const stepState = async (name: string) => (await probe.current())?.steps.find((s) => s.name === name)?.state;
+const waitForStep = (name: string, state: string) => probe.until(`${name} to be ${state}`, probe.stepIs(name, state), 15_000);
 
 /** The card as drawn once it shows `what` (the engine redraws it after each write). */
 async function cardShowing(what: string | RegExp) {
