@@ -60,6 +60,8 @@ export type ClickOutcome = { ok: true; message: string } | { ok: false; message:
 const MAX_CONFLICT_RETRIES = 25;
 /** How long a running step stays its runner's without a renewal. */
 export const DEFAULT_LEASE_MS = 2 * 60_000;
+/** Above this the step's result is not copied into its event (it stays on the step). */
+export const MAX_EVENT_RESULT_BYTES = 50_000;
 
 export class PlaybookEngine {
   constructor(private readonly d: EngineDeps) {}
@@ -277,9 +279,12 @@ export class PlaybookEngine {
       this.d.logger.warn({ incident: incident.id, step: running.name }, 'step result lost a race; another runner recorded it');
       return;
     }
+    // The event keeps the AWS answer too, unless it is large (the investigation): that one
+    // lives on the step only, so neither item nears DynamoDB's 400 KB limit.
+    const small = Buffer.byteLength(JSON.stringify(result.detail ?? null)) <= MAX_EVENT_RESULT_BYTES;
     await this.event(incident.id, result.ok ? 'step_succeeded' : 'step_failed', {
       step: running.name,
-      detail: { summary: result.summary, retryable: result.retryable ?? false, error: result.error, result: result.detail },
+      detail: { summary: result.summary, retryable: result.retryable ?? false, error: result.error, ...(small ? { result: result.detail } : { resultOnStep: true }) },
     });
     if (result.incidentPatch) await this.patchIncident(incident.id, result.incidentPatch);
     if (result.ok && def.endsPlaybook) await this.skipRemaining(incident.id, def.endsPlaybook);

@@ -21,6 +21,33 @@ export interface CompromisedKeyDeps {
   investigation?: InvestigationPort;
 }
 
+/** Room the investigation's record may take in its step item (DynamoDB items stop at 400 KB). */
+export const MAX_INVESTIGATION_BYTES = 200_000;
+
+/**
+ * Keep the investigation record within MAX_INVESTIGATION_BYTES: the event index is cut first
+ * (oldest, least flagged entries last in it), then the created-resource list; what was cut
+ * is counted, never silently dropped.
+ */
+export function fitItem<T extends { eventIndex: { entries: unknown[]; dropped: number }; createdResources: unknown[] }>(d: T): T & { trimmed?: { index: number; created: number } } {
+  const size = (x: unknown) => Buffer.byteLength(JSON.stringify(x));
+  const out = { ...d, eventIndex: { ...d.eventIndex, entries: [...d.eventIndex.entries] }, createdResources: [...d.createdResources] };
+  let index = 0;
+  let created = 0;
+  while (size(out) > MAX_INVESTIGATION_BYTES && out.eventIndex.entries.length > 0) {
+    const cut = Math.max(1, Math.ceil(out.eventIndex.entries.length / 4));
+    out.eventIndex.entries.splice(-cut, cut);
+    out.eventIndex.dropped += cut;
+    index += cut;
+  }
+  while (size(out) > MAX_INVESTIGATION_BYTES && out.createdResources.length > 0) {
+    const cut = Math.max(1, Math.ceil(out.createdResources.length / 4));
+    out.createdResources.splice(-cut, cut);
+    created += cut;
+  }
+  return index || created ? { ...out, trimmed: { index, created } } : out;
+}
+
 /** CloudTrail keeps 90 days: the investigation looks back that far, or to the key's creation. */
 const LOOKBACK_DAYS = 90;
 
@@ -40,7 +67,7 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
       return {
         ok: true,
         summary: `${r.summary.eventCount} events in ${r.regionsQueried} regions, ${r.summary.findings.length} findings (${highs} high), ${offered.length} created principal(s) to remove${failed}`,
-        detail: {
+        detail: fitItem({
           eventCount: r.summary.eventCount,
           firstTime: r.summary.firstTime,
           lastTime: r.summary.lastTime,
@@ -50,7 +77,7 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
           eventIndex: r.summary.eventIndex,
           followUps,
           regionsFailed: r.regionsFailed,
-        },
+        }),
         addSteps: hasRemoval ? offered.map((o, i) => ({ name: `remove-${i + 1}`, title: o.title, params: o.item, offerAfter: 'investigate' })) : [],
       };
     },
