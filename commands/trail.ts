@@ -61,9 +61,16 @@ export async function runTrail(
   });
   await client.chat.update({ channel: where.channel, ts: where.ts, ...summary });
   if (q.notes.length > 0) await client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: q.notes.join('\n') });
+  // The summary is out: anything failing from here on is said in the thread, and the summary
+  // stays as it is.
+  const note = (text: string) => client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text }).catch(() => undefined);
   if (q.subject.kind === 'key' && q.subject.temporary) {
-    const trace = await trail.trace(q.subject.accessKeyId, now);
-    await client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: `Where ${q.subject.accessKeyId} came from`, blocks: asiaTraceBlocks(trace) as unknown as KnownBlock[] });
+    try {
+      const trace = await trail.trace(q.subject.accessKeyId, now);
+      await client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: `Where ${q.subject.accessKeyId} came from`, blocks: asiaTraceBlocks(trace) as unknown as KnownBlock[] });
+    } catch (e) {
+      await note(`:warning: Could not trace where this key came from: ${isKeyguardError(e) ? e.userMessage : (e as Error).message}`);
+    }
   }
   if (result.files) {
     const stamp = now.toISOString().slice(0, 16).replace(/[:T]/g, '');
@@ -77,6 +84,8 @@ export async function runTrail(
         ],
         { channel: where.channel, threadTs: where.ts, comment: `All ${result.summary.eventCount} events` },
       );
+    } catch (e) {
+      await note(`:warning: The export could not be uploaded (${(e as { data?: { error?: string } }).data?.error ?? (e as Error).message}); the summary above is complete.`);
     } finally {
       fs.rmSync(result.files.dir, { recursive: true, force: true });
     }
@@ -107,7 +116,7 @@ export function trailHandler(deps: CommandDeps) {
       const msg = isKeyguardError(e) ? e.userMessage : 'The CloudTrail search failed; see the log.';
       await client.chat.update({ channel: where.channel, ts: where.ts, text: `:warning: CloudTrail for ${q.label}: ${msg}` }).catch(() => undefined);
       await respond({ response_type: 'ephemeral', text: `:warning: ${msg}` }).catch(() => undefined);
-      throw e;
+      deps.logger.error({ err: e, subject: q.label }, 'CloudTrail search failed');
     }
   };
 }

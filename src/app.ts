@@ -26,7 +26,8 @@ import { SlackIncidentNotifier } from './slack/incident-notifier';
 import { SlackOwnerContact } from './slack/owner-contact';
 import { SlackInvestigation } from './slack/investigation';
 import { AwsContainment } from './aws/containment-adapter';
-import { createClientFactory, type AwsClientFactory } from './aws/iam-sts-clients';
+import { createClientFactory, type AwsClientFactory, type SessionCredentials } from './aws/iam-sts-clients';
+import { otherAccountCloudTrail } from './aws/other-account-cloudtrail';
 import { createCloudTrailClientFactory, type CloudTrailClientFactory } from './aws/cloudtrail-lookup';
 import { TrailService } from './aws/trail-service';
 import type { EC2Client } from '@aws-sdk/client-ec2';
@@ -40,6 +41,8 @@ export interface AppParts {
   now?: () => Date;
   /** CloudTrail clients per region; default: the SDK chain, retries left to the engine. */
   cloudTrail?: CloudTrailClientFactory;
+  /** CloudTrail clients with an assumed role's credentials (another account). */
+  cloudTrailWithCredentials?: (credentials: SessionCredentials) => CloudTrailClientFactory;
   /** Tests: a faster emulator. Default: just under CloudTrail's 2 requests/s per region. */
   cloudTrailRequestsPerSecond?: number;
   /** EC2 client for region discovery when IR_REGIONS is empty. */
@@ -116,7 +119,18 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
   });
   const groups = new SlackGroupResolver(app.client);
   const containmentFactory = parts.containmentFactory ?? createClientFactory({ region: config.awsRegion });
-  const trail = new TrailService({ clientFor: parts.cloudTrail ?? createCloudTrailClientFactory(), regions: config.regions, ec2: parts.ec2, requestsPerSecond: parts.cloudTrailRequestsPerSecond });
+  const trail = new TrailService({
+    clientFor: parts.cloudTrail ?? createCloudTrailClientFactory(),
+    clientsForAccount: otherAccountCloudTrail({
+      factory: containmentFactory,
+      targetRoleName: config.targetRoleName,
+      now: () => (parts.now ?? (() => new Date()))(),
+      withCredentials: parts.cloudTrailWithCredentials ?? ((credentials) => createCloudTrailClientFactory({ credentials })),
+    }),
+    regions: config.regions,
+    ec2: parts.ec2,
+    requestsPerSecond: parts.cloudTrailRequestsPerSecond,
+  });
   const deps: CommandDeps = {
     keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), {
       factory: containmentFactory,
@@ -156,7 +170,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
       }),
       ownerContact: new SlackOwnerContact(app.client),
       investigation: new SlackInvestigation(trail, app.client),
-      trace: (keyId, now) => trail.trace(keyId, now),
+      trace: (keyId, now, account) => trail.trace(keyId, now, account),
     }),
     logger,
     now: deps.now,

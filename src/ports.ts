@@ -69,6 +69,8 @@ export interface InvestigationPort {
     incidentId: string;
     keyId: string;
     userName?: string;
+    /** The key's account: another account is searched through IR_TARGET_ROLE_NAME. */
+    account?: string;
     channel: string;
     threadTs?: string;
     start: Date;

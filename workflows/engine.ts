@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { Incident, IncidentEvent, Severity, StepRecord, StepState } from '../src/domain/incident';
 import { canTransition, newIncidentId, TERMINAL_STATES } from '../src/domain/incident';
 import { checkClick, isExpired } from '../src/domain/approval-rules';
-import { esc } from '../src/slack/text';
+import { esc, escKeepMentions } from '../src/slack/text';
 import { planLines } from '../src/slack/incident-card';
 import type { KeyKind } from '../src/domain/key-id';
 import { KeyguardError } from '../src/errors';
@@ -267,14 +267,41 @@ export class PlaybookEngine {
       await renewing;
     }
     this.crash(`after-aws:${running.name}`);
-    const done = current && await this.transition(current, ['running'], {
-      state: result.ok ? 'succeeded' : 'failed',
-      result: result.detail,
+    if (!current) {
+      this.d.logger.warn({ incident: incident.id, step: running.name }, 'lost the lease while running; the new runner records the result');
+      return;
+    }
+    // What the step's success changes elsewhere is done BEFORE the step is marked done: each
+    // of these is idempotent, so a crash in between only makes the reconciler do them again,
+    // and a step marked succeeded never has lost effects.
+    if (result.ok) {
+      if (result.incidentPatch) await this.patchIncident(incident.id, result.incidentPatch);
+      if (def.endsPlaybook) await this.skipRemaining(incident.id, def.endsPlaybook, running.name);
+      if (result.addSteps?.length) await this.addSteps(incident.id, result.addSteps);
+      if (this.d.onStepSucceeded) {
+        await this.d.onStepSucceeded(incident, current).catch((e) => this.d.logger.error({ err: e, step: running.name }, 'after-step hook failed'));
+      }
+      this.crash(`after-effects:${running.name}`);
+    }
+    const final = {
+      state: (result.ok ? 'succeeded' : 'failed') as StepState,
       error: result.ok ? undefined : result.error ?? { code: 'FAILED', message: result.summary },
       note: result.summary,
       finishedAt: this.iso(),
       leaseUntil: undefined,
-    });
+    };
+    let done: StepRecord | undefined;
+    try {
+      done = await this.transition(current, ['running'], { ...final, result: result.detail });
+    } catch (e) {
+      // The result could not be stored (too large, malformed): record the failure itself,
+      // small, rather than leave the step running for a reconciler to repeat forever.
+      this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'could not store the step result');
+      done = await this.transition(current, ['running'], {
+        ...final, state: 'failed', result: undefined,
+        error: { code: 'STORE_FAILED', message: `the result could not be recorded (${(e as Error).name}); ${result.summary}` },
+      });
+    }
     if (!done) {
       this.d.logger.warn({ incident: incident.id, step: running.name }, 'step result lost a race; another runner recorded it');
       return;
@@ -282,17 +309,11 @@ export class PlaybookEngine {
     // The event keeps the AWS answer too, unless it is large (the investigation): that one
     // lives on the step only, so neither item nears DynamoDB's 400 KB limit.
     const small = Buffer.byteLength(JSON.stringify(result.detail ?? null)) <= MAX_EVENT_RESULT_BYTES;
-    await this.event(incident.id, result.ok ? 'step_succeeded' : 'step_failed', {
+    await this.event(incident.id, done.state === 'succeeded' ? 'step_succeeded' : 'step_failed', {
       step: running.name,
-      detail: { summary: result.summary, retryable: result.retryable ?? false, error: result.error, ...(small ? { result: result.detail } : { resultOnStep: true }) },
+      detail: { summary: done.note, retryable: result.retryable ?? false, error: done.error, ...(small ? { result: result.detail } : { resultOnStep: true }) },
     });
-    if (result.incidentPatch) await this.patchIncident(incident.id, result.incidentPatch);
-    if (result.ok && def.endsPlaybook) await this.skipRemaining(incident.id, def.endsPlaybook);
-    if (result.ok && result.addSteps?.length) await this.addSteps(incident.id, result.addSteps);
-    if (result.ok && this.d.onStepSucceeded) {
-      await this.d.onStepSucceeded(incident, done).catch((e) => this.d.logger.error({ err: e, step: done.name }, 'after-step hook failed'));
-    }
-    await this.d.notifier.thread(incident, `${result.ok ? ':white_check_mark:' : ':x:'} *${running.title}*${incident.dryRun ? ' (DRY RUN)' : ''}: ${result.summary}`);
+    await this.d.notifier.thread(incident, `${done.state === 'succeeded' ? ':white_check_mark:' : ':x:'} *${running.title}*${incident.dryRun ? ' (DRY RUN)' : ''}: ${escKeepMentions(done.note ?? '')}`);
     await this.refreshCard(incident.id);
   }
 
@@ -457,11 +478,12 @@ export class PlaybookEngine {
   }
 
   /** After a step that ends the playbook (Undo): the steps not yet run are skipped, with why. */
-  private async skipRemaining(incidentId: string, reason: string): Promise<void> {
+  private async skipRemaining(incidentId: string, reason: string, except: string): Promise<void> {
     const bundle = await this.d.store.get(incidentId);
     for (const step of bundle?.steps ?? []) {
       const def = this.def(step.name);
-      if (def.manual || def.optional || !['pending', 'awaiting_approval', 'expired', 'failed'].includes(step.state)) continue;
+      // Optional steps too (a Remove awaiting approval must not run after an Undo).
+      if (step.name === except || def.manual || !['pending', 'awaiting_approval', 'expired', 'failed'].includes(step.state)) continue;
       const won = await this.transition(step, [step.state], { state: 'skipped', note: reason, finishedAt: this.iso() });
       if (won) await this.event(incidentId, 'step_skipped', { step: step.name, detail: { reason } });
     }

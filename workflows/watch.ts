@@ -69,11 +69,21 @@ export class Watcher {
   }
 
   private async check(w: WatchState, now: Date, last: boolean): Promise<void> {
-    const incident = await this.d.store.getIncident(w.incidentId);
-    if (!incident) return;
+    const bundle = await this.d.store.get(w.incidentId);
+    if (!bundle) return;
+    const incident = bundle.incident;
+    // Closed, or containment undone (a false positive): the key is meant to be usable again.
+    const undone = bundle.steps.some((s) => s.name === 'undo' && s.state === 'succeeded');
+    if (incident.status === 'closed' || undone) {
+      await this.d.watches.save({ ...w, done: true }, w.version);
+      await this.d.notifier.thread(incident, `Watch stopped: ${undone ? 'containment was undone' : 'the incident is closed'}.`);
+      await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { reason: undone ? 'undone' : 'closed' } });
+      return;
+    }
     const r = await this.d.trail.pull({
       subject: { kind: 'key', accessKeyId: w.keyId, temporary: w.keyId.startsWith('ASIA') },
       alsoUserName: w.userName,
+      account: incident.account,
       start: new Date(w.since),
       end: now,
     });

@@ -314,12 +314,15 @@ export interface ResponderPolicyOptions extends AccountScope, ContainmentOptions
 
 /**
  * The responder role in another account: the IAM reads the containment actions make
- * (pre-checks, read-backs, reconciliation) and the containment writes. No DynamoDB, no
- * CloudTrail: the record and the trail stay with the bot in its own account.
+ * (pre-checks, read-backs, reconciliation), the containment writes, and CloudTrail lookups
+ * (the investigation and the watch search the key's own account). No DynamoDB: the record
+ * stays with the bot in its own account.
  */
 export function responderPolicyStatements(opts: ResponderPolicyOptions): PolicyStatement[] {
   return [
     ...iamReadStatements(opts),
+    ...stsReadStatements(),
+    { Sid: 'CloudTrailLookup', Effect: 'Allow', Action: ['cloudtrail:LookupEvents'], Resource: ['*'] },
     ...containmentStatements(opts, opts),
     ...selfProtectionStatements(opts.responderRoleArn, opts),
   ];

@@ -266,17 +266,20 @@ describe('KeyguardResponder stack', () => {
     assert.deepEqual(s.Condition, { StringLike: { 'sts:SourceIdentity': '*' } });
   });
 
-  it('grants containment in its own account only, with no table, CloudTrail or AssumeRole', () => {
+  it('grants containment and CloudTrail lookups in its own account only, with no table or AssumeRole', () => {
     const statements = roleStatements(responder!, 'keyguard-responder');
     const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
     for (const a of allowed) {
-      assert.match(a, /^iam:[A-Z]\w+$/, a);
+      assert.match(a, /^(iam:[A-Z]\w+|cloudtrail:LookupEvents|sts:GetAccessKeyInfo)$/, a);
     }
+    assert.ok(allowed.includes('cloudtrail:LookupEvents'));
     for (const a of ['iam:UpdateAccessKey', 'iam:PutUserPolicy', 'iam:PutRolePolicy', 'iam:DeleteAccessKey', 'iam:GetAccessKeyLastUsed']) {
       assert.ok(allowed.includes(a), a);
     }
     assertQuarantineOnly(statements, 'iam:AttachUserPolicy');
-    for (const s of statements.filter((x) => x.Effect === 'Allow')) {
+    // IAM actions are scoped to this account's principals; LookupEvents and GetAccessKeyInfo
+    // have no resource-level control.
+    for (const s of statements.filter((x) => x.Effect === 'Allow' && actionsOf(x).every((a) => a.startsWith('iam:')))) {
       for (const r of resourcesOf(s)) assert.match(r, /^arn:\$\{AWS::Partition\}:iam::\$\{AWS::AccountId\}:/, `${s.Sid}: ${r}`);
     }
     const deny = statements.find((s) => s.Sid === 'DenySelfModification');

@@ -32,6 +32,8 @@ export interface TrailPullRequest {
   progressIntervalMs?: number;
   /** Only events newer than this (the watch). */
   newerThan?: Date;
+  /** The key's account, when known: another account is searched through its role. */
+  account?: string;
 }
 
 export interface TrailPullResult {
@@ -45,6 +47,11 @@ export interface TrailPullResult {
 
 export interface TrailServiceOptions {
   clientFor: CloudTrailClientFactory;
+  /**
+   * CloudTrail clients for another account (through IR_TARGET_ROLE_NAME). Returns undefined
+   * for the bot's own account; throws when the account cannot be reached.
+   */
+  clientsForAccount?: (account: string) => Promise<CloudTrailClientFactory | undefined>;
   /** IR_REGIONS; empty: every region enabled in the account, discovered once. */
   regions: string[];
   ec2?: EC2Client;
@@ -66,11 +73,24 @@ export function attributesFor(subject: TrailSubject, alsoUserName?: string): Loo
 
 export class TrailService {
   private discovered?: Promise<string[]>;
-  /** One limiter pool per process: every pull shares the account's 2 requests/s per region. */
-  private readonly limiters: RateLimiterPool;
+  /** One limiter pool per account per process: every pull shares that account's 2 requests/s per region. */
+  private readonly pools = new Map<string, RateLimiterPool>();
 
-  constructor(private readonly o: TrailServiceOptions) {
-    this.limiters = new RateLimiterPool({ requestsPerSecond: o.requestsPerSecond });
+  constructor(private readonly o: TrailServiceOptions) {}
+
+  private limiters(account = 'self'): RateLimiterPool {
+    let pool = this.pools.get(account);
+    if (!pool) {
+      pool = new RateLimiterPool({ requestsPerSecond: this.o.requestsPerSecond });
+      this.pools.set(account, pool);
+    }
+    return pool;
+  }
+
+  /** The clients and limiter pool for an account: the bot's own, or the target role's. */
+  private async forAccount(account?: string): Promise<{ clientFor: CloudTrailClientFactory; limiters: RateLimiterPool }> {
+    const other = account && this.o.clientsForAccount ? await this.o.clientsForAccount(account) : undefined;
+    return other ? { clientFor: other, limiters: this.limiters(account) } : { clientFor: this.o.clientFor, limiters: this.limiters() };
   }
 
   regions(): Promise<string[]> {
@@ -93,12 +113,13 @@ export class TrailService {
     const regions = await this.regions();
     // Global events only exist in us-east-1; make sure it is searched.
     const all = regions.includes(GLOBAL_EVENTS_REGION) ? regions : [GLOBAL_EVENTS_REGION, ...regions];
+    const { clientFor, limiters } = await this.forAccount(req.account);
     const lookup = new CloudTrailLookup({
-      clientFor: this.o.clientFor,
+      clientFor,
       attributes: attributesFor(req.subject, req.alsoUserName),
       window: { start: req.newerThan && req.newerThan > req.start ? req.newerThan : req.start, end: req.end },
       regions: all,
-      limiters: this.limiters,
+      limiters,
       onProgress: req.onProgress,
       progressIntervalMs: req.progressIntervalMs,
     });
@@ -117,21 +138,48 @@ export class TrailService {
     const write = async (s: fs.WriteStream | undefined, line: string) => {
       if (s && !s.write(line)) await once(s, 'drain');
     };
-    for await (const { region, event } of lookup.events()) {
-      const e = parseTrailEvent(event, region);
-      summary.add(e);
-      await write(csv, toCsvLine(e));
-      await write(ndjson, toNdjsonLine(e));
-      if (newest.length < 20) newest.push(e);
+    try {
+      for await (const { region, event } of lookup.events()) {
+        const e = parseTrailEvent(event, region);
+        summary.add(e);
+        await write(csv, toCsvLine(e));
+        await write(ndjson, toNdjsonLine(e));
+        if (newest.length < 20) newest.push(e);
+      }
+      await Promise.all([csv, ndjson].filter(Boolean).map((s) => new Promise<void>((r) => s!.end(() => r()))));
+    } catch (e) {
+      // A failed pull leaves no export behind on disk.
+      csv?.destroy();
+      ndjson?.destroy();
+      if (files) fs.rmSync(files.dir, { recursive: true, force: true });
+      throw e;
     }
-    await Promise.all([csv, ndjson].filter(Boolean).map((s) => new Promise<void>((r) => s!.end(() => r()))));
     return { summary: summary.result(), progress: lookup.progress(), regions: all, files, newest };
   }
 
   /** Where a temporary key came from: its issuing AssumeRole/GetSessionToken chain (us-east-1). */
-  trace(accessKeyId: string, now: Date): Promise<AsiaTrace> {
+  /**
+   * Where a temporary key came from. STS calls are logged in the region whose endpoint was
+   * called (the SDKs use regional endpoints), so each hop is looked for in us-east-1 first,
+   * then in every other region, stopping at the first region that has it.
+   */
+  async trace(accessKeyId: string, now: Date, account?: string): Promise<AsiaTrace> {
     const window = { start: new Date(now.getTime() - 90 * 86_400_000), end: now };
-    const lookup = lookupOneAttribute({ clientFor: this.o.clientFor, region: GLOBAL_EVENTS_REGION, window, limiters: this.limiters });
-    return traceTemporaryKey(accessKeyId, (attr) => lookup(attr));
+    const regions = await this.regions();
+    const ordered = [GLOBAL_EVENTS_REGION, ...regions.filter((r) => r !== GLOBAL_EVENTS_REGION)];
+    const { clientFor, limiters } = await this.forAccount(account);
+    const perRegion = ordered.map((region) => lookupOneAttribute({ clientFor, region, window, limiters }));
+    return traceTemporaryKey(accessKeyId, (attr) => ({
+      async *[Symbol.asyncIterator]() {
+        for (const lookup of perRegion) {
+          let found = false;
+          for await (const e of lookup(attr)) {
+            found = true;
+            yield e;
+          }
+          if (found) return;
+        }
+      },
+    }));
   }
 }

@@ -30,8 +30,12 @@ export interface WatchFinding {
   created: string[];
 }
 
+const DENIED = /AccessDenied|UnauthorizedOperation|Unauthorized|InvalidClientTokenId|ExpiredToken/i;
+
 export function assessWatch(w: Pick<WatchState, 'reportedEvents' | 'reportedCreated'>, s: TrailSummary): WatchFinding {
-  const denied = s.errorCodes.top.reduce((n, e) => n + e.count, 0);
+  // Only refusals count as "denied"; other errors (throttling, bad input) are not a sign
+  // that the deny policy did its work.
+  const denied = s.errorCodes.top.filter((e) => DENIED.test(e.key)).reduce((n, e) => n + e.count, 0);
   const created = s.createdResources.items.map((c) => `${c.kind} ${c.name}`).filter((c) => !w.reportedCreated.includes(c));
   return {
     newEvents: Math.max(0, s.eventCount - w.reportedEvents),

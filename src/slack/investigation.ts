@@ -15,6 +15,7 @@ export class SlackInvestigation implements InvestigationPort {
     const r = await this.trail.pull({
       subject: { kind: 'key', accessKeyId: o.keyId, temporary: o.keyId.startsWith('ASIA') },
       alsoUserName: o.userName,
+      account: o.account,
       start: o.start,
       end: o.end,
       exportFiles: true,
@@ -38,6 +39,10 @@ export class SlackInvestigation implements InvestigationPort {
           ],
           { channel: o.channel, threadTs: o.threadTs, comment: `All ${r.summary.eventCount} events for ${label}` },
         );
+      } catch (e) {
+        // The findings stand; only the attachment is missing. Say so instead of failing the step.
+        const why = (e as { data?: { error?: string } }).data?.error ?? (e as Error).message;
+        await this.client.chat.postMessage({ channel: o.channel, thread_ts: o.threadTs, text: `:warning: The full CloudTrail export could not be uploaded (${why}). Run \`/trail ${o.keyId}\` to get it.` }).catch(() => undefined);
       } finally {
         fs.rmSync(r.files.dir, { recursive: true, force: true });
       }

@@ -150,6 +150,8 @@ describe('crash between two writes of a step', () => {
     ['after the snapshot is written, before AWS is called', 'after-snapshot:contain', 0],
     ['after AWS answered, before the result is written', 'after-aws:contain', 1],
     ['in the automatic Identify step, before AWS', 'after-running:identify', 0],
+    ['after Identify stored what it learned, before it is marked done', 'after-effects:identify', 0],
+    ['after Contain\'s effects (the watch), before it is marked done', 'after-effects:contain', 1],
   ])('%s: the restarted bot finishes the step, AWS is called once', async (_label, point, callsBeforeRestart) => {
     let armed = true;
     const dying = await replica({
@@ -199,7 +201,7 @@ describe('crash between two writes of a step', () => {
     expect(await keyStatus()).toBe('Inactive');
     const inc = (await incident())!;
     expect(inc.steps.filter((s) => s.state === 'running')).toHaveLength(0);
-    if (/after-(aws|running|snapshot):contain/.test(point)) {
+    if (/after-(aws|running|snapshot|effects):contain/.test(point)) {
       expect(inc.events.filter((e) => e.type === 'step_reconciling').map((e) => e.detail?.runner)).toEqual(['fresh']);
       expect(inc.events.find((e) => e.type === 'step_reconciling')).toMatchObject({ step: 'contain', detail: { previousRunner: 'dying', runner: 'fresh' } });
     }

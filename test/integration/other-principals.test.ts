@@ -103,4 +103,10 @@ it('a key in another account is looked up and contained through IR_TARGET_ROLE_N
   const contain = (await bundle())!.steps.find((s) => s.name === 'contain')!;
   expect(JSON.stringify(contain.result)).toContain(`keyguard-${APPROVER}-`);
   expect(contain.note).toContain('in 111111111111');
+  // The investigation searches CloudTrail in that account, through the same role.
+  await until('investigate done', stepIs('investigate', 'succeeded'));
+  expect(proxy.requests('AssumeRole').map((r) => r.params)).toEqual(
+    expect.arrayContaining([expect.objectContaining({ RoleArn: 'arn:aws:iam::111111111111:role/keyguard-responder', SourceIdentity: 'keyguard-cloudtrail' })]),
+  );
+  expect(emu.stats().total.succeeded).toBeGreaterThan(0);
 });

@@ -131,3 +131,13 @@ it('/key-owner traces a temporary key back through two roles to the original lon
   expect(text).toContain('ci-run-42');
   expect(text).toContain(principal.accessKeyId);
 });
+
+it('finds an issuing AssumeRole logged outside us-east-1 (regional STS endpoint)', async () => {
+  const chain = assumeRoleChain({ seed: 12, origin: { kind: 'iam-user', principal }, hops: [{ roleName: 'eu-deployer', sessionName: 'eu-run' }], startMs: Date.now() - 3_600_000 });
+  emu.setEvents('eu-west-1', chain.events);
+  const res = await h.slash('/key-owner', chain.issuedKeys[0], RESPONDER);
+  const text = blocksText((await h.slack.waitFor(() => responsesTo(h, res.responseUrl)[0], 'the answer')).args);
+  expect(text).toContain('eu-deployer');
+  expect(text).toContain(principal.accessKeyId);
+});
+

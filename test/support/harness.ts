@@ -101,6 +101,7 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
       instanceId: opts.instanceId,
       cloudTrail: createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
       cloudTrailRequestsPerSecond: 40,
+      cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials }),
     },
     '127.0.0.1',
   );

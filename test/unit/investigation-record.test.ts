@@ -14,7 +14,21 @@ it('keeps the worst-case investigation record well under DynamoDB\'s 400 KB item
   expect(d.eventIndex.entries.length + d.trimmed!.index).toBe(600);
 });
 
+it('cuts unflagged and old index entries first: the flagged and the newest survive', () => {
+  const entries = Array.from({ length: 600 }, (_, i) => ({
+    id: String(i), time: `2026-11-28T03:${String(Math.floor(i / 10)).padStart(2, '0')}:00Z`, name: long(300), ip: long(300), rule: i % 100 === 0 ? 'persistence.create-user' : undefined,
+  }));
+  const followUps = Array.from({ length: 400 }, (_, i) => `follow-up ${i} ${long(200)}`);
+  const d = fitItem({ eventIndex: { entries, dropped: 0 }, createdResources: [], followUps });
+  const kept = d.eventIndex.entries.map((e) => Number(e.id));
+  expect(kept).toEqual(expect.arrayContaining([0, 100, 200, 300, 400, 500, 599]));
+  expect(Math.min(...kept.filter((k) => k % 100 !== 0))).toBeGreaterThan(100);
+  expect(d.followUps).toHaveLength(51);
+  expect(d.followUps!.at(-1)).toBe('…and 350 more');
+  expect(Buffer.byteLength(JSON.stringify(d))).toBeLessThanOrEqual(MAX_INVESTIGATION_BYTES);
+});
+
 it('leaves a normal record alone', () => {
-  const d = fitItem({ eventIndex: { entries: [{ id: 'a' }], dropped: 0 }, createdResources: [{ name: 'u' }] });
-  expect(d).toEqual({ eventIndex: { entries: [{ id: 'a' }], dropped: 0 }, createdResources: [{ name: 'u' }] });
+  const d = fitItem({ eventIndex: { entries: [{ id: 'a', time: '2026-11-28T03:00:00Z' }], dropped: 0 }, createdResources: [{ name: 'u' }] });
+  expect(d).toEqual({ eventIndex: { entries: [{ id: 'a', time: '2026-11-28T03:00:00Z' }], dropped: 0 }, createdResources: [{ name: 'u' }] });
 });

@@ -10,7 +10,7 @@ import type { AsiaTrace } from '../../src/domain/asia-trace';
 import type { Playbook, StepAction, StepDefinition } from '../playbook';
 import { esc } from '../../src/slack/text';
 
-type TraceFn = (keyId: string, now: Date) => Promise<AsiaTrace>;
+type TraceFn = (keyId: string, now: Date, account?: string) => Promise<AsiaTrace>;
 
 export interface CompromisedKeyDeps {
   keyOwner: KeyOwnerPort;
@@ -24,28 +24,42 @@ export interface CompromisedKeyDeps {
 /** Room the investigation's record may take in its step item (DynamoDB items stop at 400 KB). */
 export const MAX_INVESTIGATION_BYTES = 200_000;
 
+/** Follow-ups kept on the record; the rest are counted. */
+const MAX_FOLLOW_UPS = 50;
+
 /**
- * Keep the investigation record within MAX_INVESTIGATION_BYTES: the event index is cut first
- * (oldest, least flagged entries last in it), then the created-resource list; what was cut
- * is counted, never silently dropped.
+ * Keep the investigation record within MAX_INVESTIGATION_BYTES. The event index goes first:
+ * unflagged entries before flagged ones, oldest before newest; then the created-resource
+ * list from its end. What was cut is counted, never silently dropped.
  */
-export function fitItem<T extends { eventIndex: { entries: unknown[]; dropped: number }; createdResources: unknown[] }>(d: T): T & { trimmed?: { index: number; created: number } } {
+export function fitItem<T extends { eventIndex: { entries: Array<{ rule?: string; time?: string }>; dropped: number }; createdResources: unknown[]; followUps?: string[] }>(
+  d: T,
+): T & { trimmed?: { index: number; created: number; followUps: number } } {
   const size = (x: unknown) => Buffer.byteLength(JSON.stringify(x));
-  const out = { ...d, eventIndex: { ...d.eventIndex, entries: [...d.eventIndex.entries] }, createdResources: [...d.createdResources] };
+  const followUps = d.followUps ?? [];
+  const out = {
+    ...d,
+    eventIndex: { ...d.eventIndex, entries: [...d.eventIndex.entries] },
+    createdResources: [...d.createdResources],
+    ...(d.followUps ? { followUps: followUps.slice(0, MAX_FOLLOW_UPS).concat(followUps.length > MAX_FOLLOW_UPS ? [`…and ${followUps.length - MAX_FOLLOW_UPS} more`] : []) } : {}),
+  };
+  // Least worth keeping first: unflagged, then oldest.
+  const order = [...out.eventIndex.entries].sort((a, b) => Number(Boolean(a.rule)) - Number(Boolean(b.rule)) || String(a.time).localeCompare(String(b.time)));
   let index = 0;
-  let created = 0;
-  while (size(out) > MAX_INVESTIGATION_BYTES && out.eventIndex.entries.length > 0) {
-    const cut = Math.max(1, Math.ceil(out.eventIndex.entries.length / 4));
-    out.eventIndex.entries.splice(-cut, cut);
-    out.eventIndex.dropped += cut;
-    index += cut;
+  while (size(out) > MAX_INVESTIGATION_BYTES && order.length > 0) {
+    const cut = new Set(order.splice(0, Math.max(1, Math.ceil(order.length / 4))));
+    out.eventIndex.entries = out.eventIndex.entries.filter((e) => !cut.has(e));
+    out.eventIndex.dropped += cut.size;
+    index += cut.size;
   }
+  let created = 0;
   while (size(out) > MAX_INVESTIGATION_BYTES && out.createdResources.length > 0) {
     const cut = Math.max(1, Math.ceil(out.createdResources.length / 4));
     out.createdResources.splice(-cut, cut);
     created += cut;
   }
-  return index || created ? { ...out, trimmed: { index, created } } : out;
+  const cutFollowUps = Math.max(0, followUps.length - MAX_FOLLOW_UPS);
+  return index || created || cutFollowUps ? { ...out, trimmed: { index, created, followUps: cutFollowUps } } : out;
 }
 
 /** CloudTrail keeps 90 days: the investigation looks back that far, or to the key's creation. */
@@ -60,7 +74,7 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
       const created = facts?.createdAt ? new Date(facts.createdAt) : undefined;
       const start = created && created > oldest ? created : oldest;
       const userName = incident.principal?.type === 'user' ? incident.principal.name : undefined;
-      const r = await inv.investigate({ incidentId: incident.id, keyId: incident.keyId, userName, channel: incident.channel, threadTs: incident.cardTs, start, end: now });
+      const r = await inv.investigate({ incidentId: incident.id, keyId: incident.keyId, userName, account: incident.account, channel: incident.channel, threadTs: incident.cardTs, start, end: now });
       const { offered, followUps } = removableItems(r.summary.createdResources.items, userName);
       const highs = r.summary.findings.filter((f) => f.severity === 'high').length;
       const failed = r.regionsFailed.length > 0 ? `; ${r.regionsFailed.length} region(s) could not be searched: ${r.regionsFailed.join(', ')}` : '';
@@ -118,7 +132,7 @@ function identify(keyOwner: KeyOwnerPort, trace?: TraceFn): StepAction {
         // Where the temporary key came from: the role that issued it (unless the responder
         // named one) and the long-term key at the root of the chain.
         try {
-          const t = await trace(incident.keyId, now);
+          const t = await trace(incident.keyId, now, facts.account);
           const issuer = t.hops[0]?.roleArn;
           if (issuer && principal?.type !== 'role') principal = { type: 'role', name: roleNameOf(issuer), arn: issuer };
           if (t.origin.kind === 'long-term-key') rootKey = { accessKeyId: t.origin.accessKeyId, userName: t.origin.userName };
