@@ -5,22 +5,40 @@
 import fs from 'node:fs';
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import type { InvestigationPort, TrailPort } from '../ports';
-import { trailSummaryBlocks } from './trail-blocks';
+import { PROGRESS_UPDATE_INTERVAL_MS, trailProgressBlocks, trailSummaryBlocks } from './trail-blocks';
+import { ThrottledUpdater } from './throttled-updater';
 import { uploadFiles } from './file-upload';
 
 export class SlackInvestigation implements InvestigationPort {
   constructor(private readonly trail: TrailPort, private readonly client: WebClient) {}
 
   async investigate(o: Parameters<InvestigationPort['investigate']>[0]) {
-    const r = await this.trail.pull({
-      subject: { kind: 'key', accessKeyId: o.keyId, temporary: o.keyId.startsWith('ASIA') },
-      alsoUserName: o.userName,
-      account: o.account,
-      start: o.start,
-      end: o.end,
-      exportFiles: true,
-    });
     const label = o.userName ? `${o.keyId} (${o.userName})` : o.keyId;
+    // One message in the thread shows progress, then becomes the summary.
+    const first = await this.client.chat.postMessage({ channel: o.channel, thread_ts: o.threadTs, text: `:hourglass_flowing_sand: Pulling CloudTrail for ${label}…` });
+    const ts = first.ts!;
+    const updater = new ThrottledUpdater(
+      (view: ReturnType<typeof trailProgressBlocks>) => this.client.chat.update({ channel: o.channel, ts, text: view.text, blocks: view.blocks as unknown as KnownBlock[] }),
+      PROGRESS_UPDATE_INTERVAL_MS,
+    );
+    let r;
+    try {
+      r = await this.trail.pull({
+        subject: { kind: 'key', accessKeyId: o.keyId, temporary: o.keyId.startsWith('ASIA') },
+        alsoUserName: o.userName,
+        account: o.account,
+        start: o.start,
+        end: o.end,
+        exportFiles: true,
+        progressIntervalMs: 1000,
+        onProgress: (p) => updater.push(trailProgressBlocks(label, p)),
+      });
+    } catch (e) {
+      await updater.stop();
+      await this.client.chat.update({ channel: o.channel, ts, text: `:warning: CloudTrail pull for ${label} failed.` }).catch(() => undefined);
+      throw e;
+    }
+    await updater.stop();
     const view = trailSummaryBlocks(r.summary, {
       subject: label,
       window: { start: o.start.toISOString(), end: o.end.toISOString() },
@@ -28,7 +46,7 @@ export class SlackInvestigation implements InvestigationPort {
       regionsFailed: r.progress.regionsFailed,
       duplicatesDropped: r.progress.duplicatesDropped,
     });
-    await this.client.chat.postMessage({ channel: o.channel, thread_ts: o.threadTs, text: view.text, blocks: view.blocks as unknown as KnownBlock[] });
+    await this.client.chat.update({ channel: o.channel, ts, text: view.text, blocks: view.blocks as unknown as KnownBlock[] });
     if (r.files) {
       try {
         await uploadFiles(

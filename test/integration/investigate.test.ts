@@ -63,10 +63,12 @@ it('investigates after containment and offers the attacker\'s back-door user for
   await until('investigate done', stepIs('investigate', 'succeeded'));
 
   // The summary and the export are in the incident thread.
-  const summary = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts && /CloudTrail for/.test(c.args.text ?? '')), 'summary in thread');
+  const progress = h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts && /Pulling CloudTrail/.test(c.args.text ?? ''))!;
+  expect(progress).toBeDefined();
+  const summary = await h.slack.waitFor(() => h.slack.callsTo('chat.update').find((c) => /CloudTrail for/.test(c.args.text ?? '') && c.args.blocks?.[0]?.type === 'header'), 'summary in thread');
   expect(blocksText(summary.args)).toContain('IAM user created');
   const upload = await h.slack.waitFor(() => h.slack.callsTo('files.completeUploadExternal')[0], 'export upload');
-  expect(upload.args.thread_ts).toBe(summary.args.thread_ts);
+  expect(upload.args.thread_ts).toBe(progress.args.thread_ts);
   // Both lookups ran in every region: by key and by user name.
   expect(Object.keys(emu.stats().byRegion).sort()).toEqual(['ap-southeast-3', 'eu-west-1', 'us-east-1']);
 
