@@ -34,6 +34,7 @@ export async function runTrail(
   q: TrailQuery,
   where: { channel: string; ts: string },
   now: Date,
+  alsoUserName?: string,
 ): Promise<void> {
   const updater = new ThrottledUpdater(
     (view: ReturnType<typeof trailProgressBlocks>) => client.chat.update({ channel: where.channel, ts: where.ts, ...view }),
@@ -43,6 +44,7 @@ export async function runTrail(
   try {
     result = await trail.pull({
       subject: q.subject,
+      alsoUserName,
       start: q.start,
       end: q.end,
       exportFiles: true,
@@ -92,6 +94,16 @@ export async function runTrail(
   }
 }
 
+/** For a user's key, its owner is looked up by Username too (console use, sessions it minted). */
+async function ownerOf(deps: CommandDeps, q: TrailQuery): Promise<string | undefined> {
+  if (q.subject.kind !== 'key' || q.subject.temporary) return undefined;
+  try {
+    return (await deps.keyOwner.lookup(q.subject.accessKeyId, 'long-term')).user?.userName;
+  } catch {
+    return undefined; // unknown or unreadable owner: the key alone is still searched
+  }
+}
+
 export function trailHandler(deps: CommandDeps) {
   return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     if (!(await deps.access.isResponder(command.user_id))) {
@@ -111,7 +123,7 @@ export function trailHandler(deps: CommandDeps) {
     await ack({ response_type: 'ephemeral', text: `:mag: Searching CloudTrail for \`${q.label}\` from ${q.start.toISOString().slice(0, 16)} to ${q.end.toISOString().slice(0, 16)} UTC…` });
     const where = await openMessage(client, command.channel_id, command.user_id, `:hourglass_flowing_sand: Pulling CloudTrail for ${q.label}…`);
     try {
-      await runTrail(deps.trail, client, q, where, deps.now());
+      await runTrail(deps.trail, client, q, where, deps.now(), await ownerOf(deps, q));
     } catch (e) {
       const msg = isKeyguardError(e) ? e.userMessage : 'The CloudTrail search failed; see the log.';
       await client.chat.update({ channel: where.channel, ts: where.ts, text: `:warning: CloudTrail for ${q.label}: ${msg}` }).catch(() => undefined);

@@ -492,7 +492,19 @@ export class PlaybookEngine {
   /** The close step is done; steps never reached are skipped, with that said. */
   private async settleStepsOnClose(incidentId: string, userId: string): Promise<void> {
     const bundle = await this.d.store.get(incidentId);
+    const now = this.iso();
     for (const step of bundle?.steps ?? []) {
+      if (step.state === 'running' && step.leaseUntil && step.leaseUntil <= now) {
+        // Its runner is gone and closed incidents are not reconciled: say so in the record
+        // instead of leaving it running for ever. (A live runner finishes and records itself.)
+        const won = await this.transition(step, ['running'], {
+          state: 'failed', leaseUntil: undefined, finishedAt: now,
+          error: { code: 'ABANDONED', message: 'the incident was closed while this step had no live runner; check AWS by hand' },
+          note: 'closed while its runner was gone; check AWS by hand',
+        });
+        if (won) await this.event(incidentId, 'step_abandoned', { step: step.name, detail: { runner: step.runner } });
+        continue;
+      }
       if (TERMINAL_STATES.includes(step.state) || step.state === 'running') continue;
       const isClose = this.def(step.name).manual === true;
       const won = await this.transition(step, [step.state], isClose

@@ -276,3 +276,36 @@ it('two approvers clicking the same Eradicate card at once both count; it runs o
   for (const c of clicks) expect((await slack.waitFor(() => responsesTo(a, c.responseUrl)[0], 'reply')).args.text).not.toContain('out of date');
 });
 
+it('closing an incident whose step lost its runner records the step as abandoned, not running', async () => {
+  let armed = true;
+  const dying = await replica({
+    instanceId: 'dying',
+    crashPoint: (l) => {
+      if (armed && l === 'after-running:contain') {
+        armed = false;
+        throw new Error('simulated crash');
+      }
+    },
+  });
+  const approve = await openIncident(dying);
+  await click(dying, approve, APPROVERS[0]);
+  await waitFor('the crash', async () => !armed);
+  await new Promise((r) => setTimeout(r, 100));
+  await dying.close();
+  running.splice(running.indexOf(dying), 1);
+  const id = (await incident())!.incident.id;
+  // Another replica starts while the dead runner's lease still holds (so it does not take the
+  // step over); by the time a responder closes the incident the lease has run out.
+  let shift = 0;
+  const later = await replica({ instanceId: 'later', now: () => new Date(Date.now() + shift) });
+  expect((await store.get(id))!.steps.find((s) => s.name === 'contain')!.state).toBe('running');
+  shift = 5 * 60_000;
+  expect((await later.app.engine.close(id, REQUESTER, 'handled by hand')).ok).toBe(true);
+  const b = (await store.get(id))!;
+  const contain = b.steps.find((s) => s.name === 'contain')!;
+  expect(contain).toMatchObject({ state: 'failed', error: { code: 'ABANDONED' } });
+  expect(b.steps.filter((s) => s.state === 'running')).toHaveLength(0);
+  expect(b.events.find((e) => e.type === 'step_abandoned')).toMatchObject({ step: 'contain', detail: { runner: 'dying' } });
+  expect(proxy.count('UpdateAccessKey')).toBe(0);
+});
+
