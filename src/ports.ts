@@ -75,6 +75,7 @@ export interface InvestigationPort {
     threadTs?: string;
     start: Date;
     end: Date;
+    signal?: AbortSignal;
   }): Promise<{ summary: TrailSummary; regionsQueried: number; regionsFailed: string[] }>;
 }
 

@@ -239,7 +239,8 @@ export class PlaybookEngine {
   private async execute(incident: Incident, running: StepRecord, def: StepDefinition): Promise<void> {
     const steps = (await this.d.store.get(incident.id))?.steps ?? [];
     let current: StepRecord | undefined = running;
-    const ctx = (): StepRunContext => ({ incident, step: current!, approvers: current!.approvals.map((a) => a.userId), dryRun: incident.dryRun, now: this.d.now(), steps });
+    const lease = new AbortController();
+    const ctx = (): StepRunContext => ({ incident, step: current!, approvers: current!.approvals.map((a) => a.userId), dryRun: incident.dryRun, now: this.d.now(), steps, signal: lease.signal });
     if (def.action!.snapshot && current.before === undefined) {
       // What the step is about to change, kept before the first AWS call: it survives a crash.
       const before = await def.action!.snapshot(ctx());
@@ -252,6 +253,8 @@ export class PlaybookEngine {
       renewing = renewing.then(async () => {
         if (!current) return;
         current = await this.transition(current, ['running'], { leaseUntil: this.leaseUntil() });
+        // Lost: someone took the step over. Stop working on it (long pulls stop at once).
+        if (!current) lease.abort(new KeyguardError('STALE', 'this runner lost its lease; another runner has the step'));
       }).catch((e) => this.d.logger.warn({ err: e, step: running.name }, 'lease renewal failed'));
     }, (this.d.leaseMs ?? DEFAULT_LEASE_MS) / 3);
     heartbeat.unref();

@@ -13,6 +13,8 @@ export interface StepRunContext {
   now: Date;
   /** Every step of the incident as stored when this one started (e.g. Undo reads Contain's result). */
   steps: StepRecord[];
+  /** Aborted when this runner loses its lease: another runner has the step now. */
+  signal?: AbortSignal;
 }
 
 export interface StepResult {

@@ -34,6 +34,8 @@ export interface TrailPullRequest {
   newerThan?: Date;
   /** The key's account, when known: another account is searched through its role. */
   account?: string;
+  /** Stops the pull (e.g. the step's runner lost its lease). */
+  signal?: AbortSignal;
 }
 
 export interface TrailPullResult {
@@ -122,6 +124,7 @@ export class TrailService {
       limiters,
       onProgress: req.onProgress,
       progressIntervalMs: req.progressIntervalMs,
+      signal: req.signal,
     });
     const summary = new TrailSummaryBuilder();
     let files: TrailPullResult['files'];

@@ -30,6 +30,7 @@ export class SlackInvestigation implements InvestigationPort {
         start: o.start,
         end: o.end,
         exportFiles: true,
+        signal: o.signal,
         progressIntervalMs: 1000,
         onProgress: (p) => updater.push(trailProgressBlocks(label, p)),
       });

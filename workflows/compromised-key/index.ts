@@ -68,13 +68,13 @@ const LOOKBACK_DAYS = 90;
 function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
   return {
     plan: () => [{ service: 'cloudtrail', action: 'LookupEvents', params: { note: 'AccessKeyId and Username, every region, read-only' } }],
-    async run({ incident, now }) {
+    async run({ incident, now, signal }) {
       const facts = incident.facts as KeyFacts | undefined;
       const oldest = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
       const created = facts?.createdAt ? new Date(facts.createdAt) : undefined;
       const start = created && created > oldest ? created : oldest;
       const userName = incident.principal?.type === 'user' ? incident.principal.name : undefined;
-      const r = await inv.investigate({ incidentId: incident.id, keyId: incident.keyId, userName, account: incident.account, channel: incident.channel, threadTs: incident.cardTs, start, end: now });
+      const r = await inv.investigate({ incidentId: incident.id, keyId: incident.keyId, userName, account: incident.account, channel: incident.channel, threadTs: incident.cardTs, start, end: now, signal });
       const { offered, followUps } = removableItems(r.summary.createdResources.items, userName);
       const highs = r.summary.findings.filter((f) => f.severity === 'high').length;
       const failed = r.regionsFailed.length > 0 ? `; ${r.regionsFailed.length} region(s) could not be searched: ${r.regionsFailed.join(', ')}` : '';
