@@ -8,7 +8,7 @@ import { startHarness, Harness, blocksText, responsesTo } from '../support/harne
 import { motoIam } from '../support/aws-clients';
 import { seedUser } from '../support/iam-seed';
 import { resetMoto } from '../support/moto';
-import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
+import { useFaultProxy, FaultProxy } from '../support/fault-proxy';
 import { startFakeSlack, FakeSlack } from '../support/fake-slack';
 import { latestCard, buttonOn, click } from '../support/clicks';
 import { incidentProbe } from '../support/incident-probe';
@@ -42,6 +42,29 @@ const incident = probe.current;
 const waitFor = probe.until;
 const stepIs = probe.stepIs;
 
+/**
+ * A replica that dies at `point` while `drive` makes it work, then is gone: what a killed
+ * process leaves in the table. By default `drive` opens an incident and approves Contain.
+ */
+async function crashAt(point: string, drive?: (h: Harness) => Promise<unknown>): Promise<void> {
+  let armed = true;
+  const dying = await replica({
+    instanceId: 'dying',
+    crashPoint: (l) => {
+      if (armed && l === point) {
+        armed = false;
+        throw new Error(`simulated crash at ${l}`);
+      }
+    },
+  });
+  if (drive) await drive(dying);
+  else await click(dying, await openIncident(dying), APPROVERS[0]);
+  await waitFor('the crash', async () => !armed);
+  await new Promise((r) => setTimeout(r, 100));
+  await dying.close();
+  running.splice(running.indexOf(dying), 1);
+}
+
 async function keyStatus() {
   const r = await motoIam().send(new ListAccessKeysCommand({ UserName: 'leaky' }));
   return r.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId)?.Status;
@@ -54,14 +77,11 @@ async function openIncident(h: Harness) {
   return buttonOn(latestCard(h, CHANNEL), ACTION.approve);
 }
 
-beforeAll(async () => {
-  proxy = await startFaultProxy(process.env.MOTO_URL!);
-});
-afterAll(() => proxy.close());
+const faults = useFaultProxy();
 
 beforeEach(async () => {
   await resetMoto(process.env.MOTO_URL!);
-  proxy.reset();
+  proxy = faults();
   ({ keyIds: [keyId] } = await seedUser(motoIam(), { userName: 'leaky' }));
   slack = await startFakeSlack({ token: TEST_BOT_TOKEN });
   slack.userGroups.set('S0APPROVERS', APPROVERS);
@@ -142,8 +162,6 @@ it('a retried /revoke-key lands once', async () => {
 });
 
 describe('crash between two writes of a step', () => {
-  class Crash extends Error {}
-
   it.each([
     ['after the approval is written, before running', 'after-approved:contain', 0],
     ['after running is written, before AWS is called', 'after-running:contain', 0],
@@ -153,30 +171,10 @@ describe('crash between two writes of a step', () => {
     ['after Identify stored what it learned, before it is marked done', 'after-effects:identify', 0],
     ['after Contain\'s effects (the watch), before it is marked done', 'after-effects:contain', 1],
   ])('%s: the restarted bot finishes the step, AWS is called once', async (_label, point, callsBeforeRestart) => {
-    let armed = true;
-    const dying = await replica({
-      instanceId: 'dying',
-      crashPoint: (l) => {
-        if (armed && l === point) {
-          armed = false;
-          throw new Crash(`simulated crash at ${l}`);
-        }
-      },
-    });
-    if (point.endsWith('identify')) {
-      await dying.slash('/revoke-key', `${keyId} leaked`, REQUESTER);
-      await waitFor('identify left running', stepIs('identify', 'running'));
-    } else {
-      const approve = await openIncident(dying);
-      await click(dying, approve, APPROVERS[0]);
-      await waitFor('the crash', async () => !armed);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    await crashAt(point, point.endsWith('identify') ? (h) => h.slash('/revoke-key', `${keyId} leaked`, REQUESTER) : undefined);
     expect(proxy.count('UpdateAccessKey')).toBe(callsBeforeRestart);
     // The process is gone. A replica starting at once must not take the step over: its
     // lease has not run out, and for all it knows the runner is alive.
-    await dying.close();
-    running.splice(running.indexOf(dying), 1);
     // (An approved step has no runner yet: the first replica to look runs it.)
     const early = await replica({ instanceId: 'early' });
     if (point.startsWith('after-approved')) {
@@ -223,22 +221,7 @@ it('two responders opening the same key at the same moment get one incident', as
 });
 
 it('Undo after a crash mid-Contain still reverses exactly what the bot changed', async () => {
-  let armed = true;
-  const dying = await replica({
-    instanceId: 'dying',
-    crashPoint: (l) => {
-      if (armed && l === 'after-aws:contain') {
-        armed = false;
-        throw new Error('simulated crash');
-      }
-    },
-  });
-  const approve = await openIncident(dying);
-  await click(dying, approve, APPROVERS[0]);
-  await waitFor('the crash', async () => !armed);
-  await new Promise((r) => setTimeout(r, 100));
-  await dying.close();
-  running.splice(running.indexOf(dying), 1);
+  await crashAt('after-aws:contain');
   const fresh = await replica({ instanceId: 'fresh', now: () => new Date(Date.now() + 5 * 60_000) });
   await waitFor('contain to succeed', stepIs('contain', 'succeeded'));
   expect(await keyStatus()).toBe('Inactive');
@@ -277,22 +260,7 @@ it('two approvers clicking the same Eradicate card at once both count; it runs o
 });
 
 it('closing an incident whose step lost its runner records the step as abandoned, not running', async () => {
-  let armed = true;
-  const dying = await replica({
-    instanceId: 'dying',
-    crashPoint: (l) => {
-      if (armed && l === 'after-running:contain') {
-        armed = false;
-        throw new Error('simulated crash');
-      }
-    },
-  });
-  const approve = await openIncident(dying);
-  await click(dying, approve, APPROVERS[0]);
-  await waitFor('the crash', async () => !armed);
-  await new Promise((r) => setTimeout(r, 100));
-  await dying.close();
-  running.splice(running.indexOf(dying), 1);
+  await crashAt('after-running:contain');
   const id = (await incident())!.incident.id;
   // Another replica starts while the dead runner's lease still holds (so it does not take the
   // step over); by the time a responder closes the incident the lease has run out.

@@ -9,7 +9,7 @@ import { startHarness, Harness, blocksText } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
 import { seedRole, seedUser } from '../support/iam-seed';
 import { resetMoto } from '../support/moto';
-import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
+import { useFaultProxy, FaultProxy } from '../support/fault-proxy';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
 import { assumeRoleChain, loadEvents } from '../support/cloudtrail-fixtures';
 import { latestCard, buttonOn, click } from '../support/clicks';
@@ -25,13 +25,10 @@ let h: Harness;
 let proxy: FaultProxy;
 let emu: CloudTrailEmulator;
 
-beforeAll(async () => {
-  proxy = await startFaultProxy(process.env.MOTO_URL!);
-});
-afterAll(() => proxy.close());
+const faults = useFaultProxy();
 beforeEach(async () => {
   await resetMoto(process.env.MOTO_URL!);
-  proxy.reset();
+  proxy = faults();
   emu = await startCloudTrailEmulator({ requestsPerSecond: 100 });
 });
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { startHarness, Harness, responsesTo, blocksText } from '../support/harne
 import { motoIam } from '../support/aws-clients';
 import { seedUser } from '../support/iam-seed';
 import { resetMoto } from '../support/moto';
-import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
+import { useFaultProxy, FaultProxy } from '../support/fault-proxy';
 import { latestCard, buttonOn, click, submitView } from '../support/clicks';
 import { incidentProbe } from '../support/incident-probe';
 import { ACTION, VIEW, FIELD } from '../../src/slack/ids';
@@ -53,14 +53,11 @@ async function theIncident() {
   return (await h.store.get(inc.id))!;
 }
 
-beforeAll(async () => {
-  proxy = await startFaultProxy(process.env.MOTO_URL!);
-});
-afterAll(() => proxy.close());
+const faults = useFaultProxy();
 
 beforeEach(async () => {
   await resetMoto(process.env.MOTO_URL!);
-  proxy.reset();
+  proxy = faults();
   ({ keyIds: [keyId] } = await seedUser(motoIam(), { userName: 'leaky', tags: { slack: 'U0OWNER' }, consolePassword: true }));
 });
 afterEach(() => h?.close());
