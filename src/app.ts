@@ -118,13 +118,14 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     }
   });
   const groups = new SlackGroupResolver(app.client);
+  const now = parts.now ?? (() => new Date());
   const containmentFactory = parts.containmentFactory ?? createClientFactory({ region: config.awsRegion });
   const trail = new TrailService({
     clientFor: parts.cloudTrail ?? createCloudTrailClientFactory(),
     clientsForAccount: otherAccountCloudTrail({
       factory: containmentFactory,
       targetRoleName: config.targetRoleName,
-      now: () => (parts.now ?? (() => new Date()))(),
+      now,
       withCredentials: parts.cloudTrailWithCredentials ?? ((credentials) => createCloudTrailClientFactory({ credentials })),
     }),
     regions: config.regions,
@@ -135,13 +136,13 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), {
       factory: containmentFactory,
       targetRoleName: config.targetRoleName,
-      now: () => (parts.now ?? (() => new Date()))(),
+      now,
       logger,
     }),
     trail,
     access: accessPolicy(config.responders, config.approvers, groups),
     logger,
-    now: parts.now ?? (() => new Date()),
+    now,
   };
   const notifier = new SlackIncidentNotifier(app.client, logger);
   const watcher = new Watcher({

@@ -95,7 +95,3 @@ export function notAllowedBlocks(command: string): { text: string; blocks: Block
   const text = `Sorry, \`${command}\` is limited to the incident responders configured for this bot. Ask your security team to add you to \`IR_RESPONDERS\`.`;
   return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
-
-export function errorBlocks(message: string): { text: string; blocks: Block[] } {
-  return { text: message, blocks: [{ type: 'section', text: mrkdwn(`:warning: ${message}`) }] };
-}

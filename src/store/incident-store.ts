@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentEvent, StepRecord, StepState } from '../domain/incident';
-import { KeyguardError } from '../errors';
 import { GSI1, keys, TTL_ATTRIBUTE } from './table-schema';
 
 export interface IncidentBundle {
@@ -280,8 +279,4 @@ export class DynamoIncidentStore implements IncidentStore {
       if (!isConditionFailure(e)) throw e;
     }
   }
-}
-
-export function storeUnavailable(cause: unknown): KeyguardError {
-  return new KeyguardError('STORE_FAILED', 'The incident record (DynamoDB) could not be written, so nothing was done. Try again.', { cause });
 }
