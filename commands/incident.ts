@@ -2,6 +2,7 @@
  * `/incident list | show <id> | close <id> <resolution>`.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { orAck } from './ack-first';
 import { notAllowedBlocks } from '../src/slack/key-owner-blocks';
 import { incidentCard } from '../src/slack/incident-card';
 import { listWithin } from '../src/slack/text';
@@ -12,7 +13,7 @@ const USAGE = 'Usage: `/incident list`, `/incident show IR-…`, `/incident clos
 
 export function incidentHandler(deps: IncidentDeps) {
   return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    if (!(await deps.access.isResponder(command.user_id))) {
+    if (!(await orAck(ack, deps.access.isResponder(command.user_id)))) {
       await ack({ response_type: 'ephemeral', ...notAllowedBlocks(INCIDENT_COMMAND) });
       return;
     }

@@ -3,6 +3,7 @@
  * answered ephemerally to the person who asked.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { orAck } from './ack-first';
 import { parseKeyId, maskKeyId } from '../src/domain/key-id';
 import type { CommandDeps } from '../src/ports';
 import { badKeyIdBlocks, keyOwnerBlocks, notAllowedBlocks } from '../src/slack/key-owner-blocks';
@@ -13,7 +14,7 @@ export const KEY_OWNER_COMMAND = '/key-owner';
 
 export function keyOwnerHandler(deps: CommandDeps) {
   return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    if (!(await deps.access.isResponder(command.user_id))) {
+    if (!(await orAck(ack, deps.access.isResponder(command.user_id)))) {
       await ack({ response_type: 'ephemeral', ...notAllowedBlocks(KEY_OWNER_COMMAND) });
       deps.logger.info({ user: command.user_id, command: KEY_OWNER_COMMAND }, 'refused: not a responder');
       return;

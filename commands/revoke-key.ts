@@ -3,6 +3,7 @@
  * `/revoke-key` alone opens a modal (key id, reason, severity, ticket, role ARN).
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { orAck } from './ack-first';
 import { containsSecretKey, parseKeyId, maskKeyId } from '../src/domain/key-id';
 import type { Severity } from '../src/domain/incident';
 import { SEVERITIES } from '../src/domain/incident';
@@ -47,7 +48,7 @@ async function start(deps: IncidentDeps, r: StartRequest, tell: (text: string) =
 
 export function revokeKeyHandler(deps: IncidentDeps) {
   return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    if (!(await deps.access.isResponder(command.user_id))) {
+    if (!(await orAck(ack, deps.access.isResponder(command.user_id)))) {
       await ack({ response_type: 'ephemeral', ...notAllowedBlocks(REVOKE_KEY_COMMAND) });
       return;
     }
@@ -63,14 +64,7 @@ export function revokeKeyHandler(deps: IncidentDeps) {
       return;
     }
     // Slack retries a command it thinks timed out; the trigger id is the same each time.
-    let first: boolean;
-    try {
-      first = await deps.store.claimRequest(`cmd:${command.trigger_id}`);
-    } catch (e) {
-      await ack(); // answer Slack in time; the error handler tells the person what happened
-      throw e;
-    }
-    if (!first) {
+    if (!(await orAck(ack, deps.store.claimRequest(`cmd:${command.trigger_id}`)))) {
       await ack();
       deps.logger.info({ trigger: command.trigger_id }, 'ignored a retried /revoke-key');
       return;

@@ -4,6 +4,7 @@
  * export (CSV and NDJSON) goes into its thread.
  */
 import fs from 'node:fs';
+import { orAck } from './ack-first';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import { parseTrailQuery, TrailQuery } from '../src/domain/trail-query';
@@ -106,7 +107,7 @@ async function ownerOf(deps: CommandDeps, q: TrailQuery): Promise<string | undef
 
 export function trailHandler(deps: CommandDeps) {
   return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    if (!(await deps.access.isResponder(command.user_id))) {
+    if (!(await orAck(ack, deps.access.isResponder(command.user_id)))) {
       await ack({ response_type: 'ephemeral', ...notAllowedBlocks(TRAIL_COMMAND) });
       return;
     }

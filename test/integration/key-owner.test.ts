@@ -145,6 +145,15 @@ describe('bad input', () => {
     expect(responsesTo(h, res.responseUrl)).toHaveLength(0);
   });
 
+  it('a user group Slack cannot resolve gets a clear answer naming the group and the scope', async () => {
+    h.slack.failNext('usergroups.users.list', 'missing_scope', 5);
+    const res = await h.slash('/key-owner', 'AKIAIOSFODNN7EXAMPLE', 'U0SOMEONE');
+    expect(res.status).toBe(200); // Slack still got its acknowledgement in time
+    const answer = await h.slack.waitFor(() => responsesTo(h, res.responseUrl)[0], 'the answer');
+    expect(answer.args.text).toContain('S0SECTEAM');
+    expect(answer.args.text).toContain('usergroups:read');
+  });
+
   it('a member of a responder user group is allowed', async () => {
     const answer = await finalAnswer(await ask('AKIAIOSFODNN7EXAMPLE', 'U0GROUPIE'));
     expect(answer).toContain('AKIAIOSFODNN7EXAMPLE');
