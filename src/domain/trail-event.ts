@@ -132,12 +132,30 @@ function parseIdentity(record: Record<string, unknown> | null): TrailIdentity {
   };
 }
 
+/** Keys whose values are credentials: never kept, summarised, exported or posted. */
+const SECRET_KEYS = new Set(['sessiontoken', 'secretaccesskey', 'password', 'newpassword', 'oldpassword', 'privatekey']);
+
+/**
+ * A copy with every credential value replaced by "[redacted]", at any depth. CloudTrail
+ * records the temporary credentials an AssumeRole/GetSessionToken/GetFederationToken call
+ * returned (`responseElements.credentials.sessionToken`): they must not reach Slack.
+ */
+export function redactSecrets<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as unknown as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_KEYS.has(k.toLowerCase()) && v !== null && v !== undefined ? '[redacted]' : redactSecrets(v);
+  }
+  return out as T;
+}
+
 /**
  * Parse one LookupEvents result. `lookupRegion` is the region the event was looked up in,
  * used when the record does not say (`awsRegion` is authoritative when present).
  */
 export function parseTrailEvent(raw: RawLookupEvent, lookupRegion: string): TrailEvent {
-  const record = parseRecord(raw.CloudTrailEvent);
+  const record = redactSecrets(parseRecord(raw.CloudTrailEvent));
   const timeMs = toMillis(raw.EventTime, pickString(record, 'eventTime'));
   const identity = parseIdentity(record);
   const readOnlyText = raw.ReadOnly ?? (typeof record?.readOnly === 'boolean' ? String(record.readOnly) : undefined);

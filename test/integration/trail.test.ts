@@ -156,3 +156,17 @@ it('for a user\'s key, also searches by the owner\'s user name', async () => {
   expect(blocksText(summary.args)).toMatch(/\*Events\*\n5 /);
 });
 
+it('never passes on the session tokens CloudTrail recorded (summary, CSV and NDJSON)', async () => {
+  const chain = assumeRoleChain({ seed: 13, origin: { kind: 'iam-user', principal }, hops: [{ roleName: 'ops', sessionName: 's1' }], startMs: Date.now() - 3_600_000 });
+  expect(JSON.stringify(chain.events)).toContain('FAKE-SESSION-TOKEN-');
+  loadEvents(emu, chain.events);
+  await h.slash('/trail', principal.accessKeyId, RESPONDER);
+  await summaryMessage();
+  await h.slack.waitFor(() => h.slack.callsTo('files.completeUploadExternal')[0], 'the upload');
+  const files = [...h.slack.uploads.values()].map((f) => f.content.toString());
+  expect(files.join('\n')).toContain('AssumeRole');
+  expect(files.join('\n')).toContain('[redacted]');
+  const everything = [...files, ...h.slack.calls.map((c) => JSON.stringify(c.args))].join('\n');
+  expect(everything).not.toContain('FAKE-SESSION-TOKEN-');
+});
+

@@ -496,7 +496,8 @@ export function assumeRoleChain(o: AssumeRoleChainOptions): AssumeRoleChain {
             ...(name === 'AssumeRoleWithSAML' ? { principalArn: `arn:aws:iam::${accountId}:saml-provider/${(o.origin as { provider: string }).provider}` } : {}),
           },
           responseElements: {
-            credentials: { accessKeyId: newKey, expiration },
+            // CloudTrail records the session token the call returned: the bot must never pass it on.
+            credentials: { accessKeyId: newKey, expiration, sessionToken: `FAKE-SESSION-TOKEN-${rng.hex(16)}` },
             assumedRoleUser: { assumedRoleId: `AROA${rng.awsId('').slice(0, 16)}:${hop.sessionName}`, arn: sessionArn },
             ...(hop.sourceIdentity ? { sourceIdentity: hop.sourceIdentity } : {}),
           },
