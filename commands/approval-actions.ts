@@ -5,7 +5,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { decodeStepRef } from '../src/slack/ids';
 import { FIELD } from '../src/slack/ids';
-import { denyReasonModal } from '../src/slack/modals';
+import { denyReasonModal, refusalModal } from '../src/slack/modals';
 import { containsSecretKey } from '../src/domain/key-id';
 import type { IncidentDeps } from './incident-deps';
 
@@ -26,8 +26,10 @@ export function approveHandler(deps: IncidentDeps) {
     await args.ack();
     const ref = decodeStepRef(args.action.value);
     if (!ref || !(await firstTime(deps, args.body))) return;
-    const outcome = await deps.engine.approve(ref.i, ref.s, ref.v, args.body.user.id);
+    const outcome = await deps.engine.approve(ref.i, ref.s, ref.v, args.body.user.id, { advance: false });
     await reply(args, outcome.ok ? `:white_check_mark: ${outcome.message}` : `:no_entry_sign: ${outcome.message}`);
+    // The person has their answer; now run what the approval unlocked (it may take minutes).
+    if (outcome.ok) await deps.engine.advance(ref.i);
   };
 }
 
@@ -35,20 +37,21 @@ export function denyHandler(deps: IncidentDeps) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const ref = decodeStepRef(args.action.value);
-    if (!ref || !(await firstTime(deps, args.body))) return;
+    if (!ref) return reply(args, ':no_entry_sign: That button is not one of this bot\'s; nothing was changed.');
+    // trigger_id lives 3 s: open the modal first, check who is asking afterwards.
+    const opened = await args.client.views.open({
+      trigger_id: args.body.trigger_id,
+      view: denyReasonModal({ ref: JSON.stringify(ref), channel: args.body.channel?.id, stepTitle: ref.s }),
+    });
+    if (!(await firstTime(deps, args.body))) return;
     const user = args.body.user.id;
     const bundle = await deps.store.get(ref.i);
-    const step = bundle?.steps.find((s) => s.name === ref.s);
     if (!(await deps.access.isApprover(user)) && user !== bundle?.incident.requester) {
-      // The engine refuses and records it, without making them type a reason first.
+      // The engine refuses and records it; the modal says so instead of asking for a reason.
       const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, user, '(not an approver)');
+      if (opened.view?.id) await args.client.views.update({ view_id: opened.view.id, view: refusalModal(outcome.message) }).catch(() => undefined);
       await reply(args, `:no_entry_sign: ${outcome.message}`);
-      return;
     }
-    await args.client.views.open({
-      trigger_id: args.body.trigger_id,
-      view: denyReasonModal({ ref: JSON.stringify(ref), channel: args.body.channel?.id, stepTitle: step?.title ?? ref.s }),
-    });
   };
 }
 

@@ -42,8 +42,12 @@ async function start(deps: IncidentDeps, r: StartRequest, tell: (text: string) =
   }
   const inc = await deps.store.getIncident(result.incident.id);
   const link = inc ? await deps.notifier.permalink(inc) : undefined;
-  await tell(`Incident *${result.incident.id}* opened for \`${r.keyId}\`${link ? `: <${link}|open the card>` : ''}. An approver other than you must approve containment.`);
-  await deps.engine.advance(result.incident.id);
+  try {
+    await tell(`Incident *${result.incident.id}* opened for \`${r.keyId}\`${link ? `: <${link}|open the card>` : ''}. An approver other than you must approve containment.`);
+  } finally {
+    // Telling the requester may fail (e.g. the bot is not in that channel); the playbook goes on.
+    await deps.engine.advance(result.incident.id);
+  }
 }
 
 export function revokeKeyHandler(deps: IncidentDeps) {
@@ -107,11 +111,11 @@ export function revokeKeySubmission(deps: IncidentDeps) {
       return;
     }
     const userId = body.user.id;
-    if (!(await deps.access.isResponder(userId))) {
+    if (!(await orAck(ack, deps.access.isResponder(userId)))) {
       await ack({ response_action: 'errors', errors: { [FIELD.keyId.block]: 'Only incident responders (IR_RESPONDERS) can start an incident.' } });
       return;
     }
-    if (!(await deps.store.claimRequest(`view:${view.id}:${view.hash}`))) {
+    if (!(await orAck(ack, deps.store.claimRequest(`view:${view.id}:${view.hash}`)))) {
       await ack();
       return;
     }

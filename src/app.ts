@@ -197,13 +197,25 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     } else {
       logger.warn({ code: (original as { code?: string }).code, msg: reply.text }, 'request refused');
     }
-    const responseUrl = (body as { response_url?: string } | undefined)?.response_url;
-    if (responseUrl) {
-      await fetch(responseUrl, {
+    const b = body as { response_url?: string; user?: { id?: string }; user_id?: string } | undefined;
+    const text = `:warning: ${reply.text}`;
+    if (b?.response_url) {
+      await fetch(b.response_url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: `:warning: ${reply.text}` }),
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
       }).catch((e) => logger.error({ err: e }, 'could not deliver the error message'));
+      return;
+    }
+    // Modal submissions carry no response_url: tell the person directly.
+    const userId = b?.user?.id ?? b?.user_id;
+    if (userId) {
+      try {
+        const dm = await app.client.conversations.open({ users: userId });
+        await app.client.chat.postMessage({ channel: dm.channel!.id!, text });
+      } catch (e) {
+        logger.error({ err: e }, 'could not deliver the error message');
+      }
     }
   });
 

@@ -85,7 +85,8 @@ const schema = z
           const u = new URL(v.trim());
           if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol');
         } catch {
-          ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${v}"` });
+          // Not echoed: a URL can carry credentials.
+          ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
           return z.NEVER;
         }
         return v.trim().endsWith('/') ? v.trim() : `${v.trim()}/`;

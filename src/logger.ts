@@ -26,12 +26,37 @@ export function scrub(text: string): string {
   return TOKEN_SHAPES.reduce((t, re) => t.replace(re, (m) => (/[a-z]/.test(m) && /[A-Z0-9]/.test(m) ? '[redacted]' : m)), text);
 }
 
+/** Every string in a log object scrubbed, at any depth (bounded), errors flattened. */
+export function scrubDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (value instanceof Error) {
+    const e = value as Error & { code?: unknown; $metadata?: { requestId?: string; httpStatusCode?: number } };
+    return {
+      type: e.name,
+      message: scrub(e.message),
+      stack: e.stack ? scrub(e.stack) : undefined,
+      code: typeof e.code === 'string' ? e.code : undefined,
+      requestId: e.$metadata?.requestId,
+      status: e.$metadata?.httpStatusCode,
+    };
+  }
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.slice(0, 100).map((v) => scrubDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth + 1);
+  return out;
+}
+
 export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
       base: { app: 'keyguard' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // Errors are logged as name, message, stack, code and AWS request id only (never the
+      // request or its headers), and every string anywhere in a line is scrubbed.
+      serializers: { err: (e: unknown) => scrubDeep(e) },
+      formatters: { log: (obj) => scrubDeep(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
           const scrubbed = args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as typeof args;

@@ -42,18 +42,26 @@ export interface ContainmentOutcome {
 
 export interface ContainmentPort {
   planContain(t: ContainmentTarget, now: Date): Promise<unknown[]>;
-  contain(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
+  contain(t: ContainmentTarget, o: ActOptions): Promise<ContainmentOutcome>;
   /** Read-only: the state containment will change, recorded before any AWS call so that
    *  Undo knows what the bot changed even if the process dies mid-step. */
   snapshot(t: ContainmentTarget): Promise<unknown>;
   planEradicate(t: ContainmentTarget, now: Date): Promise<unknown[]>;
-  eradicate(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
+  eradicate(t: ContainmentTarget, o: ActOptions): Promise<ContainmentOutcome>;
   /** Remove something the attacker created (a user, role, key, console password). */
   planRemovePersistence(t: ContainmentTarget, item: unknown): Promise<unknown[]>;
-  removePersistence(t: ContainmentTarget, item: unknown, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
+  removePersistence(t: ContainmentTarget, item: unknown, o: ActOptions): Promise<ContainmentOutcome>;
   /** Undo (false positive): reverse exactly what containment changed, from its record. */
   planUndo(t: ContainmentTarget, record: ContainRecord): Promise<unknown[]>;
-  undo(t: ContainmentTarget, record: ContainRecord, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome>;
+  undo(t: ContainmentTarget, record: ContainRecord, o: ActOptions): Promise<ContainmentOutcome>;
+}
+
+/** How a containment action runs: who approved it, dry run, its clock and its lease. */
+export interface ActOptions {
+  approvers: string[];
+  dryRun: boolean;
+  now: Date;
+  signal?: AbortSignal;
 }
 
 /** What the Contain step recorded: the state before it acted, and what it reported adding. */

@@ -252,8 +252,17 @@ export class PlaybookEngine {
     const heartbeat = setInterval(() => {
       renewing = renewing.then(async () => {
         if (!current) return;
-        current = await this.transition(current, ['running'], { leaseUntil: this.leaseUntil() });
-        // Lost: someone took the step over. Stop working on it (long pulls stop at once).
+        const held = current;
+        try {
+          current = await this.transition(held, ['running'], { leaseUntil: this.leaseUntil() });
+        } catch (e) {
+          // The store is unreachable: keep going while the lease we hold is still valid, stop
+          // once it has run out (a reconciler elsewhere may have the step by then).
+          this.d.logger.warn({ err: e, step: running.name }, 'lease renewal failed');
+          if (held.leaseUntil && held.leaseUntil <= this.iso()) current = undefined;
+        }
+        // Lost: someone took the step over. Stop working on it (long pulls stop at once,
+        // containment sends no further call).
         if (!current) lease.abort(new KeyguardError('STALE', 'this runner lost its lease; another runner has the step'));
       }).catch((e) => this.d.logger.warn({ err: e, step: running.name }, 'lease renewal failed'));
     }, (this.d.leaseMs ?? DEFAULT_LEASE_MS) / 3);
@@ -349,7 +358,11 @@ export class PlaybookEngine {
   }
 
   /** An Approve click. Checked on the server every time. */
-  async approve(incidentId: string, stepName: string, shownVersion: number, userId: string): Promise<ClickOutcome> {
+  /**
+   * An Approve click. Checked on the server every time. With `advance: false` the caller
+   * answers the person first and then calls advance() (the step may run for minutes).
+   */
+  async approve(incidentId: string, stepName: string, shownVersion: number, userId: string, opts: { advance?: boolean } = {}): Promise<ClickOutcome> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const { incident, step } = await this.load(incidentId, stepName);
       const verdict = checkClick({
@@ -371,7 +384,7 @@ export class PlaybookEngine {
         return { ok: true, message: `Approval recorded for *${step.title}*: ${approvals.length} of ${step.approvalsRequired}. One more approver (not the requester) is needed.` };
       }
       await this.refreshCard(incidentId);
-      await this.advance(incidentId);
+      if (opts.advance !== false) await this.advance(incidentId);
       return { ok: true, message: `Approved *${step.title}*. It is running now; the card shows the result.` };
     }
     throw new KeyguardError('CONFLICT', 'Too many people clicked at once; please click again.');
@@ -398,8 +411,12 @@ export class PlaybookEngine {
   /** Ask for approval of an optional step, or again after an expiry or a failure (a responder's click). */
   async rerequest(incidentId: string, stepName: string, userId: string): Promise<ClickOutcome> {
     const { incident, step } = await this.load(incidentId, stepName);
-    if (incident.status !== 'open') return { ok: false, message: `Incident ${incident.id} is closed.` };
-    if (!(await this.d.access.isResponder(userId))) return { ok: false, message: 'Only incident responders can ask for approval again.' };
+    const refused = async (refusal: string, message: string): Promise<ClickOutcome> => {
+      await this.event(incidentId, 'click_refused', { actor: userId, step: stepName, detail: { kind: 'request', refusal } });
+      return { ok: false, message };
+    };
+    if (incident.status !== 'open') return refused('closed', `Incident ${incident.id} is closed.`);
+    if (!(await this.d.access.isResponder(userId))) return refused('not_responder', 'Only incident responders can ask for approval again.');
     const def = this.def(stepName);
     if (step.state === 'failed' && def.approvals === 0) {
       await this.event(incidentId, 'retry_requested', { actor: userId, step: stepName });
@@ -410,14 +427,14 @@ export class PlaybookEngine {
     if (step.state === 'pending' && def.optional) {
       const after = def.offer ? (await this.d.store.get(incidentId))?.steps.find((s) => s.name === def.offer!.after) : undefined;
       if (def.offer && after?.state !== 'succeeded') {
-        return { ok: false, message: `*${step.title}* is only possible after ${this.def(def.offer.after).title} has succeeded.` };
+        return refused('not_yet', `*${step.title}* is only possible after ${this.def(def.offer.after).title} has succeeded.`);
       }
       await this.requestApproval(incident, step, ['pending'], userId);
       return { ok: true, message: `Approval for *${step.title}* requested.` };
     }
     if (step.state !== 'expired' && step.state !== 'failed') {
       await this.refreshCard(incidentId);
-      return { ok: false, message: `*${step.title}* is ${step.state.replace('_', ' ')}; nothing to ask again. The card has been refreshed.` };
+      return refused('stale', `*${step.title}* is ${step.state.replace('_', ' ')}; nothing to ask again. The card has been refreshed.`);
     }
     await this.requestApproval(incident, step, [step.state], userId);
     return { ok: true, message: `Approval for *${step.title}* requested again.` };

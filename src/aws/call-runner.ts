@@ -87,6 +87,8 @@ export interface RunContext {
   dryRun: boolean;
   now: () => Date;
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Aborted when the step's runner lost its lease: no further mutating call is sent. */
+  signal?: AbortSignal;
 }
 
 /** A decision taken from a read before acting. */
@@ -111,6 +113,11 @@ export async function runCalls(ctx: RunContext, calls: readonly PlannedCall[], p
     const pre = policy.precheck?.(call, index);
     if (stopped) record = { ...base, outcome: 'skipped', note: `not attempted: ${stopped} failed first` };
     else if (pre) record = { ...base, outcome: pre.outcome, note: pre.note };
+    else if (ctx.signal?.aborted) {
+      // Another runner owns the step now; it reads IAM and finishes the work itself.
+      record = { ...base, outcome: 'skipped', note: 'not attempted: this runner lost the step to another' };
+      stopped = 'the lease';
+    }
     else if (ctx.dryRun) record = { ...base, outcome: 'dry-run', note: 'dry run: not sent' };
     else record = await send(ctx.iam, call, base);
     if (record.outcome === 'failed' && policy.stopOnFailure) stopped = call.action;

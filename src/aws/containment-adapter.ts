@@ -2,7 +2,7 @@
  * The playbook's Contain and Eradicate steps in AWS: chooses the credentials (own account or
  * the assumed target role, with the approver as SourceIdentity) and runs IamContainment.
  */
-import type { ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../ports';
+import type { ActOptions, ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../ports';
 import type { Logger } from '../logger';
 import { KeyguardError, isKeyguardError } from '../errors';
 import { ActionOutcome, AddedArtifact, planContainRoleSessions, planContainUserKey, planUndo, PersistenceItem, quarantinePolicyArn, USER_REVOKE_POLICY_NAME } from '../domain/aws-plan';
@@ -87,8 +87,8 @@ export class AwsContainment implements ContainmentPort {
     );
   }
 
-  private containment(access: TargetAccess, dryRun: boolean): IamContainment {
-    return new IamContainment({ iam: access.clients.iam, sts: access.clients.sts, now: this.o.now, dryRun, logger: this.o.logger, readBackDelaysMs: this.o.readBackDelaysMs });
+  private containment(access: TargetAccess, dryRun: boolean, signal?: AbortSignal): IamContainment {
+    return new IamContainment({ iam: access.clients.iam, sts: access.clients.sts, now: this.o.now, dryRun, logger: this.o.logger, readBackDelaysMs: this.o.readBackDelaysMs, signal });
   }
 
   async planContain(t: ContainmentTarget, now: Date): Promise<unknown[]> {
@@ -99,7 +99,7 @@ export class AwsContainment implements ContainmentPort {
     return root;
   }
 
-  async contain(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome> {
+  async contain(t: ContainmentTarget, o: ActOptions): Promise<ContainmentOutcome> {
     try {
       if (!t.userName && !t.roleName) {
         throw new KeyguardError('NOT_AVAILABLE', t.keyKind === 'temporary'
@@ -107,7 +107,7 @@ export class AwsContainment implements ContainmentPort {
           : 'The key\'s owner is not known, so there is nothing to contain. Check the Identify step.');
       }
       const access = await this.access(t, o.approvers);
-      const c = this.containment(access, o.dryRun);
+      const c = this.containment(access, o.dryRun, o.signal);
       if (t.userName) {
         return toOutcome(await c.containUserKey({ userName: t.userName, accessKeyId: t.keyId, quarantine: this.o.quarantine, cutoff: o.now }), access);
       }
@@ -135,11 +135,11 @@ export class AwsContainment implements ContainmentPort {
     return this.containment(access, false).previewEradicateUserKey({ userName: t.userName, accessKeyId: t.keyId });
   }
 
-  async eradicate(t: ContainmentTarget, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome> {
+  async eradicate(t: ContainmentTarget, o: ActOptions): Promise<ContainmentOutcome> {
     try {
       if (!t.userName) throw new KeyguardError('NOT_AVAILABLE', 'Only IAM user keys can be deleted; temporary keys expire on their own once their sessions are revoked.');
       const access = await this.access(t, o.approvers);
-      return toOutcome(await this.containment(access, o.dryRun).eradicateUserKey({ userName: t.userName, accessKeyId: t.keyId }), access);
+      return toOutcome(await this.containment(access, o.dryRun, o.signal).eradicateUserKey({ userName: t.userName, accessKeyId: t.keyId }), access);
     } catch (e) {
       return failure(e);
     }
@@ -150,10 +150,10 @@ export class AwsContainment implements ContainmentPort {
     return this.containment(access, false).previewRemovePersistence(item as PersistenceItem);
   }
 
-  async removePersistence(t: ContainmentTarget, item: unknown, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome> {
+  async removePersistence(t: ContainmentTarget, item: unknown, o: ActOptions): Promise<ContainmentOutcome> {
     try {
       const access = await this.access(t, o.approvers);
-      return toOutcome(await this.containment(access, o.dryRun).removePersistence(item as PersistenceItem), access);
+      return toOutcome(await this.containment(access, o.dryRun, o.signal).removePersistence(item as PersistenceItem), access);
     } catch (e) {
       return failure(e);
     }
@@ -163,12 +163,12 @@ export class AwsContainment implements ContainmentPort {
     return planUndo(undoArtifacts(t, record, this.o.quarantine));
   }
 
-  async undo(t: ContainmentTarget, record: ContainRecord, o: { approvers: string[]; dryRun: boolean; now: Date }): Promise<ContainmentOutcome> {
+  async undo(t: ContainmentTarget, record: ContainRecord, o: ActOptions): Promise<ContainmentOutcome> {
     const added = undoArtifacts(t, record, this.o.quarantine);
     try {
       if (added.length === 0) throw new KeyguardError('NOT_AVAILABLE', 'Containment recorded no change to reverse (it found everything already in place, or ran as a dry run).');
       const access = await this.access(t, o.approvers);
-      return toOutcome(await this.containment(access, o.dryRun).undo({ userName: t.userName, accessKeyId: t.keyId, added: added as AddedArtifact[] }), access);
+      return toOutcome(await this.containment(access, o.dryRun, o.signal).undo({ userName: t.userName, accessKeyId: t.keyId, added: added as AddedArtifact[] }), access);
     } catch (e) {
       return failure(e);
     }

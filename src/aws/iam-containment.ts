@@ -50,6 +50,8 @@ export interface IamContainmentDeps {
   dryRun: boolean;
   sleep?: (ms: number) => Promise<void>;
   readBackDelaysMs?: readonly number[];
+  /** The step's lease: once aborted, no further mutating call is sent. */
+  signal?: AbortSignal;
 }
 
 export interface ContainUserKeyInput {
@@ -97,7 +99,7 @@ export class IamContainment {
   constructor(private readonly deps: IamContainmentDeps) {
     this.state = new IamState(deps.iam);
     this.guard = new GuardRails(deps.sts);
-    this.run = { iam: deps.iam, dryRun: deps.dryRun, now: deps.now, logger: deps.logger };
+    this.run = { iam: deps.iam, dryRun: deps.dryRun, now: deps.now, logger: deps.logger, signal: deps.signal };
     this.finish = {
       dryRun: deps.dryRun,
       sleep: deps.sleep ?? realSleep,

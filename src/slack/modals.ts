@@ -58,3 +58,14 @@ export function denyReasonModal(meta: { ref: string; channel?: string; stepTitle
     ],
   };
 }
+
+/** Shown in place of a modal the person may not use, with why. */
+export function refusalModal(message: string) {
+  return {
+    type: 'modal' as const,
+    title: plain('Not allowed', 24),
+    close: plain('Close', 24),
+    blocks: [{ type: 'section', text: mrkdwn(`:no_entry_sign: ${message}`) }],
+  };
+}
+

@@ -106,11 +106,9 @@ describe('throttling', () => {
     const l = lookup(emu, { regions: ['eu-central-1'], requestsPerSecond: undefined, retry: undefined });
     const got = await collect(l);
     expect(got).toHaveLength(200);
+    // The emulator's bucket holds 2: four requests sent back to back would be throttled.
+    // Zero throttles is the proof of pacing (durations are left to the benchmark).
     expect(emu.stats().total).toMatchObject({ requests: 4, throttled: 0 });
-    // Paced 1/1.9 s = 526 ms apart: 4 requests span about 1.6 s. The bound is loose because a
-    // busy test machine can delay one request (not the pacing); zero throttles is the point.
-    const at = emu.requestLog().map((r) => r.atMs);
-    expect(at[at.length - 1] - at[0]).toBeGreaterThan(1200);
   });
 });
 
@@ -127,10 +125,9 @@ describe('multi-region', () => {
     for (const region of regions) {
       expect(new Set(ids(got.filter((e) => e.region === region)))).toEqual(new Set(ids(data.get(region)!)));
     }
+    // In parallel, not one region after another: the first four requests go to four regions.
     const log = emu.requestLog();
-    const span = log[log.length - 1].atMs - log[0].atMs;
-    // 12 pages one region after another at 4.5/s would take about 2.5 s; in parallel, 3 pages' worth (0.45 s).
-    expect(span).toBeLessThan(1500);
+    expect(new Set(log.slice(0, 4).map((r) => r.region))).toEqual(new Set(regions));
     expect(emu.stats().total).toMatchObject({ throttled: 0, succeeded: 12 });
   });
 

@@ -207,6 +207,20 @@ describe('the happy path', () => {
     const eph = await h.slack.waitFor(() => h.slack.callsTo('chat.postEphemeral')[0], 'ephemeral to requester');
     expect(eph.args).toMatchObject({ channel: 'C0WHEREVER', user: REQUESTER });
   });
+
+  it('a modal start whose reply cannot be delivered still runs the playbook and tells the person by DM', async () => {
+    await h.slash('/revoke-key', '', REQUESTER, { channel_id: 'C0NOTMEMBER' });
+    const open = await h.slack.waitFor(() => h.slack.callsTo('views.open')[0], 'modal');
+    h.slack.failNext('chat.postEphemeral', 'channel_not_found', 5);
+    await submitView(h, VIEW.revokeKey, REQUESTER, {
+      [FIELD.keyId.block]: { value: { type: 'plain_text_input', value: keyId } },
+      [FIELD.reason.block]: { value: { type: 'plain_text_input', value: 'seen in a gist' } },
+      [FIELD.severity.block]: { value: { type: 'static_select', selected_option: { value: 'high' } } },
+    }, open.args.view.private_metadata);
+    await waitForStep('contain', 'awaiting_approval');
+    const dm = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => String(c.args.channel).startsWith('D') && /reference/.test(c.args.text ?? '')), 'DM with the error');
+    expect(dm.args.text).toMatch(/`[0-9a-f]{8}`/);
+  });
 });
 
 describe('expiry', () => {

@@ -101,7 +101,7 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
 function removeItem(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), step.params),
-    run: ({ incident, step, approvers, dryRun, now }) => c.removePersistence(targetOf(incident), step.params, { approvers, dryRun, now }),
+    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), step.params, { approvers, dryRun, now, signal }),
   };
 }
 
@@ -155,10 +155,10 @@ function identify(keyOwner: KeyOwnerPort, trace?: TraceFn): StepAction {
 function contain(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, now }) => c.planContain(targetOf(incident), now),
-    async run({ incident, step, approvers, dryRun, now }) {
+    async run({ incident, step, approvers, dryRun, now, signal }) {
       // Sessions issued before the step first started are cut off; a re-run after a crash
       // uses the same time and so finds its own deny policy already in place.
-      return c.contain(targetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now });
+      return c.contain(targetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal });
     },
     snapshot: ({ incident }) => c.snapshot(targetOf(incident)),
   };
@@ -167,7 +167,7 @@ function contain(c: ContainmentPort): StepAction {
 function eradicate(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, now }) => c.planEradicate(targetOf(incident), now),
-    run: ({ incident, approvers, dryRun, now }) => c.eradicate(targetOf(incident), { approvers, dryRun, now }),
+    run: ({ incident, approvers, dryRun, now, signal }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal }),
   };
 }
 
@@ -181,7 +181,7 @@ function containRecord(steps: { name: string; result?: unknown; before?: unknown
 function undo(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, steps }) => c.planUndo(targetOf(incident), containRecord(steps)),
-    run: ({ incident, steps, approvers, dryRun, now }) => c.undo(targetOf(incident), containRecord(steps), { approvers, dryRun, now }),
+    run: ({ incident, steps, approvers, dryRun, now, signal }) => c.undo(targetOf(incident), containRecord(steps), { approvers, dryRun, now, signal }),
   };
 }
 
