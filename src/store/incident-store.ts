@@ -97,14 +97,9 @@ export class DynamoIncidentStore implements IncidentStore {
         return { created: false, existingIncidentId: again.Item?.incidentId as string };
       }
     }
-    // attribute_not_exists: an incident id is never reused.
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.incident(incident.id), kind: 'incident', ...incident, ...this.openIndex(incident) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    // Steps first, the incident item last: an incident that exists always has its steps.
+    // (A crash before the incident item leaves a lock without an incident, which the next
+    // opener takes over once it is older than ORPHANED_LOCK_MS.)
     for (const s of steps) {
       await this.doc.send(
         new PutCommand({
@@ -114,6 +109,14 @@ export class DynamoIncidentStore implements IncidentStore {
         }),
       );
     }
+    // attribute_not_exists: an incident id is never reused.
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.incident(incident.id), kind: 'incident', ...incident, ...this.openIndex(incident) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
     return { created: true, incident };
   }
 

@@ -65,6 +65,20 @@ describe.each([
     expect((await store.listOpenIncidents()).map((i) => i.id)).not.toContain('IR-A');
   });
 
+  it('a lock left by an opener that died is taken over only once it is old', async () => {
+    const { PutCommand, DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const doc = DynamoDBDocumentClient.from(client);
+    const lockFor = (keyId: string, at: string) =>
+      doc.send(new PutCommand({ TableName: table, Item: { pk: `KEY#${keyId}`, sk: 'LOCK', kind: 'lock', incidentId: 'IR-DEAD', open: true, at } }));
+    // Fresh (someone is opening it right now): join them.
+    await lockFor('AKIAIOSFODNN7EXAMPLF', T);
+    expect(await store.openIncident(incident('IR-F', 'AKIAIOSFODNN7EXAMPLF'), [])).toEqual({ created: false, existingIncidentId: 'IR-DEAD' });
+    // Older than the crash window and its incident never appeared: take it over.
+    await lockFor('AKIAIOSFODNN7EXAMPLG', '2026-11-28T02:00:00.000Z');
+    expect(await store.openIncident(incident('IR-G', 'AKIAIOSFODNN7EXAMPLG'), [step('IR-G')])).toMatchObject({ created: true });
+    expect((await store.get('IR-G'))!.steps).toHaveLength(1);
+  });
+
   it('a step update wins only with the expected state and version', async () => {
     await store.openIncident(incident('IR-S', 'AKIAIOSFODNN7EXAMPLZ'), [step('IR-S')]);
     const s = (await store.getStep('IR-S', 2, 'contain'))!;
