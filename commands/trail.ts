@@ -35,7 +35,7 @@ export async function runTrail(
   q: TrailQuery,
   where: { channel: string; ts: string },
   now: Date,
-  alsoUserName?: string,
+  owner: { userName?: string; account?: string } = {},
 ): Promise<void> {
   const updater = new ThrottledUpdater(
     (view: ReturnType<typeof trailProgressBlocks>) => client.chat.update({ channel: where.channel, ts: where.ts, ...view }),
@@ -45,7 +45,8 @@ export async function runTrail(
   try {
     result = await trail.pull({
       subject: q.subject,
-      alsoUserName,
+      alsoUserName: owner.userName,
+      account: owner.account,
       start: q.start,
       end: q.end,
       exportFiles: true,
@@ -95,13 +96,17 @@ export async function runTrail(
   }
 }
 
-/** For a user's key, its owner is looked up by Username too (console use, sessions it minted). */
-async function ownerOf(deps: CommandDeps, q: TrailQuery): Promise<string | undefined> {
-  if (q.subject.kind !== 'key' || q.subject.temporary) return undefined;
+/**
+ * For a key: its account (another account's CloudTrail is searched through its role) and,
+ * for a user's key, the owner, looked up by Username too (console use, sessions it minted).
+ */
+async function ownerOf(deps: CommandDeps, q: TrailQuery): Promise<{ userName?: string; account?: string }> {
+  if (q.subject.kind !== 'key') return {};
   try {
-    return (await deps.keyOwner.lookup(q.subject.accessKeyId, 'long-term')).user?.userName;
+    const facts = await deps.keyOwner.lookup(q.subject.accessKeyId, q.subject.temporary ? 'temporary' : 'long-term');
+    return { userName: facts.user?.userName, account: facts.sameAccount ? undefined : facts.account };
   } catch {
-    return undefined; // unknown or unreadable owner: the key alone is still searched
+    return {}; // unknown or unreadable owner: the key alone is searched, in the bot's account
   }
 }
 

@@ -107,3 +107,21 @@ it('a key in another account is looked up and contained through IR_TARGET_ROLE_N
   );
   expect(emu.stats().total.succeeded).toBeGreaterThan(0);
 });
+
+it('/trail for a key in another account refuses to search the wrong account without IR_TARGET_ROLE_NAME', async () => {
+  const sts = new STSClient({ region: 'us-east-1', endpoint: process.env.MOTO_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const seed = await sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/seed', RoleSessionName: 'seed' }));
+  const other = new IAMClient({
+    region: 'us-east-1',
+    endpoint: process.env.MOTO_URL,
+    credentials: { accessKeyId: seed.Credentials!.AccessKeyId!, secretAccessKey: seed.Credentials!.SecretAccessKey!, sessionToken: seed.Credentials!.SessionToken! },
+  });
+  await other.send(new CreateUserCommand({ UserName: 'vendor' }));
+  const key = (await other.send(new CreateAccessKeyCommand({ UserName: 'vendor' }))).AccessKey!.AccessKeyId!;
+  h = await startHarness(ENV, { iamEndpoint: proxy.url, cloudTrailUrl: emu.url });
+  const res = await h.slash('/trail', key, REQUESTER);
+  const answer = await h.slack.waitFor(() => h.slack.responses.find((r) => r.method === new URL(res.responseUrl).pathname && /IR_TARGET_ROLE_NAME/.test(r.args.text ?? '')), 'the refusal');
+  expect(answer.args.text).toContain('222222222222');
+  expect(emu.stats().total.requests).toBe(0);
+});
+
