@@ -13,7 +13,7 @@ import { notAllowedBlocks } from '../src/slack/key-owner-blocks';
 import { asiaTraceBlocks, PROGRESS_UPDATE_INTERVAL_MS, trailProgressBlocks, trailSummaryBlocks } from '../src/slack/trail-blocks';
 import { ThrottledUpdater } from '../src/slack/throttled-updater';
 import { uploadFiles } from '../src/slack/file-upload';
-import { isKeyguardError } from '../src/errors';
+import { isKeyguardError, slackErrorCode } from '../src/errors';
 
 export const TRAIL_COMMAND = '/trail';
 
@@ -89,7 +89,7 @@ export async function runTrail(
         { channel: where.channel, threadTs: where.ts, comment: `All ${result.summary.eventCount} events` },
       );
     } catch (e) {
-      await note(`:warning: The export could not be uploaded (${(e as { data?: { error?: string } }).data?.error ?? (e as Error).message}); the summary above is complete.`);
+      await note(`:warning: The export could not be uploaded (${slackErrorCode(e)}); the summary above is complete.`);
     } finally {
       fs.rmSync(result.files.dir, { recursive: true, force: true });
     }

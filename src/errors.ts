@@ -76,3 +76,9 @@ export function fromAwsError(e: unknown, action: string): KeyguardError {
   }
   return new KeyguardError('AWS_FAILED', `\`${action}\` failed: ${name}.`, { cause: e });
 }
+
+/** What the Slack Web API said went wrong (`invalid_auth`, `not_in_channel`…), or the error's own code or message. */
+export function slackErrorCode(e: unknown): string {
+  const x = e as { data?: { error?: string }; code?: string; message?: string } | undefined;
+  return x?.data?.error ?? x?.code ?? x?.message ?? 'error';
+}

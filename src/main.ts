@@ -8,7 +8,7 @@ import { createLogger } from './logger';
 import { awsClients } from './aws/clients';
 import { startApp } from './app';
 import { openStore } from './store/open-store';
-import { isKeyguardError, KeyguardError } from './errors';
+import { isKeyguardError, KeyguardError, slackErrorCode } from './errors';
 
 async function checkSlackToken(config: Config): Promise<{ botId: string; botUserId: string; team?: string }> {
   const client = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 2 } });
@@ -16,7 +16,7 @@ async function checkSlackToken(config: Config): Promise<{ botId: string; botUser
     const r = await client.auth.test();
     return { botId: r.bot_id as string, botUserId: r.user_id as string, team: r.team };
   } catch (e) {
-    const code = (e as { data?: { error?: string }; code?: string }).data?.error ?? (e as { code?: string }).code ?? 'error';
+    const code = slackErrorCode(e);
     throw new KeyguardError(
       'NOT_AVAILABLE',
       code === 'invalid_auth' || code === 'not_authed' || code === 'token_revoked'

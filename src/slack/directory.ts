@@ -4,7 +4,7 @@
  * so a person removed from a group loses access within a minute.
  */
 import type { WebClient } from '@slack/web-api';
-import { KeyguardError } from '../errors';
+import { KeyguardError, slackErrorCode } from '../errors';
 
 export interface GroupResolver {
   membersOf(groupId: string): Promise<string[]>;
@@ -22,7 +22,7 @@ export class SlackGroupResolver implements GroupResolver {
       .then((r) => r.users ?? [])
       .catch((e) => {
         this.cache.delete(groupId);
-        const code = (e as { data?: { error?: string } }).data?.error ?? 'error';
+        const code = slackErrorCode(e);
         throw new KeyguardError(
           'NOT_AVAILABLE',
           `Could not read the members of user group ${groupId} (${code}), so nobody in it can be checked as a responder or approver. The app needs the usergroups:read scope, and the id must be a user group (S…).`,

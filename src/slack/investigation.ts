@@ -8,6 +8,7 @@ import type { InvestigationPort, TrailPort } from '../ports';
 import { PROGRESS_UPDATE_INTERVAL_MS, trailProgressBlocks, trailSummaryBlocks } from './trail-blocks';
 import { ThrottledUpdater } from './throttled-updater';
 import { uploadFiles } from './file-upload';
+import { slackErrorCode } from '../errors';
 
 export class SlackInvestigation implements InvestigationPort {
   constructor(private readonly trail: TrailPort, private readonly client: WebClient) {}
@@ -60,7 +61,7 @@ export class SlackInvestigation implements InvestigationPort {
         );
       } catch (e) {
         // The findings stand; only the attachment is missing. Say so instead of failing the step.
-        const why = (e as { data?: { error?: string } }).data?.error ?? (e as Error).message;
+        const why = slackErrorCode(e);
         await this.client.chat.postMessage({ channel: o.channel, thread_ts: o.threadTs, text: `:warning: The full CloudTrail export could not be uploaded (${why}). Run \`/trail ${o.keyId}\` to get it.` }).catch(() => undefined);
       } finally {
         fs.rmSync(r.files.dir, { recursive: true, force: true });

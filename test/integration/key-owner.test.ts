@@ -2,11 +2,9 @@
  * `/key-owner` end to end: signed slash commands into the real Bolt receiver, real IAM/STS
  * clients against moto, answers read back from the fake Slack.
  */
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { startHarness, Harness, responsesTo, blocksText, TEST_SIGNING_SECRET } from '../support/harness';
 import { motoIam, MOTO_ACCOUNT } from '../support/aws-clients';
-import { seedUser } from '../support/iam-seed';
+import { seedUser, seedUserInAccount } from '../support/iam-seed';
 import { resetMoto } from '../support/moto';
 import { signedPost, slashCommandBody } from '../support/slack-signer';
 import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
@@ -87,19 +85,8 @@ it('answers a temporary key with its account and what it is', async () => {
 });
 
 it('says when a key belongs to another account and what to configure', async () => {
-  // A user with a key in account 111111111111, created through a role assumed there.
-  const iam = motoIam();
-  await iam.send(new CreateRoleCommand({ RoleName: 'unused', AssumeRolePolicyDocument: '{}' })).catch(() => undefined);
-  const sts = new STSClient({ region: 'us-east-1', endpoint: process.env.MOTO_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/admin', RoleSessionName: 'seed' }));
-  const other = new IAMClient({
-    region: 'us-east-1',
-    endpoint: process.env.MOTO_URL,
-    credentials: { accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken! },
-  });
-  await other.send(new CreateUserCommand({ UserName: 'elsewhere' }));
-  const key = await other.send(new CreateAccessKeyCommand({ UserName: 'elsewhere' }));
-  const text = await finalAnswer(await ask(key.AccessKey!.AccessKeyId!));
+  const key = await seedUserInAccount('111111111111', 'elsewhere');
+  const text = await finalAnswer(await ask(key));
   expect(text).toContain("key belongs to account 111111111111, not the bot's account 123456789012");
   expect(text).toContain('IR_TARGET_ROLE_NAME');
 });

@@ -3,11 +3,10 @@
  * CloudTrail to its role and root key, and a key in another account reached through
  * IR_TARGET_ROLE_NAME with the approver as SourceIdentity.
  */
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { CreateAccessKeyCommand, CreateUserCommand, GetRolePolicyCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { GetRolePolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { startHarness, Harness, blocksText } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
-import { seedRole, seedUser } from '../support/iam-seed';
+import { iamInAccount, seedRole, seedUser, seedUserInAccount } from '../support/iam-seed';
 import { resetMoto } from '../support/moto';
 import { useFaultProxy, FaultProxy } from '../support/fault-proxy';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
@@ -76,15 +75,8 @@ it('a temporary key is traced to its role and root key; Contain revokes the role
 });
 
 it('a key in another account is looked up and contained through IR_TARGET_ROLE_NAME, with the approver as SourceIdentity', async () => {
-  const sts = new STSClient({ region: 'us-east-1', endpoint: process.env.MOTO_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  const seed = await sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/keyguard-responder', RoleSessionName: 'seed' }));
-  const other = new IAMClient({
-    region: 'us-east-1',
-    endpoint: process.env.MOTO_URL,
-    credentials: { accessKeyId: seed.Credentials!.AccessKeyId!, secretAccessKey: seed.Credentials!.SecretAccessKey!, sessionToken: seed.Credentials!.SessionToken! },
-  });
-  await other.send(new CreateUserCommand({ UserName: 'contractor' }));
-  const key = (await other.send(new CreateAccessKeyCommand({ UserName: 'contractor' }))).AccessKey!.AccessKeyId!;
+  const key = await seedUserInAccount('111111111111', 'contractor');
+  const other = await iamInAccount('111111111111');
   h = await startHarness({ ...ENV, IR_TARGET_ROLE_NAME: 'keyguard-responder' }, { iamEndpoint: proxy.url, cloudTrailUrl: emu.url });
   await h.slash('/revoke-key', `${key} leaked by a vendor`, REQUESTER);
   await until('contain awaiting approval', stepIs('contain', 'awaiting_approval'));
@@ -109,15 +101,7 @@ it('a key in another account is looked up and contained through IR_TARGET_ROLE_N
 });
 
 it('/trail for a key in another account refuses to search the wrong account without IR_TARGET_ROLE_NAME', async () => {
-  const sts = new STSClient({ region: 'us-east-1', endpoint: process.env.MOTO_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  const seed = await sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/seed', RoleSessionName: 'seed' }));
-  const other = new IAMClient({
-    region: 'us-east-1',
-    endpoint: process.env.MOTO_URL,
-    credentials: { accessKeyId: seed.Credentials!.AccessKeyId!, secretAccessKey: seed.Credentials!.SecretAccessKey!, sessionToken: seed.Credentials!.SessionToken! },
-  });
-  await other.send(new CreateUserCommand({ UserName: 'vendor' }));
-  const key = (await other.send(new CreateAccessKeyCommand({ UserName: 'vendor' }))).AccessKey!.AccessKeyId!;
+  const key = await seedUserInAccount('222222222222', 'vendor');
   h = await startHarness(ENV, { iamEndpoint: proxy.url, cloudTrailUrl: emu.url });
   const res = await h.slash('/trail', key, REQUESTER);
   const answer = await h.slack.waitFor(() => h.slack.responses.find((r) => r.method === new URL(res.responseUrl).pathname && /IR_TARGET_ROLE_NAME/.test(r.args.text ?? '')), 'the refusal');

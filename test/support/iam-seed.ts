@@ -9,6 +9,7 @@ import {
   CreateServiceLinkedRoleCommand, PutRolePolicyCommand, AttachRolePolicyCommand, CreateInstanceProfileCommand,
   AddRoleToInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
 export interface SeedUser {
   userName: string;
@@ -92,4 +93,20 @@ export async function seedRoleWithDependencies(iam: IAMClient, roleName: string)
   await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }));
   await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: `${roleName}-profile` }));
   await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: `${roleName}-profile`, RoleName: roleName }));
+}
+
+/** IAM in another account: moto acts in the account of the role the credentials came from. */
+export async function iamInAccount(account: string): Promise<IAMClient> {
+  const base = { region: 'us-east-1', endpoint: process.env.MOTO_URL };
+  const sts = new STSClient({ ...base, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const r = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/seed`, RoleSessionName: 'seed' }));
+  const c = r.Credentials!;
+  return new IAMClient({ ...base, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } });
+}
+
+/** A user with one access key in another account; returns the key id. */
+export async function seedUserInAccount(account: string, userName: string): Promise<string> {
+  const iam = await iamInAccount(account);
+  await iam.send(new CreateUserCommand({ UserName: userName }));
+  return (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!.AccessKeyId!;
 }
