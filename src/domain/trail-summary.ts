@@ -8,14 +8,21 @@
  */
 import { BestOf, CappedTally, Tally } from './bounded';
 import {
-  BURST_RULES, BurstTracker, CATEGORY_ORDER, DEFAULT_USUAL_REGIONS, EVENT_RULES, EventRule, FindingCategory,
-  RuleContext, RuleSeverity, matchingEventRules, requestedInstanceTypes, ruleContext,
+  BURST_RULES, BurstTracker, DEFAULT_USUAL_REGIONS, DetectionRule, EVENT_RULES, GROUP_RULES, GroupRule, IgnoredReason, Outcome, OwnActivity,
+  RuleContext, RuleSeverity, SEVERITY_RANK, Tactic, TACTIC_ORDER, Technique, ignoredReason, matchingEventRules, outcomeOf,
+  requestedInstanceTypes, ruleContext,
 } from './detection-rules';
+import { isPublicIp, normaliseIp } from './detections/match';
 import { TrailEvent, isoFromMillis, pick, pickString, succeeded } from './trail-event';
 
 export interface TrailSummaryOptions {
-  /** Regions the account normally uses (for the unusual-region rules). */
+  /**
+   * Regions the account normally uses (IR_USUAL_REGIONS), for the unusual-region rule.
+   * Unset or empty: learned from the pull itself (see `usualRegions` in the result).
+   */
   usualRegions?: readonly string[];
+  /** How keyguard's own calls look in CloudTrail, so they are never flagged. */
+  ownActivity?: OwnActivity;
   /** Entries kept in each top list (event names, IPs, user agents, error codes). */
   topN?: number;
   /** Example events kept per finding. */
@@ -35,6 +42,11 @@ const DEFAULTS = {
   maxCreatedPerKind: 50,
   maxDistinctValues: 5000,
 };
+
+/** Groups a group rule keeps (regions, sessions, addresses); later ones are not judged. */
+const MAX_GROUPS_PER_RULE = 1000;
+/** Distinct addresses and endpoint accounts kept per group: enough to decide, no more. */
+const MAX_ADDRESSES_PER_GROUP = 5;
 
 /** Attacker-controlled text is cut before it is kept, so one event cannot bloat the summary. */
 const MAX_KEPT_TEXT = 256;
@@ -69,16 +81,27 @@ export interface FindingExample {
   sourceIp?: string;
   /** A few words on what the call touched: a user name, a policy, an instance type. */
   detail?: string;
+  /** The error code of a refused or failed attempt. */
+  error?: string;
 }
 
 export interface Finding {
   ruleId: string;
-  category: FindingCategory;
+  tactic: Tactic;
+  technique: Technique;
   severity: RuleSeverity;
   title: string;
   why: string;
+  /** What to do next. */
+  next: string;
+  /** `done` when at least one matching call succeeded; `attempted` when every one was refused or failed. */
+  outcome: 'done' | 'attempted';
   /** Matching events (for a burst: all counted events). */
   count: number;
+  /** Of `count`: calls that succeeded, that were refused (AccessDenied…), that failed otherwise. */
+  done: number;
+  refused: number;
+  failed: number;
   firstTime: string;
   lastTime: string;
   examples: FindingExample[];
@@ -134,21 +157,35 @@ export interface TrailSummary {
   identities: TopList<CountStat>;
   /** The earliest event that matched any rule: the moment things started to look wrong. */
   firstSuspiciousTime?: string;
-  /** In category order (see CATEGORY_ORDER), most severe first within a category. */
+  /** In tactic order (see TACTIC_ORDER); within a tactic, completed before attempted, most severe first. */
   findings: Finding[];
+  /** The regions the unusual-region rule compared with, and where they came from. */
+  usualRegions: { source: 'configured' | 'learned' | 'default'; regions: string[] };
+  /** Events no rule looked at: AWS acting for itself, keyguard's own containment calls. */
+  ignored: { awsService: number; keyguard: number };
   createdResources: { items: CreatedResource[]; dropped: number; droppedByKind: Partial<Record<CreatedResourceKind, number>> };
   eventIndex: { entries: EventIndexEntry[]; dropped: number };
 }
 
-const SEVERITY_RANK: Record<RuleSeverity, number> = { high: 3, medium: 2, low: 1 };
+type KeptExample = FindingExample & { timeMs: number };
 
 interface FindingAccumulator {
-  rule: EventRule;
+  rule: DetectionRule;
   count: number;
+  outcomes: Record<Outcome, number>;
   firstMs: number;
   lastMs: number;
-  examples: BestOf<FindingExample & { timeMs: number }>;
+  examples: BestOf<KeptExample>;
 }
+
+interface GroupAccumulator extends FindingAccumulator {
+  key: string;
+  publicIps: Set<string>;
+  vpcEndpointAccounts: Set<string>;
+  identityAccount?: string;
+}
+
+const noOutcomes = (): Record<Outcome, number> => ({ done: 0, refused: 0, failed: 0 });
 
 interface IndexCandidate extends EventIndexEntry {
   timeMs: number;
@@ -159,7 +196,8 @@ function clipText(s: string): string {
   return s.length <= MAX_KEPT_TEXT ? s : `${s.slice(0, MAX_KEPT_TEXT - 1)}…`;
 }
 
-const earlierFirst = (a: { timeMs: number }, b: { timeMs: number }) => b.timeMs - a.timeMs;
+/** Earlier is better; equal times by id, so the kept examples do not depend on arrival order. */
+const earlierFirst = (a: { timeMs: number; id: string }, b: { timeMs: number; id: string }) => b.timeMs - a.timeMs || b.id.localeCompare(a.id);
 
 /** What the call touched, in a few words, for examples and resource lists. */
 export function eventDetail(e: TrailEvent): string | undefined {
@@ -184,10 +222,12 @@ export function eventDetail(e: TrailEvent): string | undefined {
 
 export class TrailSummaryBuilder {
   private readonly ctx: RuleContext;
+  private readonly own: OwnActivity;
   private readonly opts: typeof DEFAULTS;
   private count = 0;
   private firstMs = Number.POSITIVE_INFINITY;
   private lastMs = Number.NEGATIVE_INFINITY;
+  /** Earliest event an event rule matched (done or attempted). */
   private firstSuspiciousMs = Number.POSITIVE_INFINITY;
   private readonly regions: CappedTally;
   private readonly names: CappedTally;
@@ -195,16 +235,22 @@ export class TrailSummaryBuilder {
   private readonly agents: CappedTally;
   private readonly errors: CappedTally;
   private readonly identities: CappedTally;
+  /** Per region, the earliest event that no rule looked at: what "usual" is learned from. */
+  private readonly baselineRegionFirstMs = new Map<string, number>();
+  private readonly ignored: Record<IgnoredReason, number> = { 'aws-service': 0, keyguard: 0 };
   private readonly findings = new Map<string, FindingAccumulator>();
-  private readonly bursts: Array<{ tracker: BurstTracker; examples: BestOf<FindingExample & { timeMs: number }> }>;
+  private readonly groups = new Map<string, Map<string, GroupAccumulator>>();
+  private readonly bursts: Array<{ tracker: BurstTracker; examples: BestOf<KeptExample>; outcomes: Record<Outcome, number> }>;
   private readonly created = new Map<string, CreatedResource>();
   private readonly createdPerKind = new Map<CreatedResourceKind, number>();
   private readonly createdDropped = new Map<CreatedResourceKind, number>();
   private readonly index: BestOf<IndexCandidate>;
+  private ipFirstCache?: Map<string, number>;
 
   constructor(options: TrailSummaryOptions = {}) {
-    this.opts = { ...DEFAULTS, ...definedOnly(options) };
-    this.ctx = ruleContext(options.usualRegions ?? DEFAULT_USUAL_REGIONS);
+    this.opts = { ...DEFAULTS, ...definedOnly({ ...options, usualRegions: undefined, ownActivity: undefined }) } as typeof DEFAULTS;
+    this.ctx = ruleContext(options.usualRegions);
+    this.own = options.ownActivity ?? {};
     const cap = this.opts.maxDistinctValues;
     this.regions = new CappedTally(cap);
     this.names = new CappedTally(cap);
@@ -212,7 +258,8 @@ export class TrailSummaryBuilder {
     this.agents = new CappedTally(cap);
     this.errors = new CappedTally(cap);
     this.identities = new CappedTally(cap);
-    this.bursts = BURST_RULES.map((r) => ({ tracker: new BurstTracker(r), examples: this.newExamples() }));
+    this.bursts = BURST_RULES.map((r) => ({ tracker: new BurstTracker(r), examples: this.newExamples(), outcomes: noOutcomes() }));
+    for (const r of GROUP_RULES) this.groups.set(r.id, new Map());
     // Keep the events that matter most for a timeline: flagged ones first, then the newest.
     this.index = new BestOf<IndexCandidate>(this.opts.maxIndexEntries, (a, b) => a.priority - b.priority || a.timeMs - b.timeMs);
   }
@@ -229,20 +276,31 @@ export class TrailSummaryBuilder {
     if (e.errorCode) this.errors.add(clipText(e.errorCode), t);
     if (e.identity.arn) this.identities.add(clipText(e.identity.arn), t);
 
-    let topRule: EventRule | undefined;
-    for (const rule of matchingEventRules(e, this.ctx, EVENT_RULES)) {
-      this.recordFinding(rule, e);
-      if (!topRule || SEVERITY_RANK[rule.severity] > SEVERITY_RANK[topRule.severity]) topRule = rule;
-    }
+    const ignored = ignoredReason(e, this.own);
+    let topRule: DetectionRule | undefined;
     let inBurst = false;
-    for (const b of this.bursts) {
-      if (b.tracker.add(e)) {
-        inBurst = true;
-        b.examples.add(this.example(e));
+    if (ignored) {
+      this.ignored[ignored]++;
+    } else {
+      const outcome = outcomeOf(e);
+      for (const rule of matchingEventRules(e, this.ctx, EVENT_RULES)) {
+        this.recordFinding(this.findings, rule, e, outcome);
+        if (!topRule || SEVERITY_RANK[rule.severity] > SEVERITY_RANK[topRule.severity]) topRule = rule;
+      }
+      for (const b of this.bursts) {
+        if (b.tracker.add(e)) {
+          inBurst = true;
+          b.outcomes[outcome]++;
+          b.examples.add(this.example(e, outcome));
+        }
+      }
+      const notBaseline = this.recordGroups(e, outcome);
+      if (topRule) this.firstSuspiciousMs = Math.min(this.firstSuspiciousMs, t);
+      else if (!notBaseline && !inBurst && Number.isFinite(t)) {
+        this.baselineRegionFirstMs.set(e.region, Math.min(this.baselineRegionFirstMs.get(e.region) ?? Number.POSITIVE_INFINITY, t));
       }
     }
-    if (topRule) this.firstSuspiciousMs = Math.min(this.firstSuspiciousMs, t);
-    if (succeeded(e)) this.recordCreatedResources(e);
+    if (succeeded(e) && ignored !== 'keyguard') this.recordCreatedResources(e);
 
     const priority = topRule ? SEVERITY_RANK[topRule.severity] + 1 : inBurst || e.errorCode ? 1 : 0;
     this.index.add({
@@ -259,12 +317,23 @@ export class TrailSummaryBuilder {
   }
 
   result(): TrailSummary {
+    this.ipFirstCache = undefined;
     const burstFindings = this.burstFindings();
-    const firstSuspiciousMs = Math.min(this.firstSuspiciousMs, ...burstFindings.map((f) => f.startMs));
-    const findings = [...[...this.findings.values()].map((f) => this.toFinding(f)), ...burstFindings.map((f) => f.finding)];
+    // The stateless rules say when things started to look wrong; the history before that
+    // moment is what "usual" is learned from.
+    const cutMs = Math.min(this.firstSuspiciousMs, ...burstFindings.map((f) => f.startMs));
+    const usualRegions = this.usualRegions(cutMs);
+    const groupFindings = this.groupFindings(new Set(usualRegions.regions));
+    const firstSuspiciousMs = Math.min(cutMs, ...groupFindings.map((f) => f.startMs));
+    const findings = [
+      ...[...this.findings.values()].map((f) => this.toFinding(f)),
+      ...groupFindings.map((f) => f.finding),
+      ...burstFindings.map((f) => f.finding),
+    ];
     findings.sort(
       (a, b) =>
-        CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category) ||
+        TACTIC_ORDER.indexOf(a.tactic) - TACTIC_ORDER.indexOf(b.tactic) ||
+        Number(a.outcome === 'attempted') - Number(b.outcome === 'attempted') ||
         SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
         b.count - a.count ||
         a.ruleId.localeCompare(b.ruleId),
@@ -287,6 +356,8 @@ export class TrailSummaryBuilder {
       identities: this.topList(this.identities, countStat),
       ...(hasSuspicious ? { firstSuspiciousTime: isoFromMillis(firstSuspiciousMs) } : {}),
       findings,
+      usualRegions,
+      ignored: { awsService: this.ignored['aws-service'], keyguard: this.ignored.keyguard },
       createdResources: {
         items: [...this.created.values()].sort((a, b) => a.time.localeCompare(b.time)),
         dropped: [...this.createdDropped.values()].reduce((a, b) => a + b, 0),
@@ -302,11 +373,22 @@ export class TrailSummaryBuilder {
     };
   }
 
-  private newExamples(): BestOf<FindingExample & { timeMs: number }> {
-    return new BestOf<FindingExample & { timeMs: number }>(this.opts.maxExamplesPerFinding, earlierFirst);
+  /**
+   * Configured regions win. Otherwise: the regions where the principal did something that
+   * no rule flagged, before the first suspicious event (before any, when nothing was
+   * suspicious). No such history (a key only the attacker used): the short default list.
+   */
+  private usualRegions(cutMs: number): TrailSummary['usualRegions'] {
+    if (this.ctx.usualRegions) return { source: 'configured', regions: [...this.ctx.usualRegions].sort() };
+    const learned = [...this.baselineRegionFirstMs].filter(([, first]) => first < cutMs).map(([region]) => region).sort();
+    return learned.length > 0 ? { source: 'learned', regions: learned } : { source: 'default', regions: [...DEFAULT_USUAL_REGIONS] };
   }
 
-  private example(e: TrailEvent): FindingExample & { timeMs: number } {
+  private newExamples(): BestOf<KeptExample> {
+    return new BestOf<KeptExample>(this.opts.maxExamplesPerFinding, earlierFirst);
+  }
+
+  private example(e: TrailEvent, outcome: Outcome): KeptExample {
     const detail = eventDetail(e);
     return {
       id: e.id,
@@ -316,57 +398,123 @@ export class TrailSummaryBuilder {
       region: e.region,
       ...(e.sourceIp ? { sourceIp: clipText(e.sourceIp) } : {}),
       ...(detail ? { detail } : {}),
+      ...(outcome !== 'done' ? { error: clipText(e.errorCode ?? 'Failure') } : {}),
     };
   }
 
-  private recordFinding(rule: EventRule, e: TrailEvent): void {
-    let f = this.findings.get(rule.id);
+  private recordFinding<A extends FindingAccumulator>(into: Map<string, A>, rule: DetectionRule, e: TrailEvent, outcome: Outcome, key = rule.id, extra?: () => Omit<A, keyof FindingAccumulator>): A | undefined {
+    let f = into.get(key);
     if (!f) {
-      f = { rule, count: 0, firstMs: e.timeMs, lastMs: e.timeMs, examples: this.newExamples() };
-      this.findings.set(rule.id, f);
+      if (extra && into.size >= MAX_GROUPS_PER_RULE) return undefined;
+      f = { rule, count: 0, outcomes: noOutcomes(), firstMs: e.timeMs, lastMs: e.timeMs, examples: this.newExamples(), ...extra?.() } as A;
+      into.set(key, f);
     }
     f.count++;
+    f.outcomes[outcome]++;
     f.firstMs = Math.min(f.firstMs, e.timeMs);
     f.lastMs = Math.max(f.lastMs, e.timeMs);
-    f.examples.add(this.example(e));
+    f.examples.add(this.example(e, outcome));
+    return f;
   }
 
-  private toFinding(f: FindingAccumulator): Finding {
-    const { rule } = f;
+  /** Files the event under every group rule it is a candidate for; true when one of them keeps it out of the baseline. */
+  private recordGroups(e: TrailEvent, outcome: Outcome): boolean {
+    let notBaseline = false;
+    for (const rule of GROUP_RULES) {
+      const key = rule.groupOf(e);
+      if (key === undefined) continue;
+      notBaseline ||= rule.notBaseline === true;
+      const g = this.recordFinding(this.groups.get(rule.id)!, rule, e, outcome, clipText(key), () => ({
+        key: clipText(key),
+        publicIps: new Set<string>(),
+        vpcEndpointAccounts: new Set<string>(),
+        identityAccount: e.identity.accountId,
+      }));
+      if (!g) continue;
+      if (isPublicIp(e.sourceIp) && g.publicIps.size < MAX_ADDRESSES_PER_GROUP) g.publicIps.add(normaliseIp(e.sourceIp!));
+      const endpointAccount = pickString(e.record, 'vpcEndpointAccountId');
+      if (endpointAccount && g.vpcEndpointAccounts.size < MAX_ADDRESSES_PER_GROUP) g.vpcEndpointAccounts.add(endpointAccount);
+    }
+    return notBaseline;
+  }
+
+  private toFinding(f: FindingAccumulator, extra: Partial<Finding> = {}): Finding {
+    const { rule, outcomes } = f;
     return {
       ruleId: rule.id,
-      category: rule.category,
+      tactic: rule.tactic,
+      technique: rule.technique,
       severity: rule.severity,
       title: rule.title,
       why: rule.why,
+      next: rule.next,
+      outcome: outcomes.done > 0 ? 'done' : 'attempted',
       count: f.count,
+      done: outcomes.done,
+      refused: outcomes.refused,
+      failed: outcomes.failed,
       firstTime: isoFromMillis(f.firstMs),
       lastTime: isoFromMillis(f.lastMs),
       examples: sortedExamples(f.examples),
+      ...extra,
     };
+  }
+
+  /** One finding per group rule, over every group that fires. */
+  private groupFindings(usualRegions: ReadonlySet<string>): Array<{ finding: Finding; startMs: number }> {
+    const history = {
+      usualRegions,
+      historyStartMs: this.firstMs,
+      ipFirstSeenMs: (ip: string) => this.ipFirstSeen(ip),
+    };
+    const out: Array<{ finding: Finding; startMs: number }> = [];
+    for (const rule of GROUP_RULES) {
+      const fired = [...this.groups.get(rule.id)!.values()].filter((g) => rule.fires(g, history));
+      if (fired.length === 0) continue;
+      const merged = this.mergeGroups(rule, fired);
+      out.push({ finding: this.toFinding(merged), startMs: merged.firstMs });
+    }
+    return out;
+  }
+
+  private mergeGroups(rule: GroupRule, groups: GroupAccumulator[]): FindingAccumulator {
+    const examples = this.newExamples();
+    const outcomes = noOutcomes();
+    for (const g of groups) {
+      g.examples.items().forEach((x) => examples.add(x));
+      for (const k of Object.keys(outcomes) as Outcome[]) outcomes[k] += g.outcomes[k];
+    }
+    return {
+      rule,
+      count: groups.reduce((n, g) => n + g.count, 0),
+      outcomes,
+      firstMs: Math.min(...groups.map((g) => g.firstMs)),
+      lastMs: Math.max(...groups.map((g) => g.lastMs)),
+      examples,
+    };
+  }
+
+  private ipFirstSeen(ip: string): number | undefined {
+    this.ipFirstCache ??= new Map(this.ips.sorted().map((t) => [t.key, t.firstMs]));
+    return this.ipFirstCache.get(ip);
   }
 
   private burstFindings(): Array<{ finding: Finding; startMs: number }> {
     const out: Array<{ finding: Finding; startMs: number }> = [];
-    for (const { tracker, examples } of this.bursts) {
+    for (const { tracker, examples, outcomes } of this.bursts) {
       const w = tracker.densestWindow();
       if (!w) continue;
-      const rule = tracker.rule;
       const kept = sortedExamples(examples);
+      const acc: FindingAccumulator = { rule: tracker.rule, count: w.total, outcomes, firstMs: w.startMs, lastMs: w.endMs, examples };
       out.push({
         startMs: w.startMs,
-        finding: {
-          ruleId: rule.id,
-          category: rule.category,
-          severity: rule.severity,
-          title: rule.title,
-          why: rule.why,
-          count: w.total,
+        finding: this.toFinding(acc, {
+          // A burst is a fact in itself, even when each of its calls was refused.
+          outcome: 'done',
           firstTime: kept[0]?.time ?? isoFromMillis(w.startMs),
           lastTime: isoFromMillis(w.endMs),
-          examples: kept,
           burst: { windowStart: isoFromMillis(w.startMs), windowEnd: isoFromMillis(w.endMs), countInWindow: w.count },
-        },
+        }),
       });
     }
     return out;
@@ -403,10 +551,10 @@ function countStat(t: Tally): CountStat {
   return { key: t.key, count: t.count };
 }
 
-function sortedExamples(examples: BestOf<FindingExample & { timeMs: number }>): FindingExample[] {
+function sortedExamples(examples: BestOf<KeptExample>): FindingExample[] {
   return examples
     .items()
-    .sort((a, b) => a.timeMs - b.timeMs)
+    .sort((a, b) => a.timeMs - b.timeMs || a.id.localeCompare(b.id))
     .map(({ timeMs: _t, ...ex }) => ex);
 }
 

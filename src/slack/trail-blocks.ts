@@ -6,7 +6,7 @@
  * text from CloudTrail is escaped: user agents, user names and request parameters are
  * chosen by the attacker, and `<!channel>` in a user agent must not ping anyone.
  */
-import { CATEGORY_ORDER, CATEGORY_TITLE, FindingCategory } from '../domain/detection-rules';
+import { Tactic, TACTIC_ORDER, TACTICS } from '../domain/detection-rules';
 import type { AsiaTrace } from '../domain/asia-trace';
 import type { CreatedResource, CreatedResourceKind, Finding, TrailSummary } from '../domain/trail-summary';
 import { fitLines, SLACK_LIMITS } from './limits';
@@ -41,13 +41,19 @@ export interface TrailSummaryContext {
 }
 
 const SEVERITY_ICON: Record<Finding['severity'], string> = { high: ':red_circle:', medium: ':large_orange_circle:', low: ':white_circle:' };
-const CATEGORY_ICON: Record<FindingCategory, string> = {
+const ATTEMPT_ICON = ':no_entry_sign:';
+const TACTIC_ICON: Record<Tactic, string> = {
+  'initial-access': ':door:',
+  execution: ':gear:',
   persistence: ':anchor:',
   'privilege-escalation': ':arrow_double_up:',
   'defense-evasion': ':see_no_evil:',
-  'data-access': ':open_file_folder:',
-  cost: ':money_with_wings:',
-  recon: ':mag:',
+  'credential-access': ':key:',
+  discovery: ':mag:',
+  'lateral-movement': ':left_right_arrow:',
+  collection: ':open_file_folder:',
+  exfiltration: ':outbox_tray:',
+  impact: ':money_with_wings:',
 };
 
 /** Inline code for untrusted text: escaped, and without backticks that would end the span. */
@@ -94,18 +100,34 @@ export function trailProgressBlocks(subject: string, p: TrailProgressView): { te
   return { text: `CloudTrail for ${subject}: ${p.regionsDone}/${p.regionsTotal} regions, ${p.events} events`, blocks };
 }
 
+/** `<https://attack.mitre.org/techniques/T1098/001/|T1098.001>`: the technique, linked to ATT&CK. */
+export function techniqueLink(id: string): string {
+  return `<https://attack.mitre.org/techniques/${id.replace('.', '/')}/|${id}>`;
+}
+
+/** "×2" for completed calls, with refused/failed attempts beside them; an attempt only is said to be one. */
+function outcomeText(f: Finding): string {
+  const notDone = [f.refused ? `${formatCount(f.refused)} refused` : '', f.failed ? `${formatCount(f.failed)} failed` : ''].filter(Boolean).join(', ');
+  if (f.burst) return `×${formatCount(f.count)}`;
+  if (f.outcome === 'attempted') return `_attempted_ ×${formatCount(f.count)} (${notDone})`;
+  return `×${formatCount(f.done)}${notDone ? ` (+${notDone})` : ''}`;
+}
+
 function findingLine(f: Finding): string {
   const when = f.burst
     ? `${formatCount(f.burst.countInWindow)} in ${shortTime(f.burst.windowStart)}–${f.burst.windowEnd.slice(11, 16)}Z`
     : f.count === 1 ? shortTime(f.firstTime) : `${shortTime(f.firstTime)} → ${shortTime(f.lastTime)}`;
   const details = [...new Set(f.examples.map((e) => e.detail).filter((d): d is string => !!d))].slice(0, 3);
   const detailText = details.length > 0 ? `: ${details.map((d) => code(d, 80)).join(', ')}` : '';
-  return `${SEVERITY_ICON[f.severity]} *${esc(f.title)}* ×${formatCount(f.count)} (${when})${detailText}`;
+  const icon = f.outcome === 'attempted' ? ATTEMPT_ICON : SEVERITY_ICON[f.severity];
+  const line = `${icon} *${esc(f.title)}* ${techniqueLink(f.technique.id)} ${outcomeText(f)} (${when})${detailText}`;
+  // The next step for what is most urgent: high severity and actually done.
+  return f.severity === 'high' && f.outcome === 'done' && f.next ? `${line}\n      _Next:_ ${esc(f.next)}` : line;
 }
 
-function findingsSection(category: FindingCategory, findings: Finding[]): Block {
+function findingsSection(tactic: Tactic, findings: Finding[]): Block {
   const total = findings.reduce((n, f) => n + f.count, 0);
-  const title = `${CATEGORY_ICON[category]} *${CATEGORY_TITLE[category]}* (${formatCount(total)})`;
+  const title = `${TACTIC_ICON[tactic]} *${TACTICS[tactic].title}* ${TACTICS[tactic].id} (${formatCount(total)})`;
   const body = fitLines(findings.map(findingLine), SLACK_LIMITS.sectionText - title.length - 1);
   return { type: 'section', text: mrkdwn(`${title}\n${body}`) };
 }
@@ -184,12 +206,13 @@ function statField(title: string, lines: string[], total: number): Block {
 
 export function trailSummaryBlocks(s: TrailSummary, ctx: TrailSummaryContext): { text: string; blocks: Block[] } {
   const blocks: Block[] = [{ type: 'header', text: plain(`CloudTrail for ${ctx.subject}`, SLACK_LIMITS.headerText) }];
-  const highs = s.findings.filter((f) => f.severity === 'high').length;
+  const highs = s.findings.filter((f) => f.severity === 'high' && f.outcome === 'done').length;
+  const attempts = s.findings.filter((f) => f.outcome === 'attempted').length;
   const overview = [
     mrkdwn(`*Window*\n${shortTime(ctx.window.start)} → ${shortTime(ctx.window.end)}`),
     mrkdwn(`*Events*\n${formatCount(s.eventCount)}${s.firstTime ? ` (${shortTime(s.firstTime)} → ${shortTime(s.lastTime)})` : ''}`),
     mrkdwn(`*Regions with activity*\n${s.regions.length} of ${ctx.regionsQueried} queried`),
-    mrkdwn(`*Findings*\n${s.findings.length === 0 ? 'none' : `${s.findings.length} rules matched, ${highs} high`}`),
+    mrkdwn(`*Findings*\n${s.findings.length === 0 ? 'none' : `${s.findings.length} rules matched, ${highs} high${attempts ? `, ${attempts} attempted only` : ''}`}`),
   ];
   if (s.firstSuspiciousTime) overview.push(mrkdwn(`*First suspicious event*\n${shortTime(s.firstSuspiciousTime)}`));
   if (ctx.regionsFailed && ctx.regionsFailed.length > 0) overview.push(mrkdwn(`*:warning: Regions not read*\n${failedRegionsText(ctx.regionsFailed)}`));
@@ -199,9 +222,9 @@ export function trailSummaryBlocks(s: TrailSummary, ctx: TrailSummaryContext): {
   if (s.findings.length === 0) {
     blocks.push({ type: 'section', text: mrkdwn('No sensitive actions matched the detection rules.') });
   }
-  for (const category of CATEGORY_ORDER) {
-    const inCategory = s.findings.filter((f) => f.category === category);
-    if (inCategory.length > 0) blocks.push(findingsSection(category, inCategory));
+  for (const tactic of TACTIC_ORDER) {
+    const inTactic = s.findings.filter((f) => f.tactic === tactic);
+    if (inTactic.length > 0) blocks.push(findingsSection(tactic, inTactic));
   }
 
   const created = s.createdResources;
@@ -229,10 +252,25 @@ export function trailSummaryBlocks(s: TrailSummary, ctx: TrailSummaryContext): {
 
   const notes = [':new: = source IP first seen at or after the first suspicious event.', 'Full export (CSV and NDJSON) is in the thread.'];
   if (ctx.duplicatesDropped) notes.push(`${formatCount(ctx.duplicatesDropped)} duplicates dropped.`);
+  notes.push(usualRegionsNote(s.usualRegions));
+  if (s.ignored.keyguard || s.ignored.awsService) {
+    const parts = [s.ignored.keyguard ? `${formatCount(s.ignored.keyguard)} keyguard containment calls` : '', s.ignored.awsService ? `${formatCount(s.ignored.awsService)} AWS service events` : ''];
+    notes.push(`Not judged by the rules: ${parts.filter(Boolean).join(', ')}.`);
+  }
+  if (s.findings.some((f) => f.outcome === 'attempted')) notes.push(`${ATTEMPT_ICON} = attempted only: every matching call was refused or failed.`);
   blocks.push({ type: 'context', elements: notes.map((n) => mrkdwn(n)) });
 
   const text = `CloudTrail for ${ctx.subject}: ${s.eventCount} events, ${s.findings.length} findings (${highs} high)`;
   return { text, blocks };
+}
+
+function usualRegionsNote(u: TrailSummary['usualRegions']): string {
+  const list = fitLines(u.regions.map((r) => esc(r)), 300, ', ');
+  switch (u.source) {
+    case 'configured': return `Usual regions (IR_USUAL_REGIONS): ${list}.`;
+    case 'learned': return `Usual regions, learned from activity before the first suspicious event: ${list}.`;
+    case 'default': return `Usual regions: no earlier activity to learn from, so the default list: ${list}.`;
+  }
 }
 
 /** The ASIA trace as one section: each hop, then where the chain starts. */

@@ -5,15 +5,30 @@
  */
 import type { Incident, IncidentEvent, StepRecord } from '../domain/incident';
 import type { EventIndexEntry } from '../domain/trail-summary';
+import { TACTICS, type Tactic } from '../domain/detection-rules';
 
 interface InvestigationRecord {
   eventCount?: number;
   firstTime?: string;
   lastTime?: string;
   firstSuspiciousTime?: string;
-  findings?: Array<{ title: string; category: string; severity: string; count: number }>;
+  /** `tactic`/`technique`/`outcome` since findings carry ATT&CK ids; older records have `category`. */
+  findings?: Array<{ title: string; tactic?: string; technique?: string; outcome?: string; category?: string; severity: string; count: number }>;
   eventIndex?: { entries: EventIndexEntry[]; dropped: number };
   followUps?: string[];
+}
+
+/** Findings grouped under their ATT&CK tactic, each naming its technique; refused-only ones said to be attempts. */
+function findingLines(findings: NonNullable<InvestigationRecord['findings']>): string[] {
+  const byTactic = new Map<string, string[]>();
+  for (const f of findings) {
+    const known = f.tactic && f.tactic in TACTICS ? TACTICS[f.tactic as Tactic] : undefined;
+    const heading = known ? `${known.title} (${known.id})` : cell(f.tactic ?? f.category ?? 'other');
+    const technique = f.technique ? ` · ${cell(f.technique)}` : '';
+    const attempt = f.outcome === 'attempted' ? ' (attempted: refused or failed)' : '';
+    byTactic.set(heading, [...(byTactic.get(heading) ?? []), `  - ${f.severity}${technique} · ${cell(f.title)} ×${f.count}${attempt}`]);
+  }
+  return [...byTactic].flatMap(([heading, items]) => [`- ${heading}`, ...items]);
 }
 
 interface Row {
@@ -90,7 +105,7 @@ export function incidentTimeline(incident: Incident, steps: StepRecord[], events
   if (inv) {
     lines.push('', '## What CloudTrail showed', '');
     lines.push(`- ${inv.eventCount ?? 0} events${inv.firstTime ? `, ${inv.firstTime} → ${inv.lastTime}` : ''}${inv.firstSuspiciousTime ? `; first suspicious event at ${inv.firstSuspiciousTime}` : ''}`);
-    for (const f of inv.findings ?? []) lines.push(`- ${f.severity} · ${f.category} · ${cell(f.title)} ×${f.count}`);
+    lines.push(...findingLines(inv.findings ?? []));
     if (inv.eventIndex?.dropped) lines.push(`- ${inv.eventIndex.dropped} less notable events are not listed below (see the CSV/NDJSON export in the thread).`);
   }
   lines.push('', '## Timeline (UTC)', '', '| time | who | what |', '|---|---|---|', ...rows.map((r) => `| ${r.time} | ${cell(r.who)} | ${cell(r.what)} |`));

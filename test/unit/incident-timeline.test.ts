@@ -14,7 +14,11 @@ const steps = [
   step(3, 'investigate', {
     result: {
       eventCount: 3, firstSuspiciousTime: '2026-11-28T02:10:00Z',
-      findings: [{ title: 'IAM user created', category: 'persistence', severity: 'high', count: 1 }],
+      findings: [
+        { title: 'IAM user created', tactic: 'persistence', technique: 'T1136.003', outcome: 'done', severity: 'high', count: 1 },
+        { title: 'Trail stopped', category: 'defense-evasion', severity: 'high', count: 2 },
+        { title: 'Secrets read', tactic: 'credential-access', technique: 'T1555.006', outcome: 'attempted', severity: 'high', count: 3 },
+      ],
       eventIndex: { entries: [
         { id: 'e1', time: '2026-11-28T02:10:00Z', name: 'CreateUser', region: 'us-east-1', ip: '198.51.100.7', rule: 'persistence.create-user' },
         { id: 'e2', time: '2026-11-28T02:00:00Z', name: 'GetCallerIdentity', region: 'us-east-1', ip: '198.51.100.7' },
@@ -36,7 +40,10 @@ it('merges what the attacker did and what the responders did, in time order', ()
   expect([...order].sort((a, b) => a - b)).toEqual(order);
   expect(md).toContain('flagged: persistence.create-user');
   expect(md).toContain('principal from 198.51.100.7');
-  expect(md).toContain('high · persistence · IAM user created ×1');
+  expect(md).toContain('- Persistence (TA0003)\n  - high · T1136.003 · IAM user created ×1');
+  // Records written before findings carried ATT&CK ids still read.
+  expect(md).toContain('- defense-evasion\n  - high · Trail stopped ×2');
+  expect(md).toContain('- Credential Access (TA0006)\n  - high · T1555.006 · Secrets read ×3 (attempted: refused or failed)');
   expect(md).toContain('1 less notable events are not listed');
   expect(md).toContain('- [ ] EC2 instance i-1 launched in ap-southeast-3: terminate it');
   expect(md).toContain('- Resolution: rotated');

@@ -41,11 +41,15 @@ describe('trailSummaryBlocks', () => {
     expect(text).toContain(`${summary.eventCount} events`);
   });
 
-  it('shows the findings grouped by meaning, with what they touched', () => {
+  it('shows the findings grouped by ATT&CK tactic, naming each technique, with what they touched', () => {
     const shown = visibleText(blocks);
-    for (const heading of ['*Persistence*', '*Privilege escalation*', '*Defense evasion*', '*Data access*', '*Cost*', '*Recon*']) {
-      expect(shown).toContain(heading);
-    }
+    const headings = ['*Persistence* TA0003', '*Privilege Escalation* TA0004', '*Defense Evasion* TA0005', '*Credential Access* TA0006', '*Impact* TA0040', '*Initial Access* TA0001', '*Discovery* TA0007'];
+    const at = headings.map((h) => shown.indexOf(h));
+    expect(at.every((i) => i > 0)).toBe(true);
+    // In the order a responder reads them: what outlives the key first, how they got in and looked around last.
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(shown).toContain('*IAM user created* <https://attack.mitre.org/techniques/T1136/003/|T1136.003> ×1');
+    expect(shown).toContain('_Next:_ Remove the user in the Eradicate step');
     expect(shown).toContain('IAM user created');
     expect(shown).toContain('AdministratorAccess → backup-svc');
     expect(shown).toContain('p3.16xlarge ×8 in ap-southeast-3');

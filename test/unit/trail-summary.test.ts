@@ -47,7 +47,7 @@ describe('TrailSummaryBuilder on an intrusion', () => {
     expect(Object.values(byRegion).reduce((a, b) => a + b, 0)).toBe(all.length);
   });
 
-  it('groups findings by meaning, persistence first', () => {
+  it('groups findings by ATT&CK tactic, persistence first', () => {
     const byRule = Object.fromEntries(s.findings.map((f) => [f.ruleId, f]));
     expect(byRule['persistence.create-user'].count).toBe(1);
     expect(byRule['persistence.create-access-key'].count).toBe(1);
@@ -55,17 +55,17 @@ describe('TrailSummaryBuilder on an intrusion', () => {
     expect(byRule['persistence.trust-policy-change'].examples[0].detail).toBe('OrganizationAccountAccessRole');
     expect(byRule['privesc.admin-policy-attached'].examples[0].detail).toBe('AdministratorAccess → backup-svc');
     expect(byRule['evasion.cloudtrail-tampered'].count).toBe(2);
-    expect(byRule['data.secret-read'].count).toBe(3);
-    expect(byRule['cost.gpu-instances'].count).toBe(2);
-    expect(byRule['cost.gpu-instances'].examples.map((e) => e.detail)).toEqual([
+    expect(byRule['credentials.secret-read'].count).toBe(3);
+    expect(byRule['impact.gpu-instances'].count).toBe(2);
+    expect(byRule['impact.gpu-instances'].examples.map((e) => e.detail)).toEqual([
       'p3.16xlarge ×8 in ap-southeast-3',
       'g5.12xlarge ×4 in ap-southeast-3',
     ]);
-    expect(byRule['cost.instances-unusual-region'].count).toBe(2);
-    expect(byRule['recon.access-denied-burst']).toMatchObject({ count: 25, severity: 'medium' });
-    expect(byRule['recon.access-denied-burst'].burst!.countInWindow).toBeGreaterThanOrEqual(10);
-    expect(s.findings[0].category).toBe('persistence');
-    expect(s.findings[s.findings.length - 1].category).toBe('recon');
+    expect(byRule['evasion.unusual-region'].count).toBe(2);
+    expect(byRule['discovery.access-denied-burst']).toMatchObject({ count: 25, severity: 'medium' });
+    expect(byRule['discovery.access-denied-burst'].burst!.countInWindow).toBeGreaterThanOrEqual(10);
+    expect(s.findings[0].tactic).toBe('persistence');
+    expect(s.findings[s.findings.length - 1].tactic).toBe('discovery');
   });
 
   it('flags the attacker IPs as new and the office IP as known', () => {

@@ -2,7 +2,7 @@ import { assessWatch, watchAlertText } from '../../src/domain/watch';
 import type { TrailSummary } from '../../src/domain/trail-summary';
 
 const summary = (o: Partial<TrailSummary>): TrailSummary => ({
-  eventCount: 0, regions: [], findings: [],
+  eventCount: 0, regions: [], findings: [], usualRegions: { source: 'default', regions: [] }, ignored: { awsService: 0, keyguard: 0 },
   eventNames: { top: [], distinct: 0, overflowEvents: 0 },
   sourceIps: { top: [], distinct: 0, overflowEvents: 0 },
   userAgents: { top: [], distinct: 0, overflowEvents: 0 },

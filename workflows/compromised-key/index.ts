@@ -86,7 +86,7 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
           firstTime: r.summary.firstTime,
           lastTime: r.summary.lastTime,
           firstSuspiciousTime: r.summary.firstSuspiciousTime,
-          findings: r.summary.findings.map((f) => ({ rule: f.ruleId, title: f.title, category: f.category, severity: f.severity, count: f.count })),
+          findings: r.summary.findings.map((f) => ({ rule: f.ruleId, title: f.title, tactic: f.tactic, technique: f.technique.id, severity: f.severity, outcome: f.outcome, count: f.count })),
           createdResources: r.summary.createdResources.items,
           eventIndex: r.summary.eventIndex,
           followUps,
