@@ -122,6 +122,37 @@ export function assumedRoleIdentity(o: { accountId: string; roleName: string; se
   };
 }
 
+/** An EC2 instance profile session: named after the instance, delivered by the metadata service. */
+export function instanceRoleIdentity(o: { accountId: string; roleName: string; instanceId: string; accessKeyId: string }): Identity {
+  const base = assumedRoleIdentity({ accountId: o.accountId, roleName: o.roleName, sessionName: o.instanceId, accessKeyId: o.accessKeyId });
+  return { ...base, sessionContext: { ...(base.sessionContext as Record<string, unknown>), ec2RoleDelivery: '2.0' } };
+}
+
+/** A GetFederationToken session of an IAM user. */
+export function federatedUserIdentity(o: { accountId: string; userName: string; federatedName: string; accessKeyId: string }): Identity {
+  return {
+    type: 'FederatedUser',
+    principalId: `${o.accountId}:${o.federatedName}`,
+    arn: `arn:aws:sts::${o.accountId}:federated-user/${o.federatedName}`,
+    accountId: o.accountId,
+    accessKeyId: o.accessKeyId,
+    sessionContext: {
+      sessionIssuer: { type: 'IAMUser', principalId: `AIDA${o.userName.toUpperCase().replace(/[^A-Z2-7]/g, 'X').padEnd(16, 'Q').slice(0, 16)}`, arn: `arn:aws:iam::${o.accountId}:user/${o.userName}`, accountId: o.accountId, userName: o.userName },
+      attributes: { creationDate: '2024-01-01T00:00:00Z', mfaAuthenticated: 'false' },
+    },
+  };
+}
+
+/** The account's root user (console sign-ins carry no access key). */
+export function rootIdentity(accountId: string, accessKeyId?: string): Identity {
+  return { type: 'Root', principalId: accountId, arn: `arn:aws:iam::${accountId}:root`, accountId, ...(accessKeyId ? { accessKeyId } : {}) };
+}
+
+/** An AWS service acting for itself (CloudTrail writes `invokedBy` and the service as the caller). */
+export function awsServiceIdentity(service: string): Identity {
+  return { type: 'AWSService', invokedBy: service };
+}
+
 export function samlIdentity(o: { accountId: string; userName: string; provider: string }): Identity {
   return {
     type: 'SAMLUser',
@@ -155,6 +186,8 @@ export interface EventSpec {
   resources?: WireResource[];
   readOnly?: boolean;
   id?: string;
+  /** Further top-level record fields: additionalEventData, vpcEndpointId, vpcEndpointAccountId… */
+  extra?: Record<string, unknown>;
 }
 
 const READ_ONLY_PREFIXES = ['Get', 'List', 'Describe', 'Lookup', 'Head', 'Search'];
@@ -188,6 +221,7 @@ export function buildEvent(spec: EventSpec, rng: FixtureRandom): WireEvent {
     managementEvent: true,
     recipientAccountId: String(spec.identity.accountId ?? ACCOUNT_ID),
     eventCategory: 'Management',
+    ...spec.extra,
   };
   const username = lookupUsername(spec.identity);
   return {
