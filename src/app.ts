@@ -30,6 +30,7 @@ import { createClientFactory, type AwsClientFactory, type SessionCredentials } f
 import { otherAccountCloudTrail } from './aws/other-account-cloudtrail';
 import { createCloudTrailClientFactory, type CloudTrailClientFactory } from './aws/cloudtrail-lookup';
 import { TrailService } from './aws/trail-service';
+import type { TrailSummaryOptions } from './domain/trail-summary';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 
 export interface AppParts {
@@ -131,6 +132,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     regions: config.regions,
     ec2: parts.ec2,
     requestsPerSecond: parts.cloudTrailRequestsPerSecond,
+    summary: detectionSettings(config),
   });
   const deps: CommandDeps = {
     keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), {
@@ -257,4 +259,14 @@ export async function startApp(parts: AppParts, host?: string): Promise<RunningA
       await app.stop();
       await drain(inflight);
     } };
+}
+
+/**
+ * What the detection rules take from configuration: the usual regions (IR_USUAL_REGIONS;
+ * empty: learned per pull) and the role whose `keyguard-…` sessions are the bot's own
+ * containment (IR_TARGET_ROLE_NAME, given as a name or path/name).
+ */
+export function detectionSettings(config: Pick<Config, 'usualRegions' | 'targetRoleName'>): TrailSummaryOptions {
+  const role = config.targetRoleName?.split('/').pop();
+  return { usualRegions: config.usualRegions, ownActivity: { roleNames: role ? [role] : [] } };
 }

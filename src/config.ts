@@ -71,6 +71,19 @@ const secret = (prefix: string | null, what: string) =>
       return v.trim();
     });
 
+const regionList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const regions = csv(v);
+    const bad = regions.filter((r) => !REGION.test(r));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be comma-separated AWS region names; not valid: ${bad.join(', ')}` });
+      return z.NEVER;
+    }
+    return [...new Set(regions)];
+  });
+
 const schema = z
   .object({
     SLACK_BOT_TOKEN: secret('xox', 'a Slack bot token'),
@@ -118,18 +131,8 @@ const schema = z
       }),
     IR_RESPONDERS: slackIdList,
     IR_APPROVERS: slackIdList,
-    IR_REGIONS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const regions = csv(v);
-        const bad = regions.filter((r) => !REGION.test(r));
-        if (bad.length > 0) {
-          ctx.addIssue({ code: 'custom', message: `must be comma-separated AWS region names; not valid: ${bad.join(', ')}` });
-          return z.NEVER;
-        }
-        return regions;
-      }),
+    IR_REGIONS: regionList,
+    IR_USUAL_REGIONS: regionList,
     IR_DRY_RUN: boolish,
     IR_APPROVAL_TTL_MINUTES: positiveInt(30, 24 * 60),
     IR_QUARANTINE: boolish,
@@ -180,6 +183,8 @@ export interface Config {
   responders: string[];
   approvers: string[];
   regions: string[];
+  /** IR_USUAL_REGIONS: where the account runs things; empty: learned from each pull's own history. */
+  usualRegions: string[];
   dryRun: boolean;
   approvalTtlMinutes: number;
   quarantine: boolean;
@@ -225,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     responders: e.IR_RESPONDERS,
     approvers: e.IR_APPROVERS,
     regions: e.IR_REGIONS,
+    usualRegions: e.IR_USUAL_REGIONS,
     dryRun: e.IR_DRY_RUN ?? false,
     approvalTtlMinutes: e.IR_APPROVAL_TTL_MINUTES,
     quarantine: e.IR_QUARANTINE ?? true,

@@ -11,7 +11,7 @@ import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CloudTrailClientFactory, CloudTrailLookup, LookupAttributeSpec, LookupProgress, lookupOneAttribute } from './cloudtrail-lookup';
 import { RateLimiterPool } from './rate-limiter';
 import { parseTrailEvent, TrailEvent } from '../domain/trail-event';
-import { TrailSummary, TrailSummaryBuilder } from '../domain/trail-summary';
+import { TrailSummary, TrailSummaryBuilder, TrailSummaryOptions } from '../domain/trail-summary';
 import { csvHeader, toCsvLine, toNdjsonLine } from '../timeline/trail-export';
 import { traceTemporaryKey, AsiaTrace } from '../domain/asia-trace';
 import type { TrailSubject } from '../domain/trail-query';
@@ -59,6 +59,8 @@ export interface TrailServiceOptions {
   ec2?: EC2Client;
   requestsPerSecond?: number;
   tmpDir?: string;
+  /** Detection settings for every pull's summary: usual regions, how keyguard's own calls look. */
+  summary?: TrailSummaryOptions;
 }
 
 export function attributesFor(subject: TrailSubject, alsoUserName?: string): LookupAttributeSpec[] {
@@ -126,7 +128,7 @@ export class TrailService {
       progressIntervalMs: req.progressIntervalMs,
       signal: req.signal,
     });
-    const summary = new TrailSummaryBuilder();
+    const summary = new TrailSummaryBuilder(this.o.summary);
     let files: TrailPullResult['files'];
     let csv: fs.WriteStream | undefined;
     let ndjson: fs.WriteStream | undefined;

@@ -21,6 +21,8 @@ it('applies the documented defaults', () => {
   expect(c.dryRun).toBe(false);
   expect(c.quarantine).toBe(true);
   expect(c.responders).toEqual([]);
+  // Unset: learned from each pull's own history.
+  expect(c.usualRegions).toEqual([]);
 });
 
 it('parses every variable', () => {
@@ -35,6 +37,7 @@ it('parses every variable', () => {
     IR_RESPONDERS: 'U1AAA, W2BBB,S3CCC',
     IR_APPROVERS: 'S9APPROVERS',
     IR_REGIONS: 'us-east-1,eu-west-1',
+    IR_USUAL_REGIONS: 'eu-west-1, us-east-1,eu-west-1',
     IR_DRY_RUN: 'yes',
     IR_APPROVAL_TTL_MINUTES: '15',
     IR_QUARANTINE: 'false',
@@ -45,6 +48,7 @@ it('parses every variable', () => {
   expect(c.store).toEqual({ kind: 'dynamodb', tableName: 'ir-prod', createTable: true });
   expect(c.responders).toEqual(['U1AAA', 'W2BBB', 'S3CCC']);
   expect(c.regions).toEqual(['us-east-1', 'eu-west-1']);
+  expect(c.usualRegions).toEqual(['eu-west-1', 'us-east-1']);
   expect(c.dryRun).toBe(true);
   expect(c.quarantine).toBe(false);
   expect(c.approvalTtlMinutes).toBe(15);
@@ -55,6 +59,7 @@ it('reports every problem at once', () => {
     PORT: 'eighty',
     IR_RESPONDERS: 'alice,U1OK',
     IR_REGIONS: 'us-east-1,mars-1',
+    IR_USUAL_REGIONS: 'eu-west-1,europe',
     IR_DRY_RUN: 'maybe',
     IR_CHANNEL_ID: '#secops',
     IR_APPROVAL_TTL_MINUTES: '0',
@@ -66,12 +71,13 @@ it('reports every problem at once', () => {
       expect.stringMatching(/^PORT must be a whole number/),
       expect.stringMatching(/^IR_RESPONDERS .*not valid: alice$/),
       expect.stringMatching(/^IR_REGIONS .*not valid: mars-1$/),
+      expect.stringMatching(/^IR_USUAL_REGIONS .*not valid: europe$/),
       expect.stringMatching(/^IR_DRY_RUN must be true or false/),
       expect.stringMatching(/^IR_CHANNEL_ID must be a Slack channel id/),
       expect.stringMatching(/^IR_APPROVAL_TTL_MINUTES must be a whole number/),
     ]),
   );
-  expect(p).toHaveLength(8);
+  expect(p).toHaveLength(9);
 });
 
 it('Socket Mode needs no signing secret', () => {

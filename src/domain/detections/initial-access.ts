@@ -31,7 +31,7 @@ export const INITIAL_ACCESS = [
       title: 'Root user signed in',
       why: 'The root user can do anything, including closing the account, and nothing can restrict it.',
       next: 'Confirm with the account owner at once; if unexpected, reset the root password, check its MFA device and remove any root access keys.',
-      ignores: 'Root sign-ins to other accounts; calls made with root access keys (those show as the leaked key\'s own activity).',
+      ignores: 'API calls made with root access keys (they are the key\'s own activity, judged by the other rules).',
       events: ['signin:ConsoleLogin'],
       matches: (e) => isConsoleLogin(e) && e.identity.type === 'Root',
     },

@@ -24,7 +24,7 @@ export const PERSISTENCE = eventRules('persistence', [
     title: 'IAM user created',
     why: 'A new user is a way back in that survives revoking the leaked key.',
     next: 'Remove the user in the Eradicate step (keys, password and policies first) unless someone in the team created it.',
-    ignores: 'Users created by CloudFormation stacks under an AWS service identity; keyguard\'s own calls.',
+    ignores: 'AWS services acting for themselves; reading users.',
     events: ['iam:CreateUser'],
     matches: call('iam', ['CreateUser']),
   },
@@ -34,7 +34,7 @@ export const PERSISTENCE = eventRules('persistence', [
     title: 'Access key created',
     why: 'A second key keeps working after the leaked one is deactivated.',
     next: 'Deactivate and delete the new key (Eradicate step), then check what it was used for.',
-    ignores: 'Listing or rotating keys through keyguard; AWS service activity.',
+    ignores: 'Listing keys; AWS services acting for themselves.',
     events: ['iam:CreateAccessKey'],
     matches: call('iam', ['CreateAccessKey']),
   },
@@ -114,7 +114,7 @@ export const PERSISTENCE = eventRules('persistence', [
     title: 'Lambda code or layers replaced',
     why: 'New code or a layer/extension in a function runs with its role on every invocation, and persists through key rotation.',
     next: 'Compare the deployed code hash with your pipeline\'s last deploy; roll back to the previous version and remove unknown layers.',
-    ignores: 'Configuration changes that add no layers (memory, timeout, environment without layers); deployments by your pipeline\'s own role.',
+    ignores: 'Configuration changes that add no layers (memory, timeout, environment); creating new functions (see "Role handed to an instance or function").',
     events: eventsOf('lambda', ['UpdateFunctionCode', 'UpdateFunctionConfiguration', 'PublishLayerVersion']),
     matches: (e) =>
       call('lambda', ['UpdateFunctionCode', 'PublishLayerVersion'])(e) ||
