@@ -6,7 +6,10 @@
  */
 import { startHarness, Harness, responsesTo, blocksText } from '../support/harness';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
-import { attackerScenario, assumeRoleChain, examplePrincipal, generateVolume, loadEvents, routineActivity } from '../support/cloudtrail-fixtures';
+import {
+  ACCOUNT_ID, assumedRoleIdentity, attackerScenario, assumeRoleChain, buildEvent, examplePrincipal, FixtureRandom, generateVolume, iamUserIdentity,
+  loadEvents, routineActivity,
+} from '../support/cloudtrail-fixtures';
 import { resetMoto } from '../support/moto';
 
 const RESPONDER = 'U0RESPOND';
@@ -170,3 +173,32 @@ it('never passes on the session tokens CloudTrail recorded (summary, CSV and NDJ
   expect(everything).not.toContain('FAKE-SESSION-TOKEN-');
 });
 
+
+describe('with IR_USUAL_REGIONS and IR_TARGET_ROLE_NAME', () => {
+  beforeEach(async () => {
+    await h.close();
+    h = await startHarness(
+      { IR_RESPONDERS: RESPONDER, IR_REGIONS: REGIONS, IR_USUAL_REGIONS: 'us-east-1', IR_TARGET_ROLE_NAME: 'keyguard-responder' },
+      { cloudTrailUrl: emu.url },
+    );
+  });
+
+  it('a role\'s history: keyguard\'s own revoke-sessions policy is not flagged, the attacker\'s trust change is', async () => {
+    const rng = new FixtureRandom(77);
+    const role = `arn:aws:iam::${ACCOUNT_ID}:role/deploy`;
+    const now = Date.now();
+    const common = { service: 'iam', region: 'us-east-1', userAgent: 'aws-sdk-js/3.600.0', resources: [{ ResourceType: 'AWS::IAM::Role', ResourceName: role }] };
+    const keyguard = assumedRoleIdentity({ accountId: ACCOUNT_ID, roleName: 'keyguard-responder', sessionName: 'keyguard-U0APPROVE-INC7', accessKeyId: 'ASIAQQQQQQQQQQQQQQQ7' });
+    loadEvents(emu, [
+      buildEvent({ ...common, name: 'UpdateAssumeRolePolicy', timeMs: now - 3_600_000, identity: iamUserIdentity(principal), sourceIp: '198.51.100.23', requestParameters: { roleName: 'deploy', policyDocument: '{}' } }, rng),
+      buildEvent({ ...common, name: 'PutRolePolicy', timeMs: now - 1_800_000, identity: keyguard, sourceIp: '192.0.2.50', requestParameters: { roleName: 'deploy', policyName: 'AWSRevokeOlderSessions', policyDocument: '{}' } }, rng),
+    ]);
+    await h.slash('/trail', role, RESPONDER);
+    const text = blocksText((await summaryMessage()).args);
+    expect(text).toContain('*Persistence* TA0003');
+    expect(text).toContain('Role trust policy changed');
+    expect(text).not.toContain('Role or group permissions changed');
+    expect(text).toContain('Not judged by the rules: 1 keyguard containment calls');
+    expect(text).toContain('Usual regions (IR_USUAL_REGIONS): us-east-1');
+  });
+});

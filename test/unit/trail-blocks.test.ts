@@ -92,6 +92,44 @@ describe('trailSummaryBlocks', () => {
   });
 });
 
+describe('trailSummaryBlocks: attempts, usual regions and what was not judged', () => {
+  const rng = new FixtureRandom(9);
+  const at = (minutes: number) => T0 + minutes * 60_000;
+  const ev = (o: Partial<Parameters<typeof buildEvent>[0]> & { name: string; service: string }) =>
+    buildEvent({ timeMs: T0, region: 'us-east-1', identity: iamUserIdentity(principal), sourceIp: '192.0.2.1', userAgent: 'aws-cli/2.15', ...o }, rng);
+  const learned = (events: WireEvent[]) => {
+    const b = new TrailSummaryBuilder();
+    for (const w of events) b.add(parseTrailEvent(w, regionOf(w)));
+    return b.result();
+  };
+  const s = learned([
+    ev({ service: 'ec2', name: 'DescribeInstances', timeMs: at(-600), region: 'eu-west-1' }),
+    ev({ service: 'iam', name: 'CreateUser', timeMs: at(1), errorCode: 'AccessDenied', requestParameters: { userName: 'backdoor' } }),
+    ev({ service: 'iam', name: 'CreateAccessKey', timeMs: at(2), errorCode: 'AccessDenied', requestParameters: { userName: 'alice' } }),
+    ev({ service: 'iam', name: 'CreateAccessKey', timeMs: at(3), requestParameters: { userName: 'alice' }, responseElements: { accessKey: { userName: 'alice', accessKeyId: 'AKIAQQQQQQQQQQQQQQQ9' } } }),
+    ev({ service: 'ec2', name: 'RunInstances', timeMs: at(4), region: 'ap-southeast-3', requestParameters: { instanceType: 't3.micro' } }),
+    ev({ service: 'iam', name: 'UpdateAccessKey', timeMs: at(30), identity: { type: 'AssumedRole', arn: 'arn:aws:sts::123456789012:assumed-role/keyguard-responder/keyguard-U0A-INC1', accountId: '123456789012', sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::123456789012:role/keyguard-responder', userName: 'keyguard-responder' } } }, requestParameters: { userName: principal.userName, accessKeyId: principal.accessKeyId, status: 'Inactive' } }),
+  ]);
+  const { blocks } = trailSummaryBlocks(s, { subject: principal.accessKeyId, window, regionsQueried: 3 });
+  const shown = visibleText(blocks);
+
+  it('is accepted by Slack', () => expectSlackAccepts(blocks));
+
+  it('says a refused call was attempted, and counts refusals beside what went through', () => {
+    expect(shown).toContain(':no_entry_sign: *IAM user created* <https://attack.mitre.org/techniques/T1136/003/|T1136.003> _attempted_ ×1 (1 refused)');
+    expect(shown).toContain('*Access key created* <https://attack.mitre.org/techniques/T1098/001/|T1098.001> ×1 (+1 refused)');
+    expect(shown).toContain('1 attempted only');
+    expect(shown).toContain('attempted only: every matching call was refused or failed');
+  });
+
+  it('says where the usual regions came from, and what the rules did not judge', () => {
+    expect(shown).toContain('Usual regions, learned from activity before the first suspicious event: eu-west-1.');
+    expect(shown).toContain('Instances launched in an unusual region');
+    expect(shown).toContain('Not judged by the rules: 1 keyguard containment calls.');
+    expect(shown).not.toContain('access removed');
+  });
+});
+
 describe('trailSummaryBlocks under a huge intrusion', () => {
   // 100× the scenario: hundreds of users, keys, IPs and user agents, every region probed.
   const huge = attackerScenario({ seed: 31, principal, startMs: T0, scale: 100 });

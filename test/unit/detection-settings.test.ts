@@ -1,0 +1,15 @@
+import { detectionSettings } from '../../src/app';
+import { loadConfig } from '../../src/config';
+
+const base = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' };
+
+it('passes IR_USUAL_REGIONS and the target role (name or path/name) to the rules', () => {
+  expect(detectionSettings(loadConfig({ ...base, IR_USUAL_REGIONS: 'eu-west-1,us-east-1', IR_TARGET_ROLE_NAME: 'security/keyguard-responder' }))).toEqual({
+    usualRegions: ['eu-west-1', 'us-east-1'],
+    ownActivity: { roleNames: ['keyguard-responder'] },
+  });
+});
+
+it('unset: regions learned per pull, keyguard sessions recognised by name alone', () => {
+  expect(detectionSettings(loadConfig(base))).toEqual({ usualRegions: [], ownActivity: { roleNames: [] } });
+});
