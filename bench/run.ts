@@ -5,8 +5,9 @@
  */
 import type { Bench } from './bench';
 import { cloudTrailBench } from './cloudtrail.bench';
+import { detectionBench } from './detection.bench';
 
-const BENCHES: Bench[] = [cloudTrailBench];
+const BENCHES: Bench[] = [cloudTrailBench, detectionBench];
 
 async function main(): Promise<void> {
   const filter = process.argv[2];
