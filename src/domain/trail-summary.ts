@@ -9,7 +9,7 @@
 import { BestOf, CappedTally, Tally } from './bounded';
 import {
   BURST_RULES, BurstTracker, DEFAULT_USUAL_REGIONS, DetectionRule, EVENT_RULES, GROUP_RULES, GroupRule, IgnoredReason, Outcome, OwnActivity,
-  RuleContext, RuleSeverity, SEVERITY_RANK, Tactic, TACTIC_ORDER, Technique, ignoredReason, matchingEventRules, outcomeOf,
+  RuleBase, RuleContext, RuleSeverity, SEVERITY_RANK, TACTIC_ORDER, ignoredReason, matchingEventRules, outcomeOf,
   requestedInstanceTypes, ruleContext,
 } from './detection-rules';
 import { isPublicIp, normaliseIp } from './detections/match';
@@ -85,15 +85,9 @@ export interface FindingExample {
   error?: string;
 }
 
-export interface Finding {
+/** What the rule says about itself (tactic, technique, severity, title, why, next step), and what it found. */
+export interface Finding extends Pick<RuleBase, 'tactic' | 'technique' | 'severity' | 'title' | 'why' | 'next'> {
   ruleId: string;
-  tactic: Tactic;
-  technique: Technique;
-  severity: RuleSeverity;
-  title: string;
-  why: string;
-  /** What to do next. */
-  next: string;
   /** `done` when at least one matching call succeeded; `attempted` when every one was refused or failed. */
   outcome: 'done' | 'attempted';
   /** Matching events (for a burst: all counted events). */
@@ -216,7 +210,15 @@ export function eventDetail(e: TrailEvent): string | undefined {
     pickString(p, 'name') ??
     pickString(p, 'bucketName') ??
     pickString(p, 'detectorId') ??
-    pickString(p, 'trailName');
+    pickString(p, 'trailName') ??
+    pickString(p, 'functionName') ??
+    pickString(p, 'instanceId') ??
+    pickString(p, 'documentName') ??
+    pickString(p, 'groupId') ??
+    pickString(p, 'modelId') ??
+    pickString(p, 'snapshotId') ??
+    pickString(p, 'keyName') ??
+    pickString(p, 'roleArn');
   return named ? clipText(named) : undefined;
 }
 
