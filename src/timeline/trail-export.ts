@@ -4,9 +4,11 @@
  * held in memory. Pure.
  *
  * Much of an event is attacker-controlled (user agent, request parameters, resource
- * names), and the CSV is opened by responders in a spreadsheet. So besides RFC 4180
- * quoting, a cell that starts like a formula (= + - @, tab, CR) is prefixed with a quote
- * (OWASP's CSV-injection advice): the text shows, the spreadsheet does not evaluate it.
+ * names), and the CSV is opened by responders in a spreadsheet. So every non-empty cell is
+ * quoted (RFC 4180): a spreadsheet whose locale splits on `;` or tab cannot cut a cell in
+ * two and make its second half a formula. And a cell that starts like a formula
+ * (= + - @, tab, CR) is prefixed with a quote (OWASP's CSV-injection advice): the text
+ * shows, the spreadsheet does not evaluate it.
  */
 import type { TrailEvent } from '../domain/trail-event';
 
@@ -18,14 +20,13 @@ export const CSV_COLUMNS = [
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
-/** One CSV cell: formula-neutralised, quoted when needed, quotes doubled. */
+/** One CSV cell: formula-neutralised, always quoted, quotes doubled. */
 export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
   let text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (FORMULA_START.test(text)) text = `'${text}`;
-  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
 /** The header line, with CRLF as RFC 4180 asks. */

@@ -49,23 +49,32 @@ function hostileEvent(): TrailEvent {
 }
 
 describe('csvCell', () => {
-  it('quotes commas, quotes and newlines, doubling quotes', () => {
-    expect(csvCell('plain')).toBe('plain');
+  it('quotes every non-empty cell, doubling quotes', () => {
+    expect(csvCell('plain')).toBe('"plain"');
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
     expect(csvCell('two\nlines')).toBe('"two\nlines"');
     expect(csvCell(' padded ')).toBe('" padded "');
     expect(csvCell(undefined)).toBe('');
-    expect(csvCell(false)).toBe('false');
+    expect(csvCell(false)).toBe('"false"');
     expect(csvCell({ a: 1 })).toBe('"{""a"":1}"');
   });
 
   it('neutralises cells a spreadsheet would run as formulas', () => {
-    expect(csvCell('=1+1')).toBe("'=1+1");
-    expect(csvCell('+1')).toBe("'+1");
-    expect(csvCell('-1')).toBe("'-1");
-    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell('=1+1')).toBe(`"'=1+1"`);
+    expect(csvCell('+1')).toBe(`"'+1"`);
+    expect(csvCell('-1')).toBe(`"'-1"`);
+    expect(csvCell('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
     expect(csvCell('=A1,B1')).toBe(`"'=A1,B1"`);
+  });
+
+  it('keeps a cell whole in a spreadsheet that splits on ";" or tab: the formula half stays text', () => {
+    const cell = csvCell('aws-cli;=HYPERLINK("http://x")');
+    // A locale splitting on ';' splits only outside quotes: the cell is one quoted field.
+    expect(cell.startsWith('"') && cell.endsWith('"')).toBe(true);
+    const inner = cell.slice(1, -1);
+    expect(inner).toContain('=HYPERLINK');
+    expect(inner.split('""').join('').includes('"')).toBe(false);
   });
 });
 
