@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WebClient } from '@slack/web-api';
 import type { IncidentBundle } from '../store/incident-store';
-import { reviewPackNames, reviewPackText, type ReviewPackText } from '../timeline/review-pack';
+import { LINE_BREAK, reviewPack, reviewPackNames, type ReviewPack } from '../timeline/review-pack';
 import { pngRenderer, type ChartRenderer } from '../timeline/chart-png';
 import { compactMetrics } from '../timeline/review-metrics';
 import { uploadFiles, type UploadItem } from './file-upload';
@@ -17,7 +17,7 @@ import type { Logger } from '../logger';
 export interface ReviewPackWritten {
   dir: string;
   files: UploadItem[];
-  pack: ReviewPackText;
+  pack: ReviewPack;
   /** Set when the chart could not be drawn: the other files are still written. */
   chartError?: string;
 }
@@ -25,31 +25,50 @@ export interface ReviewPackWritten {
 let defaultRenderer: ChartRenderer | undefined;
 
 /** Write the four files of the pack into `dir`. */
+/** Write lines to a file in chunks of about 1 MB: the whole text never sits in memory. */
+function writeLines(file: string, lines: Iterable<string>, br: string): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    let chunk: string[] = [];
+    let size = 0;
+    for (const line of lines) {
+      chunk.push(line);
+      size += line.length + br.length;
+      if (size > 1_000_000) {
+        fs.writeSync(fd, `${chunk.join(br)}${br}`);
+        chunk = [];
+        size = 0;
+      }
+    }
+    if (chunk.length > 0) fs.writeSync(fd, `${chunk.join(br)}${br}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export async function writeReviewPack(b: IncidentBundle, dir: string, opts: { tz?: string; renderer?: ChartRenderer } = {}): Promise<ReviewPackWritten> {
-  const pack = reviewPackText(b, { tz: opts.tz });
+  const pack = reviewPack(b, { tz: opts.tz });
   const names = reviewPackNames(b.incident.id);
   const id = b.incident.id;
+  // The chart is drawn in a worker thread while this thread writes the text files.
+  const renderer = opts.renderer ?? (defaultRenderer ??= pngRenderer());
+  const drawing = renderer.render(pack.chart).then((png) => ({ png }), (e: Error) => ({ error: e.message }));
   const files: UploadItem[] = [];
-  const write = (name: string, title: string, data: string | Buffer) => {
+  const item = (name: string, title: string) => {
     const p = path.join(dir, name);
-    fs.writeFileSync(p, data);
     files.push({ path: p, filename: name, title });
+    return p;
   };
-  write(names.markdown, `${id} timeline`, pack.markdown);
-  write(names.csv, `${id} timeline (CSV)`, pack.csv);
-  write(names.json, `${id} timeline (JSON)`, pack.json);
-  let chartError: string | undefined;
-  try {
-    const renderer = opts.renderer ?? (defaultRenderer ??= pngRenderer());
-    write(names.png, `${id} attacker activity by region`, await renderer.render(pack.chart));
-  } catch (e) {
-    chartError = (e as Error).message;
-  }
-  return { dir, files, pack, chartError };
+  writeLines(item(names.markdown, `${id} timeline`), pack.markdown(), LINE_BREAK.markdown);
+  writeLines(item(names.csv, `${id} timeline (CSV)`), pack.csv(), LINE_BREAK.csv);
+  writeLines(item(names.json, `${id} timeline (JSON)`), pack.json(), LINE_BREAK.json);
+  const drawn = await drawing;
+  if ('png' in drawn) fs.writeFileSync(item(names.png, `${id} attacker activity by region`), drawn.png);
+  return { dir, files, pack, chartError: 'error' in drawn ? drawn.error : undefined };
 }
 
 /** Write the pack and upload it to the incident's thread. */
-export async function postReviewPack(client: WebClient, b: IncidentBundle, opts: { tz?: string; renderer?: ChartRenderer; logger?: Logger } = {}): Promise<ReviewPackText> {
+export async function postReviewPack(client: WebClient, b: IncidentBundle, opts: { tz?: string; renderer?: ChartRenderer; logger?: Logger } = {}): Promise<ReviewPack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyguard-review-'));
   try {
     const w = await writeReviewPack(b, dir, opts);

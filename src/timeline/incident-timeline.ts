@@ -38,7 +38,8 @@ export interface TimelineEntry {
 
 /** Markdown table cells: no pipes or newlines from attacker-controlled text. */
 function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').slice(0, 300);
+  const t = /[|\r\n]/.test(s) ? s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ') : s;
+  return t.length > 300 ? t.slice(0, 300) : t;
 }
 
 export function describeEvent(e: IncidentEvent): string {
@@ -113,6 +114,11 @@ export interface TimelineOptions {
 }
 
 export function incidentTimeline(incident: Incident, steps: StepRecord[], events: IncidentEvent[], opts: TimelineOptions = {}): string {
+  return `${[...incidentTimelineLines(incident, steps, events, opts)].join('\n')}\n`;
+}
+
+/** The Markdown a line at a time, so a 100,000-row timeline can be streamed to a file. */
+export function* incidentTimelineLines(incident: Incident, steps: StepRecord[], events: IncidentEvent[], opts: TimelineOptions = {}): Generator<string> {
   const inv = investigationOf(steps);
   const rows = opts.entries ?? timelineEntries(steps, events);
   const metrics = reviewMetrics(incident, steps);
@@ -160,8 +166,8 @@ export function incidentTimeline(incident: Incident, steps: StepRecord[], events
     if (inv.eventIndex?.dropped) lines.push(`- ${inv.eventIndex.dropped} less notable events are not listed below (see the CSV/NDJSON export in the thread).`);
   }
   lines.push('', '## Timeline (UTC)', '', '| time | who | what |', '|---|---|---|');
-  for (const r of rows) lines.push(`| ${fileTime(r.at)} | ${cell(whoOf(r))} | ${cell(r.what)} |`);
+  yield* lines;
+  for (const r of rows) yield `| ${fileTime(r.at)} | ${cell(whoOf(r))} | ${cell(r.what)} |`;
   const followUps = inv?.followUps ?? [];
-  lines.push('', '## Follow-ups', '', ...(followUps.length ? followUps.map((f) => `- [ ] ${cell(f)}`) : ['- [ ] none recorded']), '- [ ] _Anything else the review agreed (fill in)_');
-  return `${lines.join('\n')}\n`;
+  yield* ['', '## Follow-ups', '', ...(followUps.length ? followUps.map((f) => `- [ ] ${cell(f)}`) : ['- [ ] none recorded']), '- [ ] _Anything else the review agreed (fill in)_'];
 }

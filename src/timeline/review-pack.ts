@@ -4,7 +4,7 @@
  * the response steps as markers. Pure: the PNG is drawn from the spec by chart-png.ts.
  */
 import type { Incident, IncidentEvent, StepRecord } from '../domain/incident';
-import { incidentTimeline, timelineEntries, type TimelineEntry } from './incident-timeline';
+import { incidentTimelineLines, timelineEntries, type TimelineEntry } from './incident-timeline';
 import { reviewMetrics, type ReviewMetrics } from './review-metrics';
 import { fileTime } from './zoned-time';
 
@@ -39,22 +39,26 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 export function csvCell(value: string | number | undefined): string {
   let s = value === undefined ? '' : String(value);
   if (FORMULA_START.test(s)) s = `'${s}`;
-  return `"${s.replace(/"/g, '""')}"`;
+  return `"${s.includes('"') ? s.replace(/"/g, '""') : s}"`;
 }
 
 export const CSV_HEADER = ['time_utc', 'source', 'actor', 'what', 'step', 'event', 'region', 'source_ip', 'error', 'flagged_rule'] as const;
 
-export function timelineCsv(entries: TimelineEntry[]): string {
-  const out: string[] = [CSV_HEADER.map(csvCell).join(',')];
+export function* timelineCsvLines(entries: TimelineEntry[]): Generator<string> {
+  yield CSV_HEADER.map(csvCell).join(',');
   for (const e of entries) {
-    out.push([fileTime(e.at, true), e.source, e.actor ?? (e.source === 'attacker' ? 'principal' : 'keyguard'), e.what, e.step, e.event, e.region, e.ip, e.error, e.rule].map(csvCell).join(','));
+    yield [fileTime(e.at, true), e.source, e.actor ?? (e.source === 'attacker' ? 'principal' : 'keyguard'), e.what, e.step, e.event, e.region, e.ip, e.error, e.rule].map(csvCell).join(',');
   }
-  return `${out.join('\r\n')}\r\n`;
+}
+
+export function timelineCsv(entries: TimelineEntry[]): string {
+  return `${[...timelineCsvLines(entries)].join('\r\n')}\r\n`;
 }
 
 // ---------------------------------------------------------------- JSON
 
-export function timelineJson(incident: Incident, metrics: ReviewMetrics, entries: TimelineEntry[]): string {
+/** One JSON document, one timeline entry a line: diff-friendly, and streamed a line at a time. */
+export function* timelineJsonLines(incident: Incident, metrics: ReviewMetrics, entries: TimelineEntry[]): Generator<string> {
   const doc = {
     incident: {
       id: incident.id, keyId: incident.keyId, status: incident.status, severity: incident.severity, account: incident.account,
@@ -63,12 +67,13 @@ export function timelineJson(incident: Incident, metrics: ReviewMetrics, entries
       closedAt: incident.closedAt ? fileTime(incident.closedAt, true) : undefined, resolution: incident.resolution, dryRun: incident.dryRun,
     },
     metrics: metrics.metrics.map((m) => ({ key: m.key, label: m.label, seconds: m.ms === undefined ? null : Math.round(m.ms / 1000), from: m.from ? fileTime(m.from, true) : null, to: m.to ? fileTime(m.to, true) : null, note: m.note ?? null })),
-    timeline: entries.map((e) => ({ ...e, at: fileTime(e.at, true) })),
   };
-  // One entry a line: diff-friendly and still one JSON document.
   const head = JSON.stringify({ ...doc, timeline: [] }, null, 2);
-  const items = doc.timeline.map((e) => `    ${JSON.stringify(e)}`).join(',\n');
-  return `${head.replace(/"timeline": \[\]/, `"timeline": [\n${items}\n  ]`)}\n`;
+  yield head.slice(0, head.lastIndexOf('"timeline": []')) + '"timeline": [';
+  const last = entries.length - 1;
+  for (let i = 0; i <= last; i++) yield `    ${JSON.stringify({ ...entries[i], at: fileTime(entries[i].at, true) })}${i < last ? ',' : ''}`;
+  yield '  ]';
+  yield '}';
 }
 
 // ---------------------------------------------------------------- chart
@@ -196,18 +201,38 @@ export function chartSpec(incident: Incident, entries: TimelineEntry[], markers:
 
 // ---------------------------------------------------------------- the pack
 
-export function reviewPackText(input: ReviewPackInput, opts: { tz?: string } = {}): ReviewPackText {
+/** The pack with its text files as line generators (each file ends with a line break). */
+export interface ReviewPack {
+  metrics: ReviewMetrics;
+  entries: number;
+  chart: VegaLiteSpec;
+  markdown: () => Iterable<string>;
+  csv: () => Iterable<string>;
+  json: () => Iterable<string>;
+}
+
+/** Line breaks per file: CSV uses CRLF (RFC 4180). */
+export const LINE_BREAK = { markdown: '\n', csv: '\r\n', json: '\n' } as const;
+
+export function reviewPack(input: ReviewPackInput, opts: { tz?: string } = {}): ReviewPack {
   const { incident, steps, events } = input;
   const entries = timelineEntries(steps, events);
   const metrics = reviewMetrics(incident, steps);
   return {
-    markdown: incidentTimeline(incident, steps, events, { ...opts, entries }),
-    csv: timelineCsv(entries),
-    json: timelineJson(incident, metrics, entries),
-    chart: chartSpec(incident, entries, responseMarkers(incident, steps, metrics)),
     metrics,
     entries: entries.length,
+    chart: chartSpec(incident, entries, responseMarkers(incident, steps, metrics)),
+    markdown: () => incidentTimelineLines(incident, steps, events, { ...opts, entries }),
+    csv: () => timelineCsvLines(entries),
+    json: () => timelineJsonLines(incident, metrics, entries),
   };
+}
+
+/** The whole pack as strings (tests, small incidents). */
+export function reviewPackText(input: ReviewPackInput, opts: { tz?: string } = {}): ReviewPackText {
+  const p = reviewPack(input, opts);
+  const join = (lines: Iterable<string>, br: string) => `${[...lines].join(br)}${br}`;
+  return { markdown: join(p.markdown(), LINE_BREAK.markdown), csv: join(p.csv(), LINE_BREAK.csv), json: join(p.json(), LINE_BREAK.json), chart: p.chart, metrics: p.metrics, entries: p.entries };
 }
 
 /** File names of the pack, in upload order. */
