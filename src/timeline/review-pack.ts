@@ -102,7 +102,7 @@ export interface ChartMarker {
 }
 
 /** Attacker calls counted per time bucket and region: at most MAX_BUCKETS × (MAX_REGIONS + 1) rows for any number of events. */
-export function activityBuckets(entries: TimelineEntry[]): { buckets: ChartBucket[]; bucketMs: number; calls: number } {
+export function activityBuckets(entries: TimelineEntry[], alsoShown: readonly string[] = []): { buckets: ChartBucket[]; bucketMs: number; calls: number } {
   const attacker = entries.filter((e) => e.source === 'attacker');
   const times = attacker.map((e) => Date.parse(e.at));
   if (times.length === 0) return { buckets: [], bucketMs: BUCKET_SIZES_MS[0], calls: 0 };
@@ -112,7 +112,10 @@ export function activityBuckets(entries: TimelineEntry[]): { buckets: ChartBucke
     if (t < lo) lo = t;
     if (t > hi) hi = t;
   }
-  const bucketMs = BUCKET_SIZES_MS.find((b) => (hi - lo) / b < MAX_BUCKETS) ?? BUCKET_SIZES_MS.at(-1)!;
+  // The bucket fits the whole time axis (the markers too), so bars are never hairlines.
+  const shown = alsoShown.map((t) => Date.parse(t)).filter((t) => !Number.isNaN(t));
+  const span = Math.max(hi, ...shown) - Math.min(lo, ...shown);
+  const bucketMs = BUCKET_SIZES_MS.find((b) => span / b < MAX_BUCKETS) ?? BUCKET_SIZES_MS.at(-1)!;
   const perRegion = new Map<string, number>();
   for (const e of attacker) perRegion.set(e.region ?? 'unknown', (perRegion.get(e.region ?? 'unknown') ?? 0) + 1);
   const named = new Set([...perRegion.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, MAX_REGIONS).map(([r]) => r));
@@ -150,7 +153,7 @@ function bucketLabel(ms: number): string {
 }
 
 export function chartSpec(incident: Incident, entries: TimelineEntry[], markers: ChartMarker[], fontFamily = 'DejaVu Sans'): VegaLiteSpec {
-  const { buckets, bucketMs, calls } = activityBuckets(entries);
+  const { buckets, bucketMs, calls } = activityBuckets(entries, markers.map((m) => m.at));
   const times = [...buckets.flatMap((b) => [Date.parse(b.start), Date.parse(b.end)]), ...markers.map((m) => Date.parse(m.at))].filter((t) => !Number.isNaN(t));
   const lo = Math.min(...times);
   const hi = Math.max(...times);
