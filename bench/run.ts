@@ -6,8 +6,9 @@
 import type { Bench } from './bench';
 import { cloudTrailBench } from './cloudtrail.bench';
 import { detectionBench } from './detection.bench';
+import { timelineBench } from './timeline.bench';
 
-const BENCHES: Bench[] = [cloudTrailBench, detectionBench];
+const BENCHES: Bench[] = [cloudTrailBench, detectionBench, timelineBench];
 
 async function main(): Promise<void> {
   const filter = process.argv[2];

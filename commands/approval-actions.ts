@@ -12,6 +12,11 @@ import type { IncidentDeps } from './incident-deps';
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 async function reply(args: ButtonArgs, text: string): Promise<void> {
+  // A click on the App Home has no response_url: the answer goes to the app's Messages tab.
+  if (!(args.body as { response_url?: string }).response_url) {
+    await args.client.chat.postMessage({ channel: args.body.user.id, text });
+    return;
+  }
   // Ephemeral, to the person who clicked only; the card itself is updated by the engine.
   await args.respond({ response_type: 'ephemeral', replace_original: false, text });
 }
@@ -71,9 +76,10 @@ export function denySubmission(deps: IncidentDeps) {
     const ref = decodeStepRef(meta.ref);
     if (!ref || !(await deps.store.claimRequest(`view:${view.id}:${view.hash}`))) return;
     const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, body.user.id, reason);
-    if (meta.channel) {
-      await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text: `${outcome.ok ? ':no_entry:' : ':no_entry_sign:'} ${outcome.message}` });
-    }
+    const text = `${outcome.ok ? ':no_entry:' : ':no_entry_sign:'} ${outcome.message}`;
+    if (meta.channel) await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text });
+    // Denied from the App Home (no channel): answer in the app's Messages tab.
+    else await client.chat.postMessage({ channel: body.user.id, text });
   };
 }
 

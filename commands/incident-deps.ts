@@ -3,6 +3,7 @@ import type { Logger } from '../src/logger';
 import type { IncidentStore } from '../src/store/incident-store';
 import type { Incident } from '../src/domain/incident';
 import type { PlaybookEngine } from '../workflows/engine';
+import type { HomeTabPort } from '../src/slack/home-publisher';
 
 /** What the incident commands and buttons need. */
 export interface IncidentDeps {
@@ -12,4 +13,6 @@ export interface IncidentDeps {
   notifier: { permalink(incident: Incident): Promise<string | undefined> };
   logger: Logger;
   channelId?: string;
+  /** The App Home tab, when wired. */
+  home?: HomeTabPort;
 }

@@ -1,14 +1,13 @@
 /**
  * `/incident list | show <id> | timeline <id> | close <id> <resolution>`. Closing also posts
- * the post-incident timeline to the incident thread.
+ * the review pack (timeline as Markdown, CSV, JSON, and the activity chart) to the thread.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { incidentTimeline } from '../src/timeline/incident-timeline';
-import { uploadFiles } from '../src/slack/file-upload';
+import { postReviewPack } from '../src/slack/review-pack-upload';
+import { reviewPackReply } from '../src/slack/review-blocks';
+import { ViewerZones } from '../src/slack/viewer-zone';
+import type { ReviewMetrics } from '../src/timeline/review-metrics';
 import { orAck } from './ack-first';
 import { notAllowedBlocks } from '../src/slack/key-owner-blocks';
 import { incidentCard } from '../src/slack/incident-card';
@@ -18,27 +17,18 @@ import type { IncidentDeps } from './incident-deps';
 export const INCIDENT_COMMAND = '/incident';
 const USAGE = 'Usage: `/incident list`, `/incident show IR-…`, `/incident timeline IR-…`, `/incident close IR-… <resolution>`';
 
-/** Write the incident's timeline and upload it to the incident's thread. */
-async function postTimeline(deps: IncidentDeps, client: WebClient, id: string): Promise<string | undefined> {
+/** Post the incident's review pack (timeline files and chart) to its thread. */
+export async function postTimeline(deps: IncidentDeps, client: WebClient, id: string, tz?: string): Promise<{ id: string; metrics: ReviewMetrics } | undefined> {
   const b = await deps.store.get(id);
   if (!b) return undefined;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyguard-timeline-'));
-  const file = path.join(dir, `${b.incident.id}-timeline.md`);
-  try {
-    fs.writeFileSync(file, incidentTimeline(b.incident, b.steps, b.events));
-    await uploadFiles(client, [{ path: file, filename: `${b.incident.id}-timeline.md`, title: `${b.incident.id} timeline` }], {
-      channel: b.incident.channel,
-      threadTs: b.incident.cardTs,
-      comment: `Timeline of ${b.incident.id} (${b.events.length} recorded events)`,
-    });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return b.incident.id;
+  const pack = await postReviewPack(client, b, { tz, logger: deps.logger });
+  return { id: b.incident.id, metrics: pack.metrics };
 }
 
 export function incidentHandler(deps: IncidentDeps) {
+  let zones: ViewerZones | undefined;
   return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    zones ??= new ViewerZones(client);
     if (!(await orAck(ack, deps.access.isResponder(command.user_id)))) {
       await ack({ response_type: 'ephemeral', ...notAllowedBlocks(INCIDENT_COMMAND) });
       return;
@@ -61,8 +51,10 @@ export function incidentHandler(deps: IncidentDeps) {
       }
       case 'timeline': {
         await ack();
-        const done = await postTimeline(deps, client, id.toUpperCase());
-        await say(done ? `The timeline of ${done} is in the incident's thread.` : `No incident ${id}. ${USAGE}`);
+        const tz = await zones.of(command.user_id);
+        const done = await postTimeline(deps, client, id.toUpperCase(), tz);
+        if (!done) return void (await say(`No incident ${id}. ${USAGE}`));
+        await respond({ response_type: 'ephemeral', ...reviewPackReply(done.id, done.metrics, tz) });
         return;
       }
       case 'close': {
@@ -71,8 +63,8 @@ export function incidentHandler(deps: IncidentDeps) {
         await ack();
         const r = await deps.engine.close(id.toUpperCase(), command.user_id, resolution);
         await say(r.message);
-        // Closing writes the post-incident timeline into the thread.
-        if (r.ok) await postTimeline(deps, client, id.toUpperCase());
+        // Closing writes the review pack into the thread.
+        if (r.ok) await postTimeline(deps, client, id.toUpperCase(), await zones.of(command.user_id));
         return;
       }
       default:

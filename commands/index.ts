@@ -8,6 +8,7 @@ import { REVOKE_KEY_COMMAND, revokeKeyHandler, revokeKeySubmission } from './rev
 import { INCIDENT_COMMAND, incidentHandler } from './incident';
 import { approveHandler, denyHandler, denySubmission, rerequestHandler } from './approval-actions';
 import type { IncidentDeps } from './incident-deps';
+import { appHomeOpenedHandler, homeTimelineHandler } from './app-home';
 
 export function registerCommands(app: App, deps: CommandDeps, incidents?: IncidentDeps): void {
   app.command(KEY_OWNER_COMMAND, keyOwnerHandler(deps));
@@ -20,4 +21,6 @@ export function registerCommands(app: App, deps: CommandDeps, incidents?: Incide
   app.action(ACTION.approve, approveHandler(incidents));
   app.action(ACTION.deny, denyHandler(incidents));
   app.action(ACTION.rerequest, rerequestHandler(incidents));
+  app.event('app_home_opened', appHomeOpenedHandler(incidents));
+  app.action(ACTION.homeTimeline, homeTimelineHandler(incidents));
 }

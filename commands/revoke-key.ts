@@ -23,6 +23,7 @@ interface StartRequest {
   severity: Severity;
   ticket?: string;
   roleArn?: string;
+  detectedAt?: string;
   userId: string;
   invokedIn: string;
 }
@@ -32,7 +33,7 @@ async function start(deps: IncidentDeps, r: StartRequest, tell: (text: string) =
   const channel = deps.channelId ?? r.invokedIn;
   const principal = r.roleArn ? { type: 'role' as const, name: r.roleArn.split('/').pop()!, arn: r.roleArn } : undefined;
   const result = await deps.engine.open({
-    keyId: r.keyId, keyKind: r.kind, requester: r.userId, channel, reason: r.reason, severity: r.severity, ticket: r.ticket, principal,
+    keyId: r.keyId, keyKind: r.kind, requester: r.userId, channel, reason: r.reason, severity: r.severity, ticket: r.ticket, principal, detectedAt: r.detectedAt,
   });
   if (!result.created) {
     const existing = await deps.store.getIncident(result.existingIncidentId);
@@ -106,6 +107,9 @@ export function revokeKeySubmission(deps: IncidentDeps) {
     }
     if (roleArn && !ROLE_ARN.test(roleArn)) errors[FIELD.roleArn.block] = 'A role ARN looks like arn:aws:iam::123456789012:role/name';
     if (!SEVERITIES.includes(severity)) errors[FIELD.severity.block] = 'Pick a severity';
+    const detectedSec = v[FIELD.detectedAt.block]?.[FIELD.detectedAt.action]?.selected_date_time ?? undefined;
+    // A detection time in the future would make every review metric wrong; a minute of clock skew is fine.
+    if (detectedSec != null && detectedSec * 1000 > Date.now() + 60_000) errors[FIELD.detectedAt.block] = 'That is in the future. Pick when the leak was detected, or leave it empty for now.';
     if (Object.keys(errors).length > 0 || !parsed.ok) {
       await ack({ response_action: 'errors', errors });
       return;
@@ -124,7 +128,8 @@ export function revokeKeySubmission(deps: IncidentDeps) {
     const invokedIn = meta.channel ?? deps.channelId ?? '';
     await start(
       deps,
-      { keyId: parsed.keyId, kind: parsed.kind, reason: valueOf(v, FIELD.reason) ?? '', severity, ticket: valueOf(v, FIELD.ticket), roleArn, userId, invokedIn },
+      { keyId: parsed.keyId, kind: parsed.kind, reason: valueOf(v, FIELD.reason) ?? '', severity, ticket: valueOf(v, FIELD.ticket), roleArn, userId, invokedIn,
+        detectedAt: detectedSec != null ? new Date(detectedSec * 1000).toISOString() : undefined },
       (text) => client.chat.postEphemeral({ channel: invokedIn, user: userId, text }),
     );
   };

@@ -22,7 +22,7 @@ import { Watcher } from '../workflows/watch';
 import type { WatchStore } from './store/watch-store';
 import { compromisedKeyPlaybook } from '../workflows/compromised-key';
 import type { IncidentDeps } from '../commands/incident-deps';
-import { SlackIncidentNotifier } from './slack/incident-notifier';
+import { HomeRefreshingNotifier, HomeTab } from './slack/home-publisher';
 import { SlackOwnerContact } from './slack/owner-contact';
 import { SlackInvestigation } from './slack/investigation';
 import { AwsContainment } from './aws/containment-adapter';
@@ -146,7 +146,9 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     logger,
     now,
   };
-  const notifier = new SlackIncidentNotifier(app.client, logger);
+  const home = new HomeTab({ client: app.client, store: parts.store, access: deps.access, logger, now });
+  // The card notifier also republishes the App Home of recent viewers when an incident changes.
+  const notifier = new HomeRefreshingNotifier(app.client, logger, home);
   const watcher = new Watcher({
     watches: parts.watches,
     store: parts.store,
@@ -186,7 +188,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
       if (step.name === 'contain' && !incident.dryRun) await watcher.schedule(incident, step.startedAt ?? step.updatedAt);
     },
   });
-  const incidents: IncidentDeps = { engine, store: parts.store, access: deps.access, notifier, logger, channelId: config.channelId };
+  const incidents: IncidentDeps = { engine, store: parts.store, access: deps.access, notifier, logger, channelId: config.channelId, home };
   registerCommands(app, deps, incidents);
 
   // The one error path: known errors become a specific ephemeral message; anything else a

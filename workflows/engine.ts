@@ -53,6 +53,8 @@ export interface OpenRequest {
   account?: string;
   principal?: Incident['principal'];
   facts?: unknown;
+  /** When the leak was detected, if before the request (absent → the incident's createdAt). */
+  detectedAt?: string;
 }
 
 export type ClickOutcome = { ok: true; message: string } | { ok: false; message: string };
@@ -101,6 +103,7 @@ export class PlaybookEngine {
       channel: req.channel,
       dryRun: this.d.dryRun,
       createdAt: now,
+      ...(req.detectedAt ? { detectedAt: req.detectedAt } : {}),
       version: 1,
       facts: req.facts,
     };

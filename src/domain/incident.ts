@@ -99,6 +99,10 @@ export interface Incident {
   cardTs?: string;
   dryRun: boolean;
   createdAt: string;
+  /** ISO time the leak was detected: intake event time or the /revoke-key modal's "detected at"; absent → createdAt. */
+  detectedAt?: string;
+  /** Where the report came from. */
+  source?: { kind: 'slack' | 'aws-health' | 'guardduty' | 'github' | 'cli'; link?: string; title?: string };
   closedAt?: string;
   resolution?: string;
   version: number;

@@ -3,6 +3,8 @@ export const ACTION = {
   approve: 'kg_approve',
   deny: 'kg_deny',
   rerequest: 'kg_rerequest',
+  /** App Home: post a closed incident's review pack to its thread. */
+  homeTimeline: 'kg_home_timeline',
 } as const;
 
 export const VIEW = {
@@ -16,6 +18,7 @@ export const FIELD = {
   severity: { block: 'kg_severity', action: 'value' },
   ticket: { block: 'kg_ticket', action: 'value' },
   roleArn: { block: 'kg_role_arn', action: 'value' },
+  detectedAt: { block: 'kg_detected_at', action: 'value' },
   denyReason: { block: 'kg_deny_reason', action: 'value' },
 } as const;
 

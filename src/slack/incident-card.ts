@@ -5,6 +5,7 @@ import type { Incident, StepRecord, StepState } from '../domain/incident';
 import { ACTION, encodeStepRef } from './ids';
 import { clip, esc, escKeepMentions, mrkdwn, plain } from './text';
 import type { Block } from './key-owner-blocks';
+import { compactMetrics, reviewMetrics } from '../timeline/review-metrics';
 
 const STATE_ICON: Record<StepState, string> = {
   pending: ':white_circle:',
@@ -126,6 +127,9 @@ export function incidentCard(incident: Incident, steps: StepRecord[]): { text: s
       })),
     });
   }
+  // Review metrics measured so far (time to detect, contain, …), one compact line.
+  const metrics = compactMetrics(reviewMetrics(incident, steps));
+  if (metrics) blocks.push({ type: 'context', elements: [mrkdwn(`:stopwatch: Time to ${metrics}`)] });
   blocks.push({ type: 'context', elements: [mrkdwn(`Opened ${incident.createdAt.slice(0, 16).replace('T', ' ')} UTC · details in the thread · \`/incident show ${incident.id}\``)] });
   const summary = `${incident.id}: leaked key ${incident.keyId}${dry}${closed}. ${steps.map((s) => `${s.title}: ${STATE_LABEL[s.state]}`).join(', ')}`;
   return { text: clip(summary, 3000), blocks };

@@ -35,6 +35,15 @@ export function revokeKeyModal(meta: { channel: string }) {
       },
       input(FIELD.ticket.block, 'Ticket link', 'https://…', true),
       input(FIELD.roleArn.block, 'Role ARN (temporary ASIA keys)', 'arn:aws:iam::123456789012:role/…', true),
+      // When the leak was detected, if earlier than now: the review's "time to detect" ends here.
+      {
+        type: 'input',
+        block_id: FIELD.detectedAt.block,
+        optional: true,
+        label: plain('Detected at (if earlier than now)'),
+        hint: plain('Shown in your time zone. Leave empty if it was detected just now.'),
+        element: { type: 'datetimepicker', action_id: FIELD.detectedAt.action },
+      },
     ],
   };
 }

@@ -121,7 +121,9 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   private openIndex(i: Incident): Record<string, string> {
-    return i.status === 'open' ? { [GSI1.pk]: 'OPEN', [GSI1.sk]: `${i.createdAt}#${i.id}` } : {};
+    if (i.status === 'open') return { [GSI1.pk]: 'OPEN', [GSI1.sk]: `${i.createdAt}#${i.id}` };
+    // Closed incidents, newest first for the App Home's "recently closed".
+    return i.closedAt ? { [GSI1.pk]: 'CLOSED', [GSI1.sk]: `${i.closedAt}#${i.id}` } : {};
   }
 
   async get(incidentId: string): Promise<IncidentBundle | undefined> {
@@ -263,6 +265,21 @@ export class DynamoIncidentStore implements IncidentStore {
       start = r.LastEvaluatedKey;
     } while (start);
     return out.filter((i) => i.status === 'open');
+  }
+
+  /** The most recently closed incidents, newest first (incidents closed since the CLOSED index entry was introduced). */
+  async listRecentlyClosed(limit: number): Promise<Incident[]> {
+    const r = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: GSI1.name,
+        KeyConditionExpression: `${GSI1.pk} = :closed`,
+        ExpressionAttributeValues: { ':closed': 'CLOSED' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (r.Items ?? []).map((i) => strip<Incident>(i)!).filter((i) => i.status === 'closed');
   }
 
   async releaseKeyLock(keyId: string, incidentId: string): Promise<void> {

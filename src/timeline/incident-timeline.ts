@@ -1,13 +1,17 @@
 /**
  * The post-incident timeline: one Markdown document that merges what the responders did
  * (the incident's append-only events) with what the principal did (the investigation's
- * CloudTrail event index), in time order, plus the facts, findings and follow-ups. Pure.
+ * CloudTrail event index), in time order, plus the review metrics, the facts, findings and
+ * follow-ups, and a "what happened / what we did" skeleton for the review. Pure.
+ * Times in the file are UTC with the offset spelled out.
  */
 import type { Incident, IncidentEvent, StepRecord } from '../domain/incident';
 import type { EventIndexEntry } from '../domain/trail-summary';
 import { TACTICS, type Tactic } from '../domain/detection-rules';
+import { formatDuration, reviewMetrics, type ReviewMetrics } from './review-metrics';
+import { fileTime, zonedFileTime } from './zoned-time';
 
-interface InvestigationRecord {
+export interface InvestigationRecord {
   eventCount?: number;
   firstTime?: string;
   lastTime?: string;
@@ -31,18 +35,29 @@ function findingLines(findings: NonNullable<InvestigationRecord['findings']>): s
   return [...byTactic].flatMap(([heading, items]) => [`- ${heading}`, ...items]);
 }
 
-interface Row {
-  time: string;
-  who: string;
+/** One line of the merged timeline: a call the attacker's credentials made, or a response event. */
+export interface TimelineEntry {
+  at: string;
+  source: 'attacker' | 'response';
+  /** Slack user id of the responder, or absent (keyguard itself / the principal). */
+  actor?: string;
   what: string;
+  step?: string;
+  /** CloudTrail fields of an attacker entry. */
+  event?: string;
+  region?: string;
+  ip?: string;
+  error?: string;
+  rule?: string;
 }
 
 /** Markdown table cells: no pipes or newlines from attacker-controlled text. */
 function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').slice(0, 300);
+  const t = /[|\r\n]/.test(s) ? s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ') : s;
+  return t.length > 300 ? t.slice(0, 300) : t;
 }
 
-function describeEvent(e: IncidentEvent): string {
+export function describeEvent(e: IncidentEvent): string {
   const d = (e.detail ?? {}) as Record<string, unknown>;
   const step = e.step ? ` ${e.step}` : '';
   switch (e.type) {
@@ -72,35 +87,92 @@ function describeEvent(e: IncidentEvent): string {
   }
 }
 
-export function incidentTimeline(incident: Incident, steps: StepRecord[], events: IncidentEvent[]): string {
-  const inv = steps.find((s) => s.name === 'investigate')?.result as InvestigationRecord | undefined;
-  const rows: Row[] = [
-    ...events.map((e) => ({ time: e.at, who: e.actor ? `<@${e.actor}>` : 'keyguard', what: describeEvent(e) })),
-    ...(inv?.eventIndex?.entries ?? []).map((x) => ({
-      time: x.time,
-      who: `principal${x.ip ? ` from ${x.ip}` : ''}`,
+export function investigationOf(steps: StepRecord[]): InvestigationRecord | undefined {
+  return steps.find((s) => s.name === 'investigate')?.result as InvestigationRecord | undefined;
+}
+
+/** Both sides of the incident in time order (ties: the attacker's call first). */
+export function timelineEntries(steps: StepRecord[], events: IncidentEvent[]): TimelineEntry[] {
+  const inv = investigationOf(steps);
+  const entries: TimelineEntry[] = [];
+  for (const x of inv?.eventIndex?.entries ?? []) {
+    entries.push({
+      at: x.time, source: 'attacker', event: x.name, region: x.region, ip: x.ip, error: x.error, rule: x.rule,
       what: `${x.name} in ${x.region}${x.error ? ` (${x.error})` : ''}${x.rule ? ` — flagged: ${x.rule}` : ''}`,
-    })),
-  ].sort((a, b) => a.time.localeCompare(b.time));
+    });
+  }
+  for (const e of events) entries.push({ at: e.at, source: 'response', actor: e.actor, step: e.step, what: describeEvent(e) });
+  const t = entries.map((e, i) => ({ e, i, t: Date.parse(e.at) }));
+  t.sort((a, b) => a.t - b.t || (a.e.source === b.e.source ? a.i - b.i : a.e.source === 'attacker' ? -1 : 1));
+  return t.map((x) => x.e);
+}
+
+export function whoOf(e: TimelineEntry): string {
+  if (e.source === 'attacker') return `principal${e.ip ? ` from ${e.ip}` : ''}`;
+  return e.actor ? `<@${e.actor}>` : 'keyguard';
+}
+
+export function metricLines(m: ReviewMetrics, tz?: string): string[] {
+  const when = (iso: string) => `${fileTime(iso)}${tz && tz !== 'UTC' ? ` (${zonedFileTime(iso, tz)} ${tz})` : ''}`;
+  return [
+    `- Detected: ${when(m.detectedAt)}${m.detectedFrom === 'recorded' ? '' : ' (when the incident was opened; no earlier detection time was recorded)'}`,
+    ...(m.firstAttackerEvent ? [`- First attacker call: ${when(m.firstAttackerEvent)}`] : []),
+    ...m.metrics.map((x) => `- ${x.label}: ${x.ms !== undefined ? `**${formatDuration(x.ms)}**${x.to ? ` (until ${fileTime(x.to)})` : ''}` : '—'}${x.note ? ` — ${x.note}` : ''}`),
+  ];
+}
+
+export interface TimelineOptions {
+  /** IANA zone of the person who asked: key times are also given in it. */
+  tz?: string;
+  /** The merged entries, when the caller has already built them. */
+  entries?: TimelineEntry[];
+}
+
+export function incidentTimeline(incident: Incident, steps: StepRecord[], events: IncidentEvent[], opts: TimelineOptions = {}): string {
+  return `${[...incidentTimelineLines(incident, steps, events, opts)].join('\n')}\n`;
+}
+
+/** The Markdown a line at a time, so a 100,000-row timeline can be streamed to a file. */
+export function* incidentTimelineLines(incident: Incident, steps: StepRecord[], events: IncidentEvent[], opts: TimelineOptions = {}): Generator<string> {
+  const inv = investigationOf(steps);
+  const rows = opts.entries ?? timelineEntries(steps, events);
+  const metrics = reviewMetrics(incident, steps);
+  const done = [...steps].filter((s) => s.state === 'succeeded' && s.name !== 'close').sort((a, b) => a.seq - b.seq);
 
   const lines: string[] = [
     `# ${incident.id}: leaked access key ${incident.keyId}`,
     '',
-    `- Status: ${incident.status}${incident.closedAt ? ` (closed ${incident.closedAt})` : ''}${incident.dryRun ? ' — DRY RUN' : ''}`,
+    `- Status: ${incident.status}${incident.closedAt ? ` (closed ${fileTime(incident.closedAt)})` : ''}${incident.dryRun ? ' — DRY RUN' : ''}`,
     `- Severity: ${incident.severity}`,
     `- Account: ${incident.account ?? 'unknown'}`,
     `- Principal: ${incident.principal?.type ?? 'unknown'} ${incident.principal?.name ?? ''}${incident.rootKey ? ` (root key ${incident.rootKey.accessKeyId})` : ''}`,
-    `- Requested by: <@${incident.requester}> at ${incident.createdAt}`,
+    `- Requested by: <@${incident.requester}> at ${fileTime(incident.createdAt)}`,
     `- Reason: ${cell(incident.reason || '—')}`,
+    ...(incident.source?.link ? [`- Source: ${incident.source.kind} ${cell(incident.source.link)}`] : []),
     ...(incident.ticket ? [`- Ticket: ${cell(incident.ticket)}`] : []),
     ...(incident.resolution ? [`- Resolution: ${cell(incident.resolution)}`] : []),
+    '',
+    '## Metrics',
+    '',
+    ...metricLines(metrics, opts.tz),
+    '',
+    '## What happened',
+    '',
+    `- The access key \`${incident.keyId}\` was reported leaked: ${cell(incident.reason || 'no reason given')}.`,
+    ...(inv ? [`- CloudTrail recorded ${inv.eventCount ?? 0} calls by the key and the credentials it minted${inv.firstTime ? ` between ${fileTime(inv.firstTime)} and ${fileTime(inv.lastTime ?? inv.firstTime)}` : ''}.`] : []),
+    '- _How did the key leak, and how long was it exposed? (fill in)_',
+    '',
+    '## What we did',
+    '',
+    ...(done.length ? done.map((s) => `- ${cell(s.title)}${s.finishedAt ? ` (${fileTime(s.finishedAt)})` : ''}${s.approvals.length ? `, approved by ${s.approvals.map((a) => `<@${a.userId}>`).join(' ')}` : ''}`) : ['- nothing completed']),
+    '- _What went well, what was slow, what was missing? (fill in)_',
     '',
     '## Steps',
     '',
     '| # | step | state | approvals | started | finished | note |',
     '|---|---|---|---|---|---|---|',
     ...[...steps].sort((a, b) => a.seq - b.seq).map((s) =>
-      `| ${s.seq} | ${cell(s.title)} | ${s.state} | ${s.approvals.map((a) => `<@${a.userId}>`).join(' ') || '—'} | ${s.startedAt ?? '—'} | ${s.finishedAt ?? '—'} | ${cell(s.note ?? '')} |`),
+      `| ${s.seq} | ${cell(s.title)} | ${s.state} | ${s.approvals.map((a) => `<@${a.userId}>`).join(' ') || '—'} | ${s.startedAt ? fileTime(s.startedAt) : '—'} | ${s.finishedAt ? fileTime(s.finishedAt) : '—'} | ${cell(s.note ?? '')} |`),
   ];
   if (inv) {
     lines.push('', '## What CloudTrail showed', '');
@@ -108,8 +180,9 @@ export function incidentTimeline(incident: Incident, steps: StepRecord[], events
     lines.push(...findingLines(inv.findings ?? []));
     if (inv.eventIndex?.dropped) lines.push(`- ${inv.eventIndex.dropped} less notable events are not listed below (see the CSV/NDJSON export in the thread).`);
   }
-  lines.push('', '## Timeline (UTC)', '', '| time | who | what |', '|---|---|---|', ...rows.map((r) => `| ${r.time} | ${cell(r.who)} | ${cell(r.what)} |`));
+  lines.push('', '## Timeline (UTC)', '', '| time | who | what |', '|---|---|---|');
+  yield* lines;
+  for (const r of rows) yield `| ${fileTime(r.at)} | ${cell(whoOf(r))} | ${cell(r.what)} |`;
   const followUps = inv?.followUps ?? [];
-  lines.push('', '## Follow-ups', '', ...(followUps.length ? followUps.map((f) => `- [ ] ${cell(f)}`) : ['- [ ] none recorded']));
-  return `${lines.join('\n')}\n`;
+  yield* ['', '## Follow-ups', '', ...(followUps.length ? followUps.map((f) => `- [ ] ${cell(f)}`) : ['- [ ] none recorded']), '- [ ] _Anything else the review agreed (fill in)_'];
 }

@@ -32,6 +32,8 @@ export interface FakeSlack {
   uploads: Map<string, { filename?: string; content: Buffer }>;
   users: Map<string, FakeUser>;
   userGroups: Map<string, string[]>;
+  /** The App Home tab last published for each user (views.publish). */
+  homeViews: Map<string, Record<string, any>>;
   callsTo(method: string): RecordedCall[];
   responseUrl(): string;
   /** Wait until `pred` holds for the recorded calls, or fail with what was recorded. */
@@ -66,6 +68,7 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
   const uploads = new Map<string, { filename?: string; content: Buffer }>();
   const users = new Map<string, FakeUser>();
   const userGroups = new Map<string, string[]>();
+  const homeViews = new Map<string, Record<string, any>>();
   const failures = new Map<string, { error: string; n: number }>();
   const pendingUploads = new Map<string, string>();
   let tsCounter = 1_700_000_000;
@@ -110,6 +113,15 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
       case 'views.update':
       case 'views.push':
         return { ok: true, view: { id: `V${randomUUID().slice(0, 8).toUpperCase()}`, ...(typeof args.view === 'string' ? JSON.parse(args.view) : args.view) } };
+      case 'views.publish': {
+        // Home tabs only (checked above against the 100-block limit), for a user id.
+        const view = typeof args.view === 'string' ? JSON.parse(args.view) : args.view;
+        if (!args.user_id) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['user_id is required'] } };
+        if (view?.type !== 'home') return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['views.publish takes a view of type home'] } };
+        const published = { id: `V${randomUUID().slice(0, 8).toUpperCase()}`, ...view };
+        homeViews.set(args.user_id, published);
+        return { ok: true, view: published };
+      }
       case 'users.info': {
         const u = users.get(args.user);
         return u ? { ok: true, user: { ...u, profile: { email: u.email, real_name: u.real_name } } } : { ok: false, error: 'user_not_found' };
@@ -189,6 +201,7 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
     uploads,
     users,
     userGroups,
+    homeViews,
     callsTo: (method) => calls.filter((c) => c.method === method),
     responseUrl: () => `${base}/response/${randomUUID()}`,
     async waitFor(pred, what, timeoutMs = 10_000) {
@@ -210,6 +223,7 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
       calls.length = 0;
       responses.length = 0;
       uploads.clear();
+      homeViews.clear();
       failures.clear();
       messages.clear();
     },
