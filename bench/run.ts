@@ -4,9 +4,10 @@
  * only the benches whose name contains NAME.
  */
 import type { Bench } from './bench';
+import { ackBench } from './ack.bench';
 import { cloudTrailBench } from './cloudtrail.bench';
 
-const BENCHES: Bench[] = [cloudTrailBench];
+const BENCHES: Bench[] = [ackBench, cloudTrailBench];
 
 async function main(): Promise<void> {
   const filter = process.argv[2];

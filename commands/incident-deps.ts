@@ -3,6 +3,7 @@ import type { Logger } from '../src/logger';
 import type { IncidentStore } from '../src/store/incident-store';
 import type { Incident } from '../src/domain/incident';
 import type { PlaybookEngine } from '../workflows/engine';
+import type { BackgroundQueue } from '../src/background-queue';
 
 /** What the incident commands and buttons need. */
 export interface IncidentDeps {
@@ -12,4 +13,6 @@ export interface IncidentDeps {
   notifier: { permalink(incident: Incident): Promise<string | undefined> };
   logger: Logger;
   channelId?: string;
+  /** Work after the ack runs here, a few requests at a time (src/background-queue.ts). */
+  background: BackgroundQueue;
 }
