@@ -18,7 +18,8 @@ module.exports = {
     enableFindRelatedTests: true,
   },
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  // The checker compiles only the mutated modules and what they import: seconds, not minutes.
+  tsconfigFile: 'tsconfig.stryker.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   mutate: [
     // The safety rules: who may approve, the step state machine, key ids, the exact AWS calls.
