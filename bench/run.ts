@@ -4,11 +4,12 @@
  * only the benches whose name contains NAME.
  */
 import type { Bench } from './bench';
+import { ackBench } from './ack.bench';
 import { cloudTrailBench } from './cloudtrail.bench';
 import { detectionBench } from './detection.bench';
 import { timelineBench } from './timeline.bench';
 
-const BENCHES: Bench[] = [cloudTrailBench, detectionBench, timelineBench];
+const BENCHES: Bench[] = [ackBench, cloudTrailBench, detectionBench, timelineBench];
 
 async function main(): Promise<void> {
   const filter = process.argv[2];

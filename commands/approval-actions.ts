@@ -30,11 +30,14 @@ export function approveHandler(deps: IncidentDeps) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const ref = decodeStepRef(args.action.value);
-    if (!ref || !(await firstTime(deps, args.body))) return;
-    const outcome = await deps.engine.approve(ref.i, ref.s, ref.v, args.body.user.id, { advance: false });
-    await reply(args, outcome.ok ? `:white_check_mark: ${outcome.message}` : `:no_entry_sign: ${outcome.message}`);
-    // The person has their answer; now run what the approval unlocked (it may take minutes).
-    if (outcome.ok) await deps.engine.advance(ref.i);
+    if (!ref) return;
+    await deps.background.run(async () => {
+      if (!(await firstTime(deps, args.body))) return;
+      const outcome = await deps.engine.approve(ref.i, ref.s, ref.v, args.body.user.id, { advance: false });
+      await reply(args, outcome.ok ? `:white_check_mark: ${outcome.message}` : `:no_entry_sign: ${outcome.message}`);
+      // The person has their answer; now run what the approval unlocked (it may take minutes).
+      if (outcome.ok) await deps.engine.advance(ref.i);
+    });
   };
 }
 
@@ -48,15 +51,17 @@ export function denyHandler(deps: IncidentDeps) {
       trigger_id: args.body.trigger_id,
       view: denyReasonModal({ ref: JSON.stringify(ref), channel: args.body.channel?.id, stepTitle: ref.s }),
     });
-    if (!(await firstTime(deps, args.body))) return;
-    const user = args.body.user.id;
-    const bundle = await deps.store.get(ref.i);
-    if (!(await deps.access.isApprover(user)) && user !== bundle?.incident.requester) {
-      // The engine refuses and records it; the modal says so instead of asking for a reason.
-      const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, user, '(not an approver)');
-      if (opened.view?.id) await args.client.views.update({ view_id: opened.view.id, view: refusalModal(outcome.message) }).catch(() => undefined);
-      await reply(args, `:no_entry_sign: ${outcome.message}`);
-    }
+    await deps.background.run(async () => {
+      if (!(await firstTime(deps, args.body))) return;
+      const user = args.body.user.id;
+      const bundle = await deps.store.get(ref.i);
+      if (!(await deps.access.isApprover(user)) && user !== bundle?.incident.requester) {
+        // The engine refuses and records it; the modal says so instead of asking for a reason.
+        const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, user, '(not an approver)');
+        if (opened.view?.id) await args.client.views.update({ view_id: opened.view.id, view: refusalModal(outcome.message) }).catch(() => undefined);
+        await reply(args, `:no_entry_sign: ${outcome.message}`);
+      }
+    });
   };
 }
 
@@ -74,12 +79,15 @@ export function denySubmission(deps: IncidentDeps) {
     await ack();
     const meta = JSON.parse(view.private_metadata) as { ref: string; channel?: string };
     const ref = decodeStepRef(meta.ref);
-    if (!ref || !(await deps.store.claimRequest(`view:${view.id}:${view.hash}`))) return;
-    const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, body.user.id, reason);
-    const text = `${outcome.ok ? ':no_entry:' : ':no_entry_sign:'} ${outcome.message}`;
-    if (meta.channel) await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text });
-    // Denied from the App Home (no channel): answer in the app's Messages tab.
-    else await client.chat.postMessage({ channel: body.user.id, text });
+    if (!ref) return;
+    await deps.background.run(async () => {
+      if (!(await deps.store.claimRequest(`view:${view.id}:${view.hash}`))) return;
+      const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, body.user.id, reason);
+      const text = `${outcome.ok ? ':no_entry:' : ':no_entry_sign:'} ${outcome.message}`;
+      if (meta.channel) await client.chat.postEphemeral({ channel: meta.channel, user: body.user.id, text });
+      // Denied from the App Home (no channel): answer in the app's Messages tab.
+      else await client.chat.postMessage({ channel: body.user.id, text });
+    });
   };
 }
 
@@ -87,8 +95,11 @@ export function rerequestHandler(deps: IncidentDeps) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const ref = decodeStepRef(args.action.value);
-    if (!ref || !(await firstTime(deps, args.body))) return;
-    const outcome = await deps.engine.rerequest(ref.i, ref.s, args.body.user.id);
-    await reply(args, outcome.ok ? `:arrows_counterclockwise: ${outcome.message}` : `:no_entry_sign: ${outcome.message}`);
+    if (!ref) return;
+    await deps.background.run(async () => {
+      if (!(await firstTime(deps, args.body))) return;
+      const outcome = await deps.engine.rerequest(ref.i, ref.s, args.body.user.id);
+      await reply(args, outcome.ok ? `:arrows_counterclockwise: ${outcome.message}` : `:no_entry_sign: ${outcome.message}`);
+    });
   };
 }

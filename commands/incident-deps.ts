@@ -4,6 +4,7 @@ import type { IncidentStore } from '../src/store/incident-store';
 import type { Incident } from '../src/domain/incident';
 import type { PlaybookEngine } from '../workflows/engine';
 import type { HomeTabPort } from '../src/slack/home-publisher';
+import type { BackgroundQueue } from '../src/background-queue';
 
 /** What the incident commands and buttons need. */
 export interface IncidentDeps {
@@ -15,4 +16,6 @@ export interface IncidentDeps {
   channelId?: string;
   /** The App Home tab, when wired. */
   home?: HomeTabPort;
+  /** Work after the ack runs here, a few requests at a time (src/background-queue.ts). */
+  background: BackgroundQueue;
 }

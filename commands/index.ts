@@ -9,9 +9,10 @@ import { INCIDENT_COMMAND, incidentHandler } from './incident';
 import { approveHandler, denyHandler, denySubmission, rerequestHandler } from './approval-actions';
 import type { IncidentDeps } from './incident-deps';
 import { appHomeOpenedHandler, homeTimelineHandler } from './app-home';
+import type { BackgroundQueue } from '../src/background-queue';
 
-export function registerCommands(app: App, deps: CommandDeps, incidents?: IncidentDeps): void {
-  app.command(KEY_OWNER_COMMAND, keyOwnerHandler(deps));
+export function registerCommands(app: App, deps: CommandDeps, background: BackgroundQueue, incidents?: IncidentDeps): void {
+  app.command(KEY_OWNER_COMMAND, keyOwnerHandler(deps, background));
   app.command(TRAIL_COMMAND, trailHandler(deps));
   if (!incidents) return;
   app.command(REVOKE_KEY_COMMAND, revokeKeyHandler(incidents));

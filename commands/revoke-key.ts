@@ -11,6 +11,7 @@ import { FIELD } from '../src/slack/ids';
 import { revokeKeyModal } from '../src/slack/modals';
 import { badKeyIdBlocks, notAllowedBlocks } from '../src/slack/key-owner-blocks';
 import type { IncidentDeps } from './incident-deps';
+import { BUSY_MESSAGE } from '../src/background-queue';
 
 export const REVOKE_KEY_COMMAND = '/revoke-key';
 
@@ -52,7 +53,7 @@ async function start(deps: IncidentDeps, r: StartRequest, tell: (text: string) =
 }
 
 export function revokeKeyHandler(deps: IncidentDeps) {
-  return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({ command, ack, respond, client, context }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     if (!(await orAck(ack, deps.access.isResponder(command.user_id)))) {
       await ack({ response_type: 'ephemeral', ...notAllowedBlocks(REVOKE_KEY_COMMAND) });
       return;
@@ -68,19 +69,26 @@ export function revokeKeyHandler(deps: IncidentDeps) {
       await ack({ response_type: 'ephemeral', ...badKeyIdBlocks(REVOKE_KEY_COMMAND, parsed) });
       return;
     }
-    // Slack retries a command it thinks timed out; the trigger id is the same each time.
-    if (!(await orAck(ack, deps.store.claimRequest(`cmd:${command.trigger_id}`)))) {
-      await ack();
-      deps.logger.info({ trigger: command.trigger_id }, 'ignored a retried /revoke-key');
+    if (deps.background.full) {
+      await ack({ response_type: 'ephemeral', text: `:hourglass: ${BUSY_MESSAGE}` });
       return;
     }
-    await ack({ response_type: 'ephemeral', text: `:rotating_light: Opening an incident for \`${parsed.keyId}\`…` });
-    deps.logger.info({ user: command.user_id, key: maskKeyId(parsed.keyId) }, 'revoke-key requested');
-    await start(
-      deps,
-      { keyId: parsed.keyId, kind: parsed.kind, reason: parsed.rest, severity: 'high', userId: command.user_id, invokedIn: command.channel_id },
-      (text) => respond({ response_type: 'ephemeral', replace_original: true, text }),
-    );
+    // Ack before touching the store. A Slack retry (x-slack-retry-num) gets an empty ack; the
+    // REQ# claim below decides which delivery opens the incident, whichever arrives first.
+    await ack(context.retryNum === undefined ? { response_type: 'ephemeral', text: `:rotating_light: Opening an incident for \`${parsed.keyId}\`…` } : undefined);
+    await deps.background.run(async () => {
+      // Slack retries a command it thinks timed out; the trigger id is the same each time.
+      if (!(await deps.store.claimRequest(`cmd:${command.trigger_id}`))) {
+        deps.logger.info({ trigger: command.trigger_id }, 'ignored a retried /revoke-key');
+        return;
+      }
+      deps.logger.info({ user: command.user_id, key: maskKeyId(parsed.keyId) }, 'revoke-key requested');
+      await start(
+        deps,
+        { keyId: parsed.keyId, kind: parsed.kind, reason: parsed.rest, severity: 'high', userId: command.user_id, invokedIn: command.channel_id },
+        (text) => respond({ response_type: 'ephemeral', replace_original: true, text }),
+      );
+    });
   };
 }
 
@@ -119,18 +127,18 @@ export function revokeKeySubmission(deps: IncidentDeps) {
       await ack({ response_action: 'errors', errors: { [FIELD.keyId.block]: 'Only incident responders (IR_RESPONDERS) can start an incident.' } });
       return;
     }
-    if (!(await orAck(ack, deps.store.claimRequest(`view:${view.id}:${view.hash}`)))) {
-      await ack();
-      return;
-    }
     await ack();
     const meta = JSON.parse(view.private_metadata || '{}') as { channel?: string };
     const invokedIn = meta.channel ?? deps.channelId ?? '';
-    await start(
-      deps,
-      { keyId: parsed.keyId, kind: parsed.kind, reason: valueOf(v, FIELD.reason) ?? '', severity, ticket: valueOf(v, FIELD.ticket), roleArn, userId, invokedIn,
-        detectedAt: detectedSec != null ? new Date(detectedSec * 1000).toISOString() : undefined },
-      (text) => client.chat.postEphemeral({ channel: invokedIn, user: userId, text }),
-    );
+    await deps.background.run(async () => {
+      // A resubmitted (retried) view lands once.
+      if (!(await deps.store.claimRequest(`view:${view.id}:${view.hash}`))) return;
+      await start(
+        deps,
+        { keyId: parsed.keyId, kind: parsed.kind, reason: valueOf(v, FIELD.reason) ?? '', severity, ticket: valueOf(v, FIELD.ticket), roleArn, userId, invokedIn,
+          detectedAt: detectedSec != null ? new Date(detectedSec * 1000).toISOString() : undefined },
+        (text) => client.chat.postEphemeral({ channel: invokedIn, user: userId, text }),
+      );
+    });
   };
 }

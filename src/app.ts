@@ -31,6 +31,7 @@ import { otherAccountCloudTrail } from './aws/other-account-cloudtrail';
 import { createCloudTrailClientFactory, type CloudTrailClientFactory } from './aws/cloudtrail-lookup';
 import { TrailService } from './aws/trail-service';
 import type { TrailSummaryOptions } from './domain/trail-summary';
+import { BackgroundQueue, DEFAULT_BACKGROUND, type BackgroundQueueOptions } from './background-queue';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 
 export interface AppParts {
@@ -55,6 +56,8 @@ export interface AppParts {
   instanceId?: string;
   /** Tests: simulate the process dying between two writes. */
   crashPoint?: (label: string) => void;
+  /** Limits of the queue request work runs through after the ack; default DEFAULT_BACKGROUND. */
+  background?: BackgroundQueueOptions;
   /** Tests pass these so Bolt skips auth.test. */
   botId?: string;
   botUserId?: string;
@@ -188,8 +191,12 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
       if (step.name === 'contain' && !incident.dryRun) await watcher.schedule(incident, step.startedAt ?? step.updatedAt);
     },
   });
-  const incidents: IncidentDeps = { engine, store: parts.store, access: deps.access, notifier, logger, channelId: config.channelId, home };
-  registerCommands(app, deps, incidents);
+  // Work after the ack (lookups, steps, card updates, replies): a few at a time, bounded,
+  // and started only once the requests waiting for their ack have had it.
+  let frontDoor: HttpFrontDoor | undefined;
+  const background = new BackgroundQueue({ ...DEFAULT_BACKGROUND, ...parts.background, yieldWhile: () => (frontDoor?.waiting ?? 0) > 0 });
+  const incidents: IncidentDeps = { engine, store: parts.store, access: deps.access, notifier, logger, channelId: config.channelId, home, background };
+  registerCommands(app, deps, background, incidents);
 
   // The one error path: known errors become a specific ephemeral message; anything else a
   // correlation id, logged with the error.
@@ -223,7 +230,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     }
   });
 
-  const frontDoor = receiver ? httpFrontDoor({ receiver, signingSecret: config.slack.signingSecret!, logger }) : undefined;
+  frontDoor = receiver ? httpFrontDoor({ receiver, signingSecret: config.slack.signingSecret!, logger }) : undefined;
   return { app, frontDoor, deps, engine, inflight, watcher };
 }
 

@@ -12,6 +12,8 @@ const MAX_BODY = 1024 * 1024;
 
 export interface HttpFrontDoor {
   server: http.Server;
+  /** Slack requests received and not yet answered (acks still to send). */
+  readonly waiting: number;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -25,6 +27,7 @@ export function httpFrontDoor(opts: {
 }): HttpFrontDoor {
   const path = opts.path ?? '/slack/events';
   const now = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  let waiting = 0;
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && url === '/healthz') {
@@ -35,6 +38,9 @@ export function httpFrontDoor(opts: {
       res.writeHead(404).end();
       return;
     }
+    // Counted until the answer is sent: background work waits while acks are due.
+    waiting++;
+    res.once('close', () => waiting--);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -66,6 +72,9 @@ export function httpFrontDoor(opts: {
   });
   return {
     server,
+    get waiting() {
+      return waiting;
+    },
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
