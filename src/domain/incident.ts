@@ -104,6 +104,16 @@ export interface Incident {
   version: number;
   /** Identify step output: the key facts as the bot saw them. */
   facts?: unknown;
+  /** ISO time the leak was detected (intake event time, or the modal's "detected at"); absent: createdAt. */
+  detectedAt?: string;
+  /** Where the incident came from: a person in Slack, or an automatic intake source. */
+  source?: IncidentSource;
+}
+
+export interface IncidentSource {
+  kind: 'slack' | 'aws-health' | 'guardduty' | 'github' | 'cli';
+  link?: string;
+  title?: string;
 }
 
 export interface IncidentEvent {
