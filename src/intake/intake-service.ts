@@ -29,7 +29,7 @@ export interface IntakeEngine {
 
 export interface IntakeServiceDeps {
   engine: IntakeEngine;
-  store: Pick<IncidentStore, 'appendEvent' | 'getIncident'>;
+  store: Pick<IncidentStore, 'appendEvent' | 'getIncident' | 'get'>;
   notifier: { thread(incident: Incident, text: string): Promise<void> };
   logger: Logger;
   channel: string;
@@ -80,14 +80,33 @@ export class IntakeService {
 
   private async proceed(incidentId: string, r: IntakeRecord): Promise<void> {
     await this.d.engine.advance(incidentId);
-    if (this.d.autoContain.includes(r.source)) await this.autoContain(incidentId, r);
+    // This source, or another that reported the key while Identify ran, may contain by policy.
+    const reports = (await this.d.store.get(incidentId))?.events.filter((e) => e.type === 'intake_received') ?? [];
+    const bySource = [r.source, ...reports.map((e) => e.detail?.source as IntakeSourceKind)].find((s) => this.d.autoContain.includes(s));
+    if (bySource) await this.autoContain(incidentId, bySource === r.source ? r : { ...r, source: bySource });
+  }
+
+  /**
+   * The opener of a key's incident writes its item, then posts its card, a moment after
+   * taking the key lock: wait for the card (a few seconds at most) so the note lands in its
+   * thread.
+   */
+  private async incidentSoon(incidentId: string): Promise<Incident | undefined> {
+    let incident: Incident | undefined;
+    for (let i = 0; i < 50 && !incident?.cardTs; i++) {
+      if (i > 0) await new Promise((res) => setTimeout(res, 100));
+      incident = await this.d.store.getIncident(incidentId);
+    }
+    return incident;
   }
 
   /** Another report for a key already open: say so in its thread; a policy source may still contain. */
   private async joined(incidentId: string, r: IntakeRecord): Promise<void> {
-    const incident = await this.d.store.getIncident(incidentId);
-    // No incident item yet: its opener is writing it right now and posts the card itself.
-    if (!incident) return;
+    const incident = await this.incidentSoon(incidentId);
+    if (!incident) {
+      this.d.logger.warn({ incident: incidentId, source: r.source }, 'the incident this report joined was not written by its opener; the report is in its record');
+      return;
+    }
     const link = r.link ? ` <${r.link}|open the alert>` : '';
     await this.d.notifier.thread(incident, `:inbox_tray: Also reported by *${SOURCE_LABEL[r.source]}*: ${esc(r.title)}${link} (detected ${r.detectedAt.slice(0, 16).replace('T', ' ')} UTC). Recorded as evidence on this incident.`);
     if (this.d.autoContain.includes(r.source)) await this.autoContain(incidentId, r);

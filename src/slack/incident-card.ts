@@ -93,7 +93,7 @@ export function incidentCard(incident: Incident, steps: StepRecord[], opts: { ap
     blocks.push({
       type: 'section',
       text: mrkdwn(
-        `*${waiting.title}* needs ${need} more approval(s) from ${waiting.approvalsRequired > 1 ? 'distinct approvers' : 'an approver'} ${incident.requester.startsWith('intake:') ? '' : ` other than <@${incident.requester}>`}` +
+        `*${waiting.title}* needs ${need} more approval(s) from ${waiting.approvalsRequired > 1 ? 'distinct approvers' : 'an approver'}${incident.requester.startsWith('intake:') ? '' : ` other than <@${incident.requester}>`}` +
           `${waiting.expiresAt ? `, before ${waiting.expiresAt.slice(11, 16)} UTC` : ''}.${incident.dryRun ? ' *DRY RUN: these calls will be recorded, not made.*' : ''}\n*Exact plan:*`,
       ),
     });
