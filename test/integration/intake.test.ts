@@ -335,6 +335,10 @@ describe('IR_AUTO_CONTAIN', () => {
     expect(contain.approvals.map((a) => a.userId)).toEqual(['policy:IR_AUTO_CONTAIN']);
     expect(auto.events.find((e) => e.type === 'approved' && e.step === 'contain')).toMatchObject({ actor: 'policy:IR_AUTO_CONTAIN', detail: { approvedBy: 'policy IR_AUTO_CONTAIN', source: 'aws-health' } });
     expect(auto.steps.find((s) => s.name === 'eradicate')!.approvalsRequired).toBe(2);
+    // A policy never stands in for one of Eradicate's two people.
+    const refused = await h!.app.engine.approveByPolicy(auto.incident.id, 'eradicate', 'IR_AUTO_CONTAIN');
+    expect(refused).toEqual({ ok: false, message: '*Eradicate* needs 2 people; policy IR_AUTO_CONTAIN cannot approve it.' });
+    expect(await waitStep(keyId, 'eradicate', 'awaiting_approval')).toBeTruthy();
     const card = await h!.slack.waitFor(() => {
       const c = latestCard(h!, CHANNEL);
       const t = c ? blocksText(c) : '';
