@@ -5,8 +5,9 @@
  */
 import type { Bench } from './bench';
 import { cloudTrailBench } from './cloudtrail.bench';
+import { intakeBench } from './intake.bench';
 
-const BENCHES: Bench[] = [cloudTrailBench];
+const BENCHES: Bench[] = [cloudTrailBench, intakeBench];
 
 async function main(): Promise<void> {
   const filter = process.argv[2];

@@ -15,6 +15,7 @@ import { SqsIntakePoller } from './sqs-poller';
 import { GITHUB_INTAKE_PATH, handleGitHubDelivery } from './github-webhook';
 import { GitHubSecretScanningApi, SecretScanningApi } from './github-api';
 import { IntakeListener, IntakeRoute, serveIntake, startIntakeListener } from './http-listener';
+import { WorkPool } from './work-pool';
 
 export interface IntakeParts {
   config: Config;
@@ -31,6 +32,8 @@ export interface IntakeParts {
   github?: SecretScanningApi;
   /** Tests: shorter waits than production's. */
   poll?: { waitTimeSeconds?: number; visibilityTimeoutSeconds?: number; retryDelaySeconds?: number; concurrency?: number };
+  /** Follow-ups (Identify, approval request) at once; default 10. */
+  followUpConcurrency?: number;
 }
 
 export interface RunningIntake {
@@ -49,14 +52,11 @@ export async function startIntake(p: IntakeParts): Promise<RunningIntake | undef
     engine: p.engine, store: p.store, notifier: p.notifier, logger, channel: config.channelId!, autoContain: config.intake.autoContain, now: p.now,
   });
   const receive = service.receive.bind(service);
-  // Follow-ups started after a webhook answer, waited for on shutdown.
-  const pending = new Set<Promise<void>>();
-  const later = (work: () => Promise<void>) => {
-    const job: Promise<void> = work()
-      .catch((e) => logger.error({ err: e }, 'intake follow-up failed; the reconcile sweep resumes the incident'))
-      .finally(() => pending.delete(job));
-    pending.add(job);
-  };
+  // Follow-ups run after their record is written (message deleted, webhook answered),
+  // bounded, and are waited for on shutdown. A crash loses none: reconcile advances every
+  // open incident (auto-containment then waits for a person's click: closed by default).
+  const pool = new WorkPool(p.followUpConcurrency ?? 10, (e) => logger.error({ err: e }, 'intake follow-up failed; the reconcile sweep resumes the incident'));
+  const later = (work: () => Promise<void>) => pool.run(work);
   let poller: SqsIntakePoller | undefined;
   let listener: IntakeListener | undefined;
   if (github) {
@@ -71,7 +71,7 @@ export async function startIntake(p: IntakeParts): Promise<RunningIntake | undef
     }
   }
   if (queueUrl) {
-    poller = new SqsIntakePoller({ sqs: p.sqs ?? new SQSClient({ region: config.awsRegion }), queueUrl, receive, logger, ...p.poll });
+    poller = new SqsIntakePoller({ sqs: p.sqs ?? new SQSClient({ region: config.awsRegion }), queueUrl, receive, logger, later, ...p.poll });
     await poller.start();
     logger.info({ queueUrl, autoContain: config.intake.autoContain }, 'polling the intake queue');
   }
@@ -82,7 +82,7 @@ export async function startIntake(p: IntakeParts): Promise<RunningIntake | undef
     stop: async () => {
       await poller?.stop();
       await listener?.close();
-      await Promise.allSettled([...pending]);
+      await pool.drain();
     },
   };
 }

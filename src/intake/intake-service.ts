@@ -100,15 +100,23 @@ export class IntakeService {
     return incident;
   }
 
-  /** Another report for a key already open: say so in its thread; a policy source may still contain. */
+  /**
+   * Another report for a key already open: said once per source in the incident's thread (a
+   * burst of ten reports is not ten messages; every report is in the record all the same);
+   * a policy source may still contain.
+   */
   private async joined(incidentId: string, r: IntakeRecord): Promise<void> {
-    const incident = await this.incidentSoon(incidentId);
-    if (!incident) {
-      this.d.logger.warn({ incident: incidentId, source: r.source }, 'the incident this report joined was not written by its opener; the report is in its record');
-      return;
+    const reports = (await this.d.store.get(incidentId))?.events.filter((e) => e.type === 'intake_received' && e.detail?.source === r.source) ?? [];
+    const first = reports.sort((a, b) => a.at.localeCompare(b.at))[0];
+    if (!first || first.detail?.sourceId === r.sourceId) {
+      const incident = await this.incidentSoon(incidentId);
+      if (incident) {
+        const link = r.link ? ` <${r.link}|open the alert>` : '';
+        await this.d.notifier.thread(incident, `:inbox_tray: Also reported by *${SOURCE_LABEL[r.source]}*: ${esc(r.title)}${link} (detected ${r.detectedAt.slice(0, 16).replace('T', ' ')} UTC). Recorded as evidence on this incident.`);
+      } else {
+        this.d.logger.warn({ incident: incidentId, source: r.source }, 'the incident this report joined was not written by its opener; the report is in its record');
+      }
     }
-    const link = r.link ? ` <${r.link}|open the alert>` : '';
-    await this.d.notifier.thread(incident, `:inbox_tray: Also reported by *${SOURCE_LABEL[r.source]}*: ${esc(r.title)}${link} (detected ${r.detectedAt.slice(0, 16).replace('T', ' ')} UTC). Recorded as evidence on this incident.`);
     if (this.d.autoContain.includes(r.source)) await this.autoContain(incidentId, r);
   }
 

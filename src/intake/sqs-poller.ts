@@ -36,7 +36,10 @@ export interface SqsPollerOptions {
   visibilityTimeoutSeconds?: number;
   /** After a failed attempt, when the message shows again (the redrive counts attempts). */
   retryDelaySeconds?: number;
+  /** Messages being recorded at once. */
   concurrency?: number;
+  /** Where follow-ups run once their message is deleted (default: awaited in place). */
+  later?: (work: () => Promise<void>) => void;
 }
 
 export const POISON_REASON_ATTRIBUTE = 'keyguard-reason';
@@ -147,7 +150,9 @@ export class SqsIntakePoller {
     this.stats.deleted++;
     this.o.logger.info({ messageId: m.MessageId, incidents: received.map((r) => r.incidentId), keys: parsed.records.map((r) => maskKeyId(r.keyId)) }, 'intake message recorded and deleted');
     for (const r of received) {
-      await r.followUp().catch((e) => this.o.logger.error({ err: e, incident: r.incidentId }, 'intake follow-up failed; the reconcile sweep resumes the incident'));
+      const work = () => r.followUp().catch((e) => this.o.logger.error({ err: e, incident: r.incidentId }, 'intake follow-up failed; the reconcile sweep resumes the incident'));
+      if (this.o.later) this.o.later(work);
+      else await work();
     }
   }
 
