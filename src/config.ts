@@ -97,21 +97,7 @@ const schema = z
     SLACK_BOT_TOKEN: secret('xox', 'a Slack bot token'),
     SLACK_APP_TOKEN: secret('xapp-', 'a Slack app-level token'),
     SLACK_SIGNING_SECRET: secret(null, 'a signing secret'),
-    SLACK_API_URL: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        if (v === undefined || v.trim() === '') return undefined;
-        try {
-          const u = new URL(v.trim());
-          if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol');
-        } catch {
-          // Not echoed: a URL can carry credentials.
-          ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
-          return z.NEVER;
-        }
-        return v.trim().endsWith('/') ? v.trim() : `${v.trim()}/`;
-      }),
+    SLACK_API_URL: httpUrl('e.g. https://slack.com/api/').transform((v) => (v === undefined || v.endsWith('/') ? v : `${v}/`)),
     PORT: positiveInt(3000, 65535),
     IR_TABLE_NAME: z
       .string()

@@ -12,17 +12,19 @@ export interface SecretScanningApi {
 
 export class GitHubSecretScanningApi implements SecretScanningApi {
   private readonly req: typeof request;
+  private readonly timeoutMs: number;
 
   constructor(opts: { token: string; baseUrl: string; timeoutMs?: number }) {
     this.req = request.defaults({
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
       headers: { authorization: `Bearer ${opts.token}`, 'x-github-api-version': '2022-11-28', 'user-agent': 'keyguard' },
-      request: { signal: undefined, timeout: opts.timeoutMs ?? 8000 },
     });
+    // GitHub gives a webhook 10 s: both reads must finish well within that.
+    this.timeoutMs = opts.timeoutMs ?? 4000;
   }
 
   async fetchAlert(ref: WebhookAlertRef): Promise<FetchedAlert> {
-    const params = { owner: ref.owner, repo: ref.repo, alert_number: ref.number };
+    const params = { owner: ref.owner, repo: ref.repo, alert_number: ref.number, request: { signal: AbortSignal.timeout(this.timeoutMs) } };
     const alert = await this.req('GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}', params);
     const locations = await this.req('GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations', { ...params, per_page: 100 });
     const data = alert.data as unknown as Record<string, unknown>;
