@@ -62,6 +62,14 @@ export class IntakeService {
       source: { kind: r.source, link: r.link, title: r.title },
     });
     const incidentId = result.created ? result.incident.id : result.existingIncidentId;
+    // SQS delivers at least once and GitHub redelivers: the same alert twice is recorded once.
+    if (!result.created) {
+      const seen = (await this.d.store.get(incidentId))?.events.some((e) => e.type === 'intake_received' && e.detail?.source === r.source && e.detail?.sourceId === r.sourceId);
+      if (seen) {
+        this.d.logger.info({ source: r.source, key: maskKeyId(r.keyId), incident: incidentId, sourceId: r.sourceId }, 'intake report already recorded (delivered again)');
+        return { incidentId, created: false, followUp: async () => undefined };
+      }
+    }
     // The evidence, on the incident's record whether it opened now or was open already.
     await this.d.store.appendEvent({
       incidentId,
@@ -108,7 +116,7 @@ export class IntakeService {
   private async joined(incidentId: string, r: IntakeRecord): Promise<void> {
     const reports = (await this.d.store.get(incidentId))?.events.filter((e) => e.type === 'intake_received' && e.detail?.source === r.source) ?? [];
     const first = reports.sort((a, b) => a.at.localeCompare(b.at))[0];
-    if (!first || first.detail?.sourceId === r.sourceId) {
+    if (!first || (first.detail?.sourceId === r.sourceId && first.detail?.opened !== true)) {
       const incident = await this.incidentSoon(incidentId);
       if (incident) {
         const link = r.link ? ` <${r.link}|open the alert>` : '';

@@ -135,6 +135,7 @@ export class SqsIntakePoller {
       return;
     }
     const received: Received[] = [];
+    const started = Date.now();
     try {
       for (const record of parsed.records) received.push(await this.o.receive(record));
     } catch (e) {
@@ -148,7 +149,7 @@ export class SqsIntakePoller {
     }
     await this.o.sqs.send(new DeleteMessageCommand({ QueueUrl: this.o.queueUrl, ReceiptHandle: m.ReceiptHandle }));
     this.stats.deleted++;
-    this.o.logger.info({ messageId: m.MessageId, incidents: received.map((r) => r.incidentId), keys: parsed.records.map((r) => maskKeyId(r.keyId)) }, 'intake message recorded and deleted');
+    this.o.logger.info({ messageId: m.MessageId, ms: Date.now() - started, incidents: received.map((r) => r.incidentId), keys: parsed.records.map((r) => maskKeyId(r.keyId)) }, 'intake message recorded and deleted');
     for (const r of received) {
       const work = () => r.followUp().catch((e) => this.o.logger.error({ err: e, incident: r.incidentId }, 'intake follow-up failed; the reconcile sweep resumes the incident'));
       if (this.o.later) this.o.later(work);

@@ -75,7 +75,7 @@ export function incidentCard(incident: Incident, steps: StepRecord[], opts: { ap
       mrkdwn(`*Reason*\n${esc(clip(incident.reason || '—', 500))}${incident.ticket ? `\n${esc(clip(incident.ticket, 300))}` : ''}`),
     ],
   });
-  blocks.push(...intakeBlocks(incident, opts.approvers ?? []));
+  blocks.push(...intakeBlocks(incident, opts.approvers));
   const list = [...steps]
     .sort((a, b) => a.seq - b.seq)
     .map((s) => {

@@ -30,7 +30,8 @@ export function openedAutomatically(incident: Incident): boolean {
   return Boolean(incident.source && incident.source.kind !== 'slack' && incident.source.kind !== 'cli');
 }
 
-export function intakeBlocks(incident: Incident, approvers: readonly string[]): Block[] {
+/** `approvers` undefined (a copy of the card shown to one person): no approvers line. */
+export function intakeBlocks(incident: Incident, approvers: readonly string[] | undefined): Block[] {
   if (!openedAutomatically(incident)) return [];
   const src = incident.source!;
   const name = SOURCE_NAME[src.kind] ?? src.kind;
@@ -38,7 +39,7 @@ export function intakeBlocks(incident: Incident, approvers: readonly string[]): 
   const alert = src.link && /^https:\/\//.test(src.link) ? `<${src.link.replace(/[<>|]/g, '')}|${title}>` : title;
   const detected = incident.detectedAt ? ` · detected ${incident.detectedAt.slice(0, 16).replace('T', ' ')} UTC` : '';
   const lines = [`:satellite_antenna: *Opened automatically from ${name}*${detected}`, alert];
-  if (incident.status === 'open') {
+  if (incident.status === 'open' && approvers) {
     lines.push(approvers.length > 0
       ? `Approvers: ${approvers.slice(0, 20).map(approverMention).join(' ')}`
       : ':warning: No approvers are configured (IR_APPROVERS): nobody can approve containment.');

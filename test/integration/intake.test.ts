@@ -180,6 +180,22 @@ describe('AWS Health through SQS', () => {
     expect(note.args.thread_ts).toBeTruthy();
   });
 
+  it('the same event delivered twice (SQS is at-least-once) is recorded once', async () => {
+    await start();
+    const event = healthEvent([keyId]);
+    await deliver(sqs, queues.queueUrl, event);
+    await waitStep(keyId, 'contain', 'awaiting_approval');
+    await deliver(sqs, queues.queueUrl, event);
+    await until('the second delivery to be handled', async () => h!.logs.some((l) => l.includes('intake report already recorded (delivered again)')));
+    const b = (await incidentFor(keyId))!;
+    expect(b.events.filter((e) => e.type === 'intake_received')).toHaveLength(1);
+    expect(h!.slack.callsTo('chat.postMessage').some((c) => /Also reported by/.test(c.args.text ?? ''))).toBe(false);
+    await until('the queue to be empty', async () => {
+      const d = await queueDepth(sqs, queues.queueUrl);
+      return d.visible === 0 && d.inFlight === 0;
+    });
+  });
+
   it('a GuardDuty finding for a key with an incident opened by a person joins it', async () => {
     await start();
     await h!.slash('/revoke-key', `${keyId} spotted in a gist`, APPROVER);

@@ -30,6 +30,8 @@ it('names the source, links the alert, gives the detection time and pages users 
 });
 
 it('warns when nobody can approve, and says nothing for incidents a person opened', () => {
+  // A copy shown to one person (/incident show) does not know the approvers: no line at all.
+  expect(JSON.stringify(incidentCard(base, steps).blocks)).not.toMatch(/Approvers|No approvers/);
   expect(text(base)).toContain('No approvers are configured (IR_APPROVERS)');
   expect(intakeBlocks({ ...base, requester: 'U1', source: { kind: 'slack' } }, ['U1AAA'])).toEqual([]);
   expect(intakeBlocks({ ...base, requester: 'U1', source: undefined }, ['U1AAA'])).toEqual([]);
