@@ -8,8 +8,9 @@ import { ackBench } from './ack.bench';
 import { cloudTrailBench } from './cloudtrail.bench';
 import { detectionBench } from './detection.bench';
 import { timelineBench } from './timeline.bench';
+import { intakeBench } from './intake.bench';
 
-const BENCHES: Bench[] = [ackBench, cloudTrailBench, detectionBench, timelineBench];
+const BENCHES: Bench[] = [ackBench, cloudTrailBench, detectionBench, intakeBench, timelineBench];
 
 async function main(): Promise<void> {
   const filter = process.argv[2];

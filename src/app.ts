@@ -33,6 +33,8 @@ import { TrailService } from './aws/trail-service';
 import type { TrailSummaryOptions } from './domain/trail-summary';
 import { BackgroundQueue, DEFAULT_BACKGROUND, type BackgroundQueueOptions } from './background-queue';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+// Automatic intake (SQS: AWS Health, GuardDuty; POST /intake/github)
+import { startIntake, type IntakeParts, type RunningIntake } from './intake';
 
 export interface AppParts {
   config: Config;
@@ -61,6 +63,8 @@ export interface AppParts {
   /** Tests pass these so Bolt skips auth.test. */
   botId?: string;
   botUserId?: string;
+  /** Intake: SQS client, GitHub API and poll timings (tests point these at local servers). */
+  intake?: Pick<IntakeParts, 'sqs' | 'github' | 'poll'>;
 }
 
 export interface RunningApp {
@@ -69,6 +73,7 @@ export interface RunningApp {
   watcher: Watcher;
   /** Port in HTTP mode; undefined in Socket Mode. */
   port?: number;
+  intake?: RunningIntake;
   stop(): Promise<void>;
 }
 
@@ -82,7 +87,7 @@ export async function drain(inflight: Inflight, timeoutMs = 30_000): Promise<voi
   while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
-export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor; deps: CommandDeps; engine: PlaybookEngine; inflight: Inflight; watcher: Watcher } {
+export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor; deps: CommandDeps; engine: PlaybookEngine; inflight: Inflight; watcher: Watcher; notifier: HomeRefreshingNotifier } {
   const inflight: Inflight = { count: 0 };
   const { config, logger } = parts;
   const socketMode = Boolean(config.slack.appToken);
@@ -151,7 +156,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
   };
   const home = new HomeTab({ client: app.client, store: parts.store, access: deps.access, logger, now });
   // The card notifier also republishes the App Home of recent viewers when an incident changes.
-  const notifier = new HomeRefreshingNotifier(app.client, logger, home);
+  const notifier = new HomeRefreshingNotifier(app.client, logger, home, { approvers: config.approvers });
   const watcher = new Watcher({
     watches: parts.watches,
     store: parts.store,
@@ -231,11 +236,11 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
   });
 
   frontDoor = receiver ? httpFrontDoor({ receiver, signingSecret: config.slack.signingSecret!, logger }) : undefined;
-  return { app, frontDoor, deps, engine, inflight, watcher };
+  return { app, frontDoor, deps, engine, inflight, watcher, notifier };
 }
 
 export async function startApp(parts: AppParts, host?: string): Promise<RunningApp> {
-  const { app, frontDoor, engine, inflight, watcher } = buildApp(parts);
+  const { app, frontDoor, engine, inflight, watcher, notifier, deps } = buildApp(parts);
   // Finish what a previous process left running, then keep expiring stale approvals.
   const reconciled = await engine.reconcile();
   if (reconciled.resumed.length > 0) parts.logger.info({ resumed: reconciled.resumed }, 'reconciled steps left running');
@@ -250,21 +255,25 @@ export async function startApp(parts: AppParts, host?: string): Promise<RunningA
     watcher.tick().catch((e) => parts.logger.error({ err: e }, 'watch tick failed'));
   }, 30_000);
   watching.unref();
+  // Automatic intake: before the listener opens, so its route is there from the start.
+  const intake = await startIntake({ config: parts.config, logger: parts.logger, engine, store: parts.store, notifier, now: deps.now, frontDoor, host, ...parts.intake });
   if (frontDoor) {
     const port = await frontDoor.listen(parts.config.slack.port, host);
     parts.logger.info({ port, path: '/slack/events' }, 'keyguard listening (HTTP mode)');
-    return { app, engine, watcher, port, stop: async () => {
+    return { app, engine, watcher, port, intake, stop: async () => {
         clearInterval(sweep);
         clearInterval(watching);
+        await intake?.stop();
         await frontDoor.close();
         await drain(inflight);
       } };
   }
   await app.start();
   parts.logger.info('keyguard connected (Socket Mode)');
-  return { app, engine, watcher, stop: async () => {
+  return { app, engine, watcher, intake, stop: async () => {
       clearInterval(sweep);
       clearInterval(watching);
+      await intake?.stop();
       await app.stop();
       await drain(inflight);
     } };

@@ -84,26 +84,33 @@ const regionList = z
     return [...new Set(regions)];
   });
 
+const httpUrl = (what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      try {
+        const u = new URL(v.trim());
+        if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol');
+      } catch {
+        // Not echoed: a URL can carry credentials.
+        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL (${what})` });
+        return z.NEVER;
+      }
+      return v.trim();
+    });
+
+/** Intake sources whose events may run Contain without a click (IR_AUTO_CONTAIN). */
+export const AUTO_CONTAIN_SOURCES = ['aws-health', 'guardduty', 'github'] as const;
+export type AutoContainSource = (typeof AUTO_CONTAIN_SOURCES)[number];
+
 const schema = z
   .object({
     SLACK_BOT_TOKEN: secret('xox', 'a Slack bot token'),
     SLACK_APP_TOKEN: secret('xapp-', 'a Slack app-level token'),
     SLACK_SIGNING_SECRET: secret(null, 'a signing secret'),
-    SLACK_API_URL: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        if (v === undefined || v.trim() === '') return undefined;
-        try {
-          const u = new URL(v.trim());
-          if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol');
-        } catch {
-          // Not echoed: a URL can carry credentials.
-          ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
-          return z.NEVER;
-        }
-        return v.trim().endsWith('/') ? v.trim() : `${v.trim()}/`;
-      }),
+    SLACK_API_URL: httpUrl('e.g. https://slack.com/api/').transform((v) => (v === undefined || v.endsWith('/') ? v : `${v}/`)),
     PORT: positiveInt(3000, 65535),
     IR_TABLE_NAME: z
       .string()
@@ -149,6 +156,33 @@ const schema = z
         }
         return v.trim();
       }),
+    // Automatic intake
+    IR_INTAKE_QUEUE_URL: httpUrl('the SQS queue URL, https://sqs.<region>.amazonaws.com/<account>/<name>'),
+    GITHUB_WEBHOOK_SECRET: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined;
+        if (v.trim().length < 16) {
+          ctx.addIssue({ code: 'custom', message: 'must be at least 16 characters (use a long random value, e.g. openssl rand -hex 32)' });
+          return z.NEVER;
+        }
+        return v.trim();
+      }),
+    GITHUB_TOKEN: secret(null, 'a GitHub token'),
+    GITHUB_API_URL: httpUrl('https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server'),
+    IR_AUTO_CONTAIN: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const sources = csv(v);
+        const bad = sources.filter((s) => !(AUTO_CONTAIN_SOURCES as readonly string[]).includes(s));
+        if (bad.length > 0) {
+          ctx.addIssue({ code: 'custom', message: `must be comma-separated intake sources (${AUTO_CONTAIN_SOURCES.join(', ')}); not valid: ${bad.join(', ')}` });
+          return z.NEVER;
+        }
+        return [...new Set(sources)] as AutoContainSource[];
+      }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     AWS_REGION: z.string().optional(),
   });
@@ -163,6 +197,18 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   }
   if (/^(1|true|yes|on)$/i.test(env.IR_CREATE_TABLE?.trim() ?? '') && !isSet(env.IR_TABLE_NAME)) {
     p.push('IR_CREATE_TABLE only makes sense with IR_TABLE_NAME');
+  }
+  const webhook = isSet(env.GITHUB_WEBHOOK_SECRET);
+  if (webhook && !isSet(env.GITHUB_TOKEN)) {
+    p.push('GITHUB_TOKEN is required with GITHUB_WEBHOOK_SECRET (the webhook does not carry the key id: the alert is read with the token)');
+  }
+  if (!webhook && isSet(env.GITHUB_TOKEN)) p.push('GITHUB_TOKEN is only used with GITHUB_WEBHOOK_SECRET; set both or neither');
+  if ((webhook || isSet(env.IR_INTAKE_QUEUE_URL)) && !isSet(env.IR_CHANNEL_ID)) {
+    p.push('IR_CHANNEL_ID is required for automatic intake (IR_INTAKE_QUEUE_URL, GITHUB_WEBHOOK_SECRET): incidents nobody typed need a channel');
+  }
+  for (const s of csv(env.IR_AUTO_CONTAIN)) {
+    if ((s === 'aws-health' || s === 'guardduty') && !isSet(env.IR_INTAKE_QUEUE_URL)) p.push(`IR_AUTO_CONTAIN names ${s}, but IR_INTAKE_QUEUE_URL is not set`);
+    if (s === 'github' && !webhook) p.push('IR_AUTO_CONTAIN names github, but GITHUB_WEBHOOK_SECRET is not set');
   }
   return p;
 }
@@ -191,6 +237,12 @@ export interface Config {
   watchMinutes: number;
   watchIntervalMinutes: number;
   targetRoleName?: string;
+  /** Automatic intake: the SQS queue (AWS Health, GuardDuty) and the GitHub webhook. */
+  intake: {
+    queueUrl?: string;
+    github?: { webhookSecret: string; token: string; apiUrl: string };
+    autoContain: AutoContainSource[];
+  };
   logLevel: string;
   awsRegion: string;
 }
@@ -237,6 +289,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     watchMinutes: e.IR_WATCH_MINUTES,
     watchIntervalMinutes: e.IR_WATCH_INTERVAL_MINUTES,
     targetRoleName: e.IR_TARGET_ROLE_NAME,
+    intake: {
+      queueUrl: e.IR_INTAKE_QUEUE_URL,
+      github: e.GITHUB_WEBHOOK_SECRET && e.GITHUB_TOKEN
+        ? { webhookSecret: e.GITHUB_WEBHOOK_SECRET, token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL ?? 'https://api.github.com' }
+        : undefined,
+      autoContain: e.IR_AUTO_CONTAIN,
+    },
     logLevel: e.LOG_LEVEL ?? 'info',
     awsRegion: e.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1',
   };

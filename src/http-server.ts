@@ -10,10 +10,14 @@ import { verifySlackSignature } from './slack/verify-signature';
 
 const MAX_BODY = 1024 * 1024;
 
+export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
 export interface HttpFrontDoor {
   server: http.Server;
   /** Slack requests received and not yet answered (acks still to send). */
   readonly waiting: number;
+  /** Serve another POST path with its own authentication (e.g. `/intake/github`, signed by GitHub). */
+  route(path: string, handler: RouteHandler): void;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -28,10 +32,16 @@ export function httpFrontDoor(opts: {
   const path = opts.path ?? '/slack/events';
   const now = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   let waiting = 0;
+  const routes = new Map<string, RouteHandler>();
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && url === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    const route = req.method === 'POST' ? routes.get(url) : undefined;
+    if (route) {
+      route(req, res);
       return;
     }
     if (req.method !== 'POST' || url !== path) {
@@ -75,6 +85,7 @@ export function httpFrontDoor(opts: {
     get waiting() {
       return waiting;
     },
+    route: (p, handler) => void routes.set(p, handler),
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -12,6 +12,7 @@ const REDACT_PATHS = [
   'SecretAccessKey', '*.SecretAccessKey', 'sessionToken', '*.sessionToken', 'SessionToken',
   '*.SessionToken', 'authorization', '*.authorization', 'headers.authorization',
   'headers["x-slack-signature"]', 'body', '*.body', 'text', '*.text',
+  'secret', '*.secret', 'webhookSecret', '*.webhookSecret', 'headers["x-hub-signature-256"]',
 ];
 
 const TOKEN_SHAPES: RegExp[] = [

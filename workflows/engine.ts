@@ -55,6 +55,7 @@ export interface OpenRequest {
   facts?: unknown;
   /** When the leak was detected, if before the request (absent → the incident's createdAt). */
   detectedAt?: string;
+  source?: Incident['source'];
 }
 
 export type ClickOutcome = { ok: true; message: string } | { ok: false; message: string };
@@ -103,9 +104,10 @@ export class PlaybookEngine {
       channel: req.channel,
       dryRun: this.d.dryRun,
       createdAt: now,
-      ...(req.detectedAt ? { detectedAt: req.detectedAt } : {}),
       version: 1,
       facts: req.facts,
+      detectedAt: req.detectedAt,
+      source: req.source,
     };
     const steps: StepRecord[] = this.d.playbook.steps.map((s) => ({
       incidentId: incident.id,
@@ -391,6 +393,26 @@ export class PlaybookEngine {
       return { ok: true, message: `Approved *${step.title}*. It is running now; the card shows the result.` };
     }
     throw new KeyguardError('CONFLICT', 'Too many people clicked at once; please click again.');
+  }
+
+  /**
+   * Approve a step by a configured policy instead of a click (IR_AUTO_CONTAIN): the same
+   * conditional write as a click, recorded with the actor `policy:<policy>`. Only a step that
+   * needs a single approval: a policy never stands in for one of two people.
+   */
+  async approveByPolicy(incidentId: string, stepName: string, policy: string, opts: { advance?: boolean; detail?: Record<string, unknown> } = {}): Promise<ClickOutcome> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const { incident, step } = await this.load(incidentId, stepName);
+      if (incident.status !== 'open' || step.state !== 'awaiting_approval') return { ok: false, message: `*${step.title}* is ${step.state.replace('_', ' ')}; policy ${policy} approved nothing.` };
+      if (step.approvalsRequired !== 1) return { ok: false, message: `*${step.title}* needs ${step.approvalsRequired} people; policy ${policy} cannot approve it.` };
+      const won = await this.transition(step, ['awaiting_approval'], { approvals: [{ userId: `policy:${policy}`, at: this.iso() }], state: 'approved' });
+      if (!won) continue; // a person clicked at the same moment: re-read and decide again
+      await this.event(incidentId, 'approved', { actor: `policy:${policy}`, step: stepName, detail: { approvedBy: `policy ${policy}`, approvals: 1, of: 1, ...opts.detail } });
+      await this.refreshCard(incidentId);
+      if (opts.advance !== false) await this.advance(incidentId);
+      return { ok: true, message: `Approved *${step.title}* by policy ${policy}.` };
+    }
+    throw new KeyguardError('CONFLICT', 'The step changed too often while applying the policy.');
   }
 
   async deny(incidentId: string, stepName: string, shownVersion: number, userId: string, reason: string): Promise<ClickOutcome> {

@@ -11,13 +11,17 @@
  *   tableName            table name; unset: generated
  *   slackSecretName      default keyguard/slack
  *   detachAnyUserPolicy  true: DetachUserPolicy for any managed policy (persistence removal)
- *   channelId approvers responders regions dryRun quarantine approvalTtlMinutes logLevel
+ *   intake               true: the intake queue, its DLQ and the Health/GuardDuty rules (needs channelId)
+ *   intakeOrgId          o-…: the bot account's event bus accepts events forwarded by the organization
+ *   botRegion            with botAccount: also synthesize KeyguardIntakeForwarder (member accounts)
+ *   channelId approvers responders regions dryRun quarantine approvalTtlMinutes logLevel autoContain
  *                        → IR_CHANNEL_ID IR_APPROVERS IR_RESPONDERS IR_REGIONS IR_DRY_RUN
- *                          IR_QUARANTINE IR_APPROVAL_TTL_MINUTES LOG_LEVEL
+ *                          IR_QUARANTINE IR_APPROVAL_TTL_MINUTES LOG_LEVEL IR_AUTO_CONTAIN
  */
 import { BootstraplessSynthesizer, type App } from 'aws-cdk-lib';
 import { KeyguardStack } from './keyguard-stack';
 import { ResponderRoleStack } from './responder-role-stack';
+import { IntakeForwarderStack } from './intake-forwarder-stack';
 
 /** Context → environment variable of the bot (validated by the bot's own src/config.ts at start-up). */
 export const BOT_SETTINGS: Readonly<Record<string, string>> = {
@@ -29,6 +33,7 @@ export const BOT_SETTINGS: Readonly<Record<string, string>> = {
   quarantine: 'IR_QUARANTINE',
   approvalTtlMinutes: 'IR_APPROVAL_TTL_MINUTES',
   logLevel: 'LOG_LEVEL',
+  autoContain: 'IR_AUTO_CONTAIN',
 };
 
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -38,6 +43,8 @@ export interface KeyguardApp {
   bot: KeyguardStack;
   /** Only when botAccount (or botRoleArn) is given. */
   responder?: ResponderRoleStack;
+  /** Only when botAccount and botRegion are given. */
+  forwarder?: IntakeForwarderStack;
 }
 
 export function buildKeyguardApp(app: App): KeyguardApp {
@@ -67,6 +74,12 @@ export function buildKeyguardApp(app: App): KeyguardApp {
     if (v) botEnvironment[env] = v;
   }
 
+  const intake = flag('intake');
+  const intakeOrgId = ctx('intakeOrgId') || undefined;
+  if (intake && !botEnvironment.IR_CHANNEL_ID) throw new Error('context intake=true needs channelId: incidents opened by intake are posted there');
+  if (intakeOrgId && !/^o-[a-z0-9]{10,32}$/.test(intakeOrgId)) throw new Error(`context intakeOrgId: expected an organization id (o-…), got "${intakeOrgId}"`);
+  if (intakeOrgId && !intake) throw new Error('context intakeOrgId only makes sense with intake=true');
+
   const bot = new KeyguardStack(app, 'Keyguard', {
     description: 'keyguard: Slack bot for leaked AWS access keys (table, bot role, Slack secret, Fargate service)',
     botRoleName,
@@ -77,12 +90,23 @@ export function buildKeyguardApp(app: App): KeyguardApp {
     desiredCount,
     botEnvironment,
     detachAnyUserPolicy: flag('detachAnyUserPolicy'),
+    intake,
+    intakeOrgId,
   });
 
   const botAccount = ctx('botAccount');
   const botRoleArn = ctx('botRoleArn') || (botAccount ? `arn:${ctx('partition') || 'aws'}:iam::${botAccount}:role/${botRoleName}` : undefined);
   if (botAccount && !ACCOUNT.test(botAccount)) throw new Error(`context botAccount: expected a 12-digit account id, got "${botAccount}"`);
-  if (!botRoleArn) return { bot };
+  const botRegion = ctx('botRegion');
+  const forwarder = botAccount && botRegion
+    ? new IntakeForwarderStack(app, 'KeyguardIntakeForwarder', {
+        description: "keyguard: forwards AWS Health and GuardDuty events about leaked keys to the bot's account",
+        synthesizer: new BootstraplessSynthesizer(),
+        botAccount,
+        botRegion,
+      })
+    : undefined;
+  if (!botRoleArn) return { bot, forwarder };
 
   const responder = new ResponderRoleStack(app, 'KeyguardResponder', {
     description: 'keyguard: cross-account responder role assumed by the keyguard bot',
@@ -92,5 +116,5 @@ export function buildKeyguardApp(app: App): KeyguardApp {
     roleName: targetRoleName ?? 'keyguard-responder',
     detachAnyUserPolicy: flag('detachAnyUserPolicy'),
   });
-  return { bot, responder };
+  return { bot, responder, forwarder };
 }

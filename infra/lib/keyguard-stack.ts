@@ -24,6 +24,7 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import type { Construct } from 'constructs';
 import { botPolicyDocument } from './permissions';
 import { tablePropsFromSchema } from './table-from-schema';
+import { IntakeQueue } from './intake';
 import { TTL_ATTRIBUTE } from '../../src/store/table-schema';
 
 /** Repository root: the Docker build context. */
@@ -67,6 +68,10 @@ export interface KeyguardStackProps extends StackProps {
   /** See ContainmentOptions.detachAnyUserPolicy in permissions.ts. */
   detachAnyUserPolicy?: boolean;
   logRetention?: logs.RetentionDays;
+  /** Automatic intake: the SQS queue, its DLQ and the Health/GuardDuty rules (needs a channel id). */
+  intake?: boolean;
+  /** With intake: the AWS Organizations id whose accounts may forward events to this account's bus. */
+  intakeOrgId?: string;
 }
 
 export class KeyguardStack extends Stack {
@@ -74,6 +79,7 @@ export class KeyguardStack extends Stack {
   readonly botRole: iam.Role;
   readonly slackSecret: secretsmanager.Secret;
   readonly service: ecs.FargateService;
+  readonly intake?: IntakeQueue;
 
   constructor(scope: Construct, id: string, props: KeyguardStackProps = {}) {
     super(scope, id, props);
@@ -94,6 +100,9 @@ export class KeyguardStack extends Stack {
     });
     for (const index of schema.globalSecondaryIndexes) this.table.addGlobalSecondaryIndex(index);
 
+    // --- Automatic intake: the queue the bot polls, its DLQ, the EventBridge rules.
+    this.intake = props.intake ? new IntakeQueue(this, 'Intake', { orgId: props.intakeOrgId }) : undefined;
+
     // --- The bot's role: exactly the statements in permissions.ts, inline on the role.
     const botRoleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${botRoleName}`;
     this.botRole = new iam.Role(this, 'BotRole', {
@@ -109,6 +118,7 @@ export class KeyguardStack extends Stack {
             tableArn: this.table.tableArn,
             targetRoleName: props.targetRoleName,
             detachAnyUserPolicy: props.detachAnyUserPolicy,
+            intakeQueue: this.intake ? { queueArn: this.intake.queue.queueArn, deadLetterQueueArn: this.intake.deadLetterQueue.queueArn } : undefined,
           }),
         ),
       },
@@ -160,6 +170,7 @@ export class KeyguardStack extends Stack {
         ...props.botEnvironment,
         IR_TABLE_NAME: this.table.tableName,
         ...(props.targetRoleName ? { IR_TARGET_ROLE_NAME: props.targetRoleName } : {}),
+        ...(this.intake ? { IR_INTAKE_QUEUE_URL: this.intake.queue.queueUrl } : {}),
         AWS_REGION: Aws.REGION,
       },
       secrets: Object.fromEntries(SLACK_SECRET_KEYS.map((k) => [k, ecs.Secret.fromSecretsManager(this.slackSecret, k)])),
@@ -188,5 +199,9 @@ export class KeyguardStack extends Stack {
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: this.service.serviceName });
     new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName });
+    if (this.intake) {
+      new CfnOutput(this, 'IntakeQueueUrl', { value: this.intake.queue.queueUrl });
+      new CfnOutput(this, 'IntakeDeadLetterQueueUrl', { value: this.intake.deadLetterQueue.queueUrl, description: 'Events that could not become incidents, with the reason as a message attribute' });
+    }
   }
 }

@@ -53,6 +53,13 @@ export const NO_PERMISSION_NEEDED: readonly string[] = ['sts:GetCallerIdentity']
  */
 export const OPT_IN_ACTIONS: Readonly<Record<string, keyof BotPolicyOptions>> = {
   'dynamodb:CreateTable': 'allowCreateTable',
+  // Automatic intake (IR_INTAKE_QUEUE_URL): the stack passes its intake queue.
+  'sqs:ReceiveMessage': 'intakeQueue',
+  'sqs:DeleteMessage': 'intakeQueue',
+  'sqs:ChangeMessageVisibility': 'intakeQueue',
+  'sqs:GetQueueAttributes': 'intakeQueue',
+  'sqs:GetQueueUrl': 'intakeQueue',
+  'sqs:SendMessage': 'intakeQueue',
 };
 
 export const QUARANTINE_POLICY_NAMES = ['AWSCompromisedKeyQuarantineV3', 'AWSCompromisedKeyQuarantineV2'] as const;
@@ -289,6 +296,25 @@ export interface BotPolicyOptions extends AccountScope, ContainmentOptions, Tabl
   tableArn: string;
   /** IR_TARGET_ROLE_NAME; without it the bot gets no sts:AssumeRole at all. */
   targetRoleName?: string;
+  /** The intake queue (IR_INTAKE_QUEUE_URL) and its dead-letter queue. */
+  intakeQueue?: { queueArn: string; deadLetterQueueArn: string };
+}
+
+/**
+ * Intake: consume the queue (receive, delete after the record is written, shorten the
+ * visibility of a failed attempt, read its RedrivePolicy); send unreadable messages to the
+ * dead-letter queue (found by name with GetQueueUrl). Nothing else on SQS.
+ */
+export function intakeQueueStatements(q: { queueArn: string; deadLetterQueueArn: string }): PolicyStatement[] {
+  return [
+    {
+      Sid: 'IntakeQueueConsume',
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+      Resource: [q.queueArn],
+    },
+    { Sid: 'IntakeDeadLetterSend', Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'], Resource: [q.deadLetterQueueArn] },
+  ];
 }
 
 export function botPolicyStatements(opts: BotPolicyOptions): PolicyStatement[] {
@@ -299,6 +325,7 @@ export function botPolicyStatements(opts: BotPolicyOptions): PolicyStatement[] {
     ...trailStatements(),
     ...tableStatements(opts.tableArn, opts),
     ...(opts.targetRoleName ? assumeTargetRoleStatements(opts.targetRoleName, opts.partition) : []),
+    ...(opts.intakeQueue ? intakeQueueStatements(opts.intakeQueue) : []),
     ...selfProtectionStatements(opts.botRoleArn, opts),
   ];
 }

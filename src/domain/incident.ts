@@ -99,15 +99,21 @@ export interface Incident {
   cardTs?: string;
   dryRun: boolean;
   createdAt: string;
-  /** ISO time the leak was detected: intake event time or the /revoke-key modal's "detected at"; absent → createdAt. */
-  detectedAt?: string;
-  /** Where the report came from. */
-  source?: { kind: 'slack' | 'aws-health' | 'guardduty' | 'github' | 'cli'; link?: string; title?: string };
   closedAt?: string;
   resolution?: string;
   version: number;
   /** Identify step output: the key facts as the bot saw them. */
   facts?: unknown;
+  /** ISO time the leak was detected (intake event time, or the modal's "detected at"); absent: createdAt. */
+  detectedAt?: string;
+  /** Where the incident came from: a person in Slack, or an automatic intake source. */
+  source?: IncidentSource;
+}
+
+export interface IncidentSource {
+  kind: 'slack' | 'aws-health' | 'guardduty' | 'github' | 'cli';
+  link?: string;
+  title?: string;
 }
 
 export interface IncidentEvent {

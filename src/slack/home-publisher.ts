@@ -98,8 +98,8 @@ export class HomeTab implements HomeTabPort {
 
 /** The card notifier that also tells the App Home something changed. */
 export class HomeRefreshingNotifier extends SlackIncidentNotifier {
-  constructor(client: WebClient, logger: Logger, private readonly home: HomeTabPort) {
-    super(client, logger);
+  constructor(client: WebClient, logger: Logger, private readonly home: HomeTabPort, card: { approvers?: readonly string[] } = {}) {
+    super(client, logger, card);
   }
 
   override async renderCard(b: IncidentBundle): Promise<string | undefined> {

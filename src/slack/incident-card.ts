@@ -6,6 +6,7 @@ import { ACTION, encodeStepRef } from './ids';
 import { clip, esc, escKeepMentions, mrkdwn, plain } from './text';
 import type { Block } from './key-owner-blocks';
 import { compactMetrics, reviewMetrics } from '../timeline/review-metrics';
+import { intakeBlocks, who } from './intake-card';
 
 const STATE_ICON: Record<StepState, string> = {
   pending: ':white_circle:',
@@ -56,7 +57,7 @@ function planText(plan: unknown[] | undefined, max = 2700): string {
   return `\`\`\`${kept.join('\n')}\`\`\`\n…and ${lines.length - kept.length} more call(s): the whole plan is in the thread.`;
 }
 
-export function incidentCard(incident: Incident, steps: StepRecord[]): { text: string; blocks: Block[] } {
+export function incidentCard(incident: Incident, steps: StepRecord[], opts: { approvers?: readonly string[] } = {}): { text: string; blocks: Block[] } {
   const dry = incident.dryRun ? ' · DRY RUN' : '';
   const closed = incident.status === 'closed' ? ' · CLOSED' : '';
   const blocks: Block[] = [{ type: 'header', text: plain(`${incident.id} · leaked key ${incident.keyId}${dry}${closed}`) }];
@@ -71,14 +72,15 @@ export function incidentCard(incident: Incident, steps: StepRecord[]): { text: s
       mrkdwn(`*Owner*\n${esc(owner)}`),
       mrkdwn(`*Account*\n${incident.account ?? 'unknown yet'}`),
       mrkdwn(`*Severity*\n${incident.severity}`),
-      mrkdwn(`*Requested by*\n<@${incident.requester}>`),
+      mrkdwn(`*Requested by*\n${who(incident.requester)}`),
       mrkdwn(`*Reason*\n${esc(clip(incident.reason || '—', 500))}${incident.ticket ? `\n${esc(clip(incident.ticket, 300))}` : ''}`),
     ],
   });
+  blocks.push(...intakeBlocks(incident, opts.approvers));
   const list = [...steps]
     .sort((a, b) => a.seq - b.seq)
     .map((s) => {
-      const approvals = s.approvalsRequired > 0 ? ` (${s.approvals.length}/${s.approvalsRequired} approvals${s.approvals.length ? `: ${s.approvals.map((a) => `<@${a.userId}>`).join(', ')}` : ''})` : '';
+      const approvals = s.approvalsRequired > 0 ? ` (${s.approvals.length}/${s.approvalsRequired} approvals${s.approvals.length ? `: ${s.approvals.map((a) => who(a.userId)).join(', ')}` : ''})` : '';
       const note = s.note ? ` — ${escKeepMentions(clip(s.note, 200))}` : '';
       return `${STATE_ICON[s.state]} *${s.seq}. ${s.title}*: ${STATE_LABEL[s.state]}${approvals}${note}`;
     });
@@ -92,7 +94,7 @@ export function incidentCard(incident: Incident, steps: StepRecord[]): { text: s
     blocks.push({
       type: 'section',
       text: mrkdwn(
-        `*${waiting.title}* needs ${need} more approval(s) from ${waiting.approvalsRequired > 1 ? 'distinct approvers' : 'an approver'} other than <@${incident.requester}>` +
+        `*${waiting.title}* needs ${need} more approval(s) from ${waiting.approvalsRequired > 1 ? 'distinct approvers' : 'an approver'}${incident.requester.startsWith('intake:') ? '' : ` other than <@${incident.requester}>`}` +
           `${waiting.expiresAt ? `, before ${waiting.expiresAt.slice(11, 16)} UTC` : ''}.${incident.dryRun ? ' *DRY RUN: these calls will be recorded, not made.*' : ''}\n*Exact plan:*`,
       ),
     });

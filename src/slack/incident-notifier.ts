@@ -6,10 +6,10 @@ import type { Logger } from '../logger';
 import { incidentCard } from './incident-card';
 
 export class SlackIncidentNotifier {
-  constructor(private readonly client: WebClient, private readonly logger: Logger) {}
+  constructor(private readonly client: WebClient, private readonly logger: Logger, private readonly card: { approvers?: readonly string[] } = {}) {}
 
   async renderCard(b: IncidentBundle): Promise<string | undefined> {
-    const card = incidentCard(b.incident, b.steps);
+    const card = incidentCard(b.incident, b.steps, this.card);
     try {
       if (b.incident.cardTs) {
         await this.client.chat.update({ channel: b.incident.channel, ts: b.incident.cardTs, ...card });

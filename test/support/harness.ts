@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { loadConfig, Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { startApp, RunningApp } from '../../src/app';
+import { startApp, RunningApp, AppParts } from '../../src/app';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
@@ -55,6 +55,8 @@ export interface HarnessOptions {
   cloudTrailUrl?: string;
   /** Reuse an existing fake Slack (a second replica talks to the same workspace). */
   slack?: FakeSlack;
+  /** Automatic intake: SQS client and poll timings for moto. */
+  intake?: AppParts['intake'];
 }
 
 export async function startHarness(env: Record<string, string> = {}, opts: HarnessOptions = {}): Promise<Harness> {
@@ -102,6 +104,7 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
       cloudTrail: createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
       cloudTrailRequestsPerSecond: 40,
       cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials }),
+      intake: opts.intake,
     },
     '127.0.0.1',
   );

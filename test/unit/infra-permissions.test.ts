@@ -30,6 +30,7 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-ec2': 'ec2',
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/lib-dynamodb': 'dynamodb',
+  '@aws-sdk/client-sqs': 'sqs',
 };
 
 /** lib-dynamodb's document commands are named after the item operation they send. */
@@ -142,6 +143,7 @@ const botAllOptions = botPolicyStatements({
   targetRoleName: 'keyguard-responder',
   allowCreateTable: true,
   detachAnyUserPolicy: true,
+  intakeQueue: { queueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:keyguard-intake`, deadLetterQueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:keyguard-intake-dlq` },
 });
 const responder = responderPolicyStatements({ account: ACCOUNT, responderRoleArn: RESPONDER_ROLE_ARN });
 
@@ -196,7 +198,7 @@ describe('infra permissions: shape', () => {
       expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
       for (const a of s.Action) {
         expect(a).not.toContain('*');
-        expect(a).toMatch(/^(iam|sts|dynamodb|cloudtrail|ec2):[A-Z][A-Za-z]+$/);
+        expect(a).toMatch(/^(iam|sts|dynamodb|cloudtrail|ec2|sqs):[A-Z][A-Za-z]+$/);
       }
     }
     expect(new Set(statements.map((s) => s.Sid)).size).toBe(statements.length);
