@@ -158,7 +158,7 @@ export function buildAthenaQuery(lookup: HistoryLookup, table: AthenaTable): Ath
   where.push(who.length === 1 ? who[0] : `(${who.join(' OR ')})`);
 
   const select = COLUMNS.map(([col, alias]) => (col === alias ? col : `${col} AS ${alias}`)).join(',\n  ');
-  const sql = `SELECT\n  ${select}\nFROM "${table.database}"."${table.table}"\nWHERE ${where.join('\n  AND ')}\nORDER BY eventtime, eventid`;
+  const sql = `SELECT\n  ${select}\nFROM "${table.database}"."${table.table}"\nWHERE ${where.join('\n  AND ')}\nORDER BY eventtime DESC, eventid`;
   return { sql, parameters };
 }
 
@@ -291,7 +291,7 @@ export function buildLakeQuery(lookup: HistoryLookup, eventDataStore: string): s
   if (users.length > 0) who.push(`userIdentity.userName IN (${list(users, IAM_NAME, 'IAM name')})`);
   if (roles.length > 0) who.push(`userIdentity.sessionContext.sessionIssuer.arn IN (${list(roles, IAM_ARN, 'role ARN')})`);
   where.push(who.length === 1 ? who[0] : `(${who.join(' OR ')})`);
-  return `SELECT ${LAKE_COLUMNS.map(([c, a]) => `${c} AS ${a}`).join(', ')} FROM ${eds} WHERE ${where.join(' AND ')} ORDER BY eventTime`;
+  return `SELECT ${LAKE_COLUMNS.map(([c, a]) => `${c} AS ${a}`).join(', ')} FROM ${eds} WHERE ${where.join(' AND ')} ORDER BY eventTime DESC`;
 }
 
 /** Lake prints maps as `{key=value, …}`; keyguard reads a few top-level keys from them. */
