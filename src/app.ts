@@ -31,6 +31,12 @@ import { otherAccountCloudTrail } from './aws/other-account-cloudtrail';
 import { createCloudTrailClientFactory, type CloudTrailClientFactory } from './aws/cloudtrail-lookup';
 import { TrailService } from './aws/trail-service';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { AthenaHistory } from './aws/athena-history';
+import { LakeHistory } from './aws/lake-history';
+import { HistorySelector } from './aws/history-source';
 
 export interface AppParts {
   config: Config;
@@ -47,6 +53,10 @@ export interface AppParts {
   cloudTrailRequestsPerSecond?: number;
   /** EC2 client for region discovery when IR_REGIONS is empty. */
   ec2?: EC2Client;
+  /** Athena client (default: the SDK chain; AWS_ENDPOINT_URL_ATHENA reaches an emulator). */
+  athena?: AthenaClient;
+  /** CloudTrail client in the event data store's region, for CloudTrail Lake. */
+  lake?: CloudTrailClient;
   /** IAM/STS clients for containment (and assumed-role sessions); default: the SDK chain. */
   containmentFactory?: AwsClientFactory;
   /** Tests: wait between IAM read-backs (eventual consistency). */
@@ -76,6 +86,27 @@ export interface Inflight {
 export async function drain(inflight: Inflight, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Athena / CloudTrail Lake, as configured, and the rule choosing them over LookupEvents. */
+function historySelector(parts: AppParts, now: () => Date): HistorySelector {
+  const { history, awsRegion } = parts.config;
+  return new HistorySelector({
+    setting: history.source,
+    athena: history.athena
+      ? new AthenaHistory({
+          client: parts.athena ?? new AthenaClient({ region: awsRegion }),
+          table: { database: history.athena.database, table: history.athena.table },
+          workgroup: history.athena.workgroup,
+          outputLocation: history.athena.outputLocation,
+        })
+      : undefined,
+    lake: history.lake
+      ? new LakeHistory({ client: parts.lake ?? new CloudTrailClient({ region: history.lake.region }), eventDataStore: history.lake.eventDataStoreArn })
+      : undefined,
+    ownAccount: async () => (await parts.aws.sts.send(new GetCallerIdentityCommand({}))).Account!,
+    now,
+  });
 }
 
 export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor; deps: CommandDeps; engine: PlaybookEngine; inflight: Inflight; watcher: Watcher } {
@@ -131,6 +162,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     regions: config.regions,
     ec2: parts.ec2,
     requestsPerSecond: parts.cloudTrailRequestsPerSecond,
+    history: historySelector(parts, now),
   });
   const deps: CommandDeps = {
     keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), {

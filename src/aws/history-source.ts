@@ -63,6 +63,11 @@ export class HistorySelector {
     return name === 'athena' ? this.o.athena : this.o.lake;
   }
 
+  /** Athena or CloudTrail Lake is configured. */
+  get hasEngine(): boolean {
+    return this.o.athena !== undefined || this.o.lake !== undefined;
+  }
+
   get maxEvents(): number {
     return this.o.maxEvents ?? DEFAULT_MAX_QUERY_EVENTS;
   }

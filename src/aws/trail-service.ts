@@ -131,13 +131,14 @@ export class TrailService {
 
   async pull(req: TrailPullRequest): Promise<TrailPullResult> {
     const history = this.o.history;
-    if (!history) return this.pullLookup(req);
-    const accounts = req.accounts ?? [req.account ?? (await history.ownAccount())];
+    // Without Athena or Lake configured and nothing asked for, LookupEvents answers as always.
+    if (!history || (!history.hasEngine && !req.source)) return this.pullLookup(req);
     const asked = req.requestedStart && req.requestedStart < req.start ? req.requestedStart : req.start;
     const start = req.newerThan && req.newerThan > asked ? req.newerThan : asked;
-    const choice = history.choose({ start, forced: req.source, dataEvents: req.dataEvents, accounts: accounts.length });
+    const choice = history.choose({ start, forced: req.source, dataEvents: req.dataEvents, accounts: req.accounts?.length ?? 1 });
     const engine = choice.source === 'lookup' ? undefined : history.engine(choice.source);
     if (!engine) return this.answeredByLookup(req, { source: 'lookup', why: choice.why });
+    const accounts = req.accounts ?? [req.account ?? (await history.ownAccount())];
     try {
       return await this.pullQuery(engine, req, { start, accounts, maxEvents: history.maxEvents }, choice.why);
     } catch (e) {
