@@ -85,7 +85,7 @@ export interface AthenaEmulator {
 export const PARTITION_COLUMNS = ['account', 'region', 'timestamp'] as const;
 
 /** What DuckDB reads from each record (camelCase, as CloudTrail writes it). */
-const RECORD_TYPE = `STRUCT(
+export const RECORD_TYPE = `STRUCT(
   eventVersion VARCHAR,
   userIdentity STRUCT(
     "type" VARCHAR, principalId VARCHAR, arn VARCHAR, accountId VARCHAR, invokedBy VARCHAR,
@@ -146,7 +146,7 @@ const VIEW_COLUMNS = `
 
 const FILE_RE = /AWSLogs\/[^/]+\/(\d{12})\/CloudTrail\/([a-z0-9-]+)\/(\d{4})\/(\d{2})\/(\d{2})\/[^/]+\.json\.gz$/;
 
-interface LogFile {
+export interface LogFile {
   path: string;
   account: string;
   region: string;
@@ -154,7 +154,7 @@ interface LogFile {
   bytes: number;
 }
 
-function listLogFiles(root: string): LogFile[] {
+export function listLogFiles(root: string): LogFile[] {
   const out: LogFile[] = [];
   const walk = (dir: string) => {
     let entries: fs.Dirent[];
@@ -221,7 +221,7 @@ function athenaType(duck: string): string {
 }
 
 /** A value as Athena prints it in GetQueryResults (rows as `{a=1, b=x}`, arrays as `[x, y]`). */
-function render(v: unknown): string | undefined {
+export function render(v: unknown): string | undefined {
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
@@ -343,7 +343,7 @@ export async function startAthenaEmulator(o: AthenaEmulatorOptions): Promise<Ath
       }
       const list = files.map((f) => `'${f.path.replace(/'/g, "''")}'`).join(', ');
       const source = files.length > 0
-        ? `(SELECT unnest(Records) AS r, regexp_extract(filename, '${FILE_RE.source.replace(/\\\//g, '/')}', ['account', 'region', 'y', 'm', 'd']) AS p FROM read_json([${list}], columns={Records: '${RECORD_TYPE}[]'}, filename=true, maximum_object_size=536870912, format='auto'))`
+        ? `(SELECT unnest(Records) AS r, regexp_extract(filename, '${FILE_RE.source.replace(/\\\//g, '/')}', ['account', 'region', 'y', 'm', 'd']) AS p FROM read_json([${list}], columns={Records: '${RECORD_TYPE}[]'}, filename=true, format='auto'))`
         : `(SELECT NULL::${RECORD_TYPE} AS r, NULL::STRUCT(account VARCHAR, region VARCHAR, y VARCHAR, m VARCHAR, d VARCHAR) AS p WHERE false)`;
       await conn.run(
         `CREATE OR REPLACE TEMP VIEW __cloudtrail AS SELECT ${VIEW_COLUMNS} FROM (SELECT r, p.account AS account, p.region AS region, p.y || '/' || p.m || '/' || p.d AS "timestamp" FROM ${source}) src`,
