@@ -5,8 +5,9 @@
  */
 import type { Bench } from './bench';
 import { cloudTrailBench } from './cloudtrail.bench';
+import { athenaBench } from './athena.bench';
 
-const BENCHES: Bench[] = [cloudTrailBench];
+const BENCHES: Bench[] = [cloudTrailBench, athenaBench];
 
 async function main(): Promise<void> {
   const filter = process.argv[2];

@@ -23,9 +23,9 @@ function accountOf(r: TrailRecord): string {
 }
 
 /** `<org>/<account>/CloudTrail/<region>/YYYY/MM/DD` and the file's delivery stamp. */
-function placeOf(r: TrailRecord): { dir: string[]; stamp: string; account: string; region: string } {
+function placeOf(r: TrailRecord, slotMs = 300_000): { dir: string[]; stamp: string; account: string; region: string } {
   const t = new Date(r.eventTime);
-  const delivered = new Date(Math.ceil((t.getTime() + 1) / 300_000) * 300_000);
+  const delivered = new Date(Math.ceil((t.getTime() + 1) / slotMs) * slotMs);
   const iso = t.toISOString();
   const stamp = delivered.toISOString().slice(0, 16).replace(/[-:]/g, '') + 'Z';
   const account = accountOf(r);
@@ -36,10 +36,10 @@ function placeOf(r: TrailRecord): { dir: string[]; stamp: string; account: strin
  * Writes `records` under `root/AWSLogs/<org>/…` and returns the paths written. Call it as
  * often as you like: each call adds new files (new unique suffix), as CloudTrail does.
  */
-export function writeTrailLogFiles(root: string, records: Iterable<TrailRecord>, orgId = DEFAULT_ORG_ID): string[] {
+export function writeTrailLogFiles(root: string, records: Iterable<TrailRecord>, orgId = DEFAULT_ORG_ID, slotMs = 300_000): string[] {
   const groups = new Map<string, { dir: string; name: string; records: TrailRecord[] }>();
   for (const r of records) {
-    const p = placeOf(r);
+    const p = placeOf(r, slotMs);
     const dir = path.join(root, 'AWSLogs', orgId, ...p.dir);
     const key = `${dir}|${p.stamp}`;
     let g = groups.get(key);
@@ -69,10 +69,10 @@ export class TrailLogFileWriter {
   readonly files: string[] = [];
   bytes = 0;
 
-  constructor(private readonly root: string, private readonly orgId = DEFAULT_ORG_ID) {}
+  constructor(private readonly root: string, private readonly orgId = DEFAULT_ORG_ID, private readonly slotMs = 300_000) {}
 
   add(r: TrailRecord): void {
-    const p = placeOf(r);
+    const p = placeOf(r, this.slotMs);
     const key = `${p.dir.join('/')}|${p.stamp}`;
     if (this.current && this.current.key !== key) this.flush();
     this.current ??= { key, records: [] };
@@ -81,9 +81,10 @@ export class TrailLogFileWriter {
 
   flush(): void {
     if (!this.current || this.current.records.length === 0) return;
-    const [written] = writeTrailLogFiles(this.root, this.current.records, this.orgId);
-    this.files.push(written);
-    this.bytes += fs.statSync(written).size;
+    for (const written of writeTrailLogFiles(this.root, this.current.records, this.orgId, this.slotMs)) {
+      this.files.push(written);
+      this.bytes += fs.statSync(written).size;
+    }
     this.current = undefined;
   }
 }
