@@ -9,8 +9,9 @@ import { cloudTrailBench } from './cloudtrail.bench';
 import { detectionBench } from './detection.bench';
 import { timelineBench } from './timeline.bench';
 import { intakeBench } from './intake.bench';
+import { athenaBench } from './athena.bench';
 
-const BENCHES: Bench[] = [ackBench, cloudTrailBench, detectionBench, intakeBench, timelineBench];
+const BENCHES: Bench[] = [ackBench, cloudTrailBench, detectionBench, intakeBench, timelineBench, athenaBench];
 
 async function main(): Promise<void> {
   const filter = process.argv[2];

@@ -14,6 +14,7 @@ import { asiaTraceBlocks, PROGRESS_UPDATE_INTERVAL_MS, trailProgressBlocks, trai
 import { ThrottledUpdater } from '../src/slack/throttled-updater';
 import { uploadFiles } from '../src/slack/file-upload';
 import { isKeyguardError, slackErrorCode } from '../src/errors';
+import { historyNote } from '../src/slack/history-note';
 
 export const TRAIL_COMMAND = '/trail';
 
@@ -52,6 +53,7 @@ export async function runTrail(
       exportFiles: true,
       progressIntervalMs: 1000,
       onProgress: (p) => updater.push(trailProgressBlocks(q.label, p)),
+      source: q.source, requestedStart: q.requestedStart, // which CloudTrail history (history-source.ts)
     });
   } finally {
     await updater.stop();
@@ -65,6 +67,7 @@ export async function runTrail(
   });
   await client.chat.update({ channel: where.channel, ts: where.ts, ...summary });
   if (q.notes.length > 0) await client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: q.notes.join('\n') });
+  if (result.history) await client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: historyNote(result.history) });
   // The summary is out: anything failing from here on is said in the thread, and the summary
   // stays as it is.
   const note = (text: string) => client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text }).catch(() => undefined);

@@ -35,6 +35,12 @@ import { BackgroundQueue, DEFAULT_BACKGROUND, type BackgroundQueueOptions } from
 import type { EC2Client } from '@aws-sdk/client-ec2';
 // Automatic intake (SQS: AWS Health, GuardDuty; POST /intake/github)
 import { startIntake, type IntakeParts, type RunningIntake } from './intake';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { AthenaHistory } from './aws/athena-history';
+import { LakeHistory } from './aws/lake-history';
+import { HistorySelector } from './aws/history-source';
 
 export interface AppParts {
   config: Config;
@@ -51,6 +57,10 @@ export interface AppParts {
   cloudTrailRequestsPerSecond?: number;
   /** EC2 client for region discovery when IR_REGIONS is empty. */
   ec2?: EC2Client;
+  /** Athena client (default: the SDK chain; AWS_ENDPOINT_URL_ATHENA reaches an emulator). */
+  athena?: AthenaClient;
+  /** CloudTrail client in the event data store's region, for CloudTrail Lake. */
+  lake?: CloudTrailClient;
   /** IAM/STS clients for containment (and assumed-role sessions); default: the SDK chain. */
   containmentFactory?: AwsClientFactory;
   /** Tests: wait between IAM read-backs (eventual consistency). */
@@ -85,6 +95,27 @@ export interface Inflight {
 export async function drain(inflight: Inflight, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Athena / CloudTrail Lake, as configured, and the rule choosing them over LookupEvents. */
+function historySelector(parts: AppParts, now: () => Date): HistorySelector {
+  const { history, awsRegion } = parts.config;
+  return new HistorySelector({
+    setting: history.source,
+    athena: history.athena
+      ? new AthenaHistory({
+          client: parts.athena ?? new AthenaClient({ region: awsRegion }),
+          table: { database: history.athena.database, table: history.athena.table },
+          workgroup: history.athena.workgroup,
+          outputLocation: history.athena.outputLocation,
+        })
+      : undefined,
+    lake: history.lake
+      ? new LakeHistory({ client: parts.lake ?? new CloudTrailClient({ region: history.lake.region }), eventDataStore: history.lake.eventDataStoreArn })
+      : undefined,
+    ownAccount: async () => (await parts.aws.sts.send(new GetCallerIdentityCommand({}))).Account!,
+    now,
+  });
 }
 
 export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor; deps: CommandDeps; engine: PlaybookEngine; inflight: Inflight; watcher: Watcher; notifier: HomeRefreshingNotifier } {
@@ -141,6 +172,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     ec2: parts.ec2,
     requestsPerSecond: parts.cloudTrailRequestsPerSecond,
     summary: detectionSettings(config),
+    history: historySelector(parts, now),
   });
   const deps: CommandDeps = {
     keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), {

@@ -101,6 +101,20 @@ const httpUrl = (what: string) =>
       return v.trim();
     });
 
+/** Optional text that must match `re`; the message says what was expected. */
+const pattern = (re: RegExp, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      if (!re.test(v.trim())) {
+        ctx.addIssue({ code: 'custom', message: `must be ${what}, got "${v.slice(0, 200)}"` });
+        return z.NEVER;
+      }
+      return v.trim();
+    });
+
 /** Intake sources whose events may run Contain without a click (IR_AUTO_CONTAIN). */
 export const AUTO_CONTAIN_SOURCES = ['aws-health', 'guardduty', 'github'] as const;
 export type AutoContainSource = (typeof AUTO_CONTAIN_SOURCES)[number];
@@ -183,6 +197,24 @@ const schema = z
         }
         return [...new Set(sources)] as AutoContainSource[];
       }),
+    IR_HISTORY_SOURCE: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const t = v?.trim().toLowerCase() ?? '';
+        if (t === '') return 'auto' as const;
+        if (t === 'lookup' || t === 'athena' || t === 'lake' || t === 'auto') return t;
+        ctx.addIssue({ code: 'custom', message: `must be lookup, athena, lake or auto, got "${v}"` });
+        return z.NEVER;
+      }),
+    IR_ATHENA_DATABASE: pattern(/^[a-z0-9_]{1,255}$/, 'a Glue database name (lowercase letters, digits, underscores)'),
+    IR_ATHENA_TABLE: pattern(/^[a-z0-9_]{1,255}$/, 'a Glue table name (lowercase letters, digits, underscores)'),
+    IR_ATHENA_WORKGROUP: pattern(/^[a-zA-Z0-9._-]{1,128}$/, 'an Athena workgroup name'),
+    IR_ATHENA_OUTPUT: pattern(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'an s3:// location (s3://bucket/prefix/)'),
+    IR_CLOUDTRAIL_LAKE_EDS: pattern(
+      /^arn:aws[\w-]*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:eventdatastore\/[\w-]{1,128}$/,
+      'a CloudTrail Lake event data store ARN (arn:aws:cloudtrail:<region>:<account>:eventdatastore/<id>)',
+    ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     AWS_REGION: z.string().optional(),
   });
@@ -210,6 +242,18 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     if ((s === 'aws-health' || s === 'guardduty') && !isSet(env.IR_INTAKE_QUEUE_URL)) p.push(`IR_AUTO_CONTAIN names ${s}, but IR_INTAKE_QUEUE_URL is not set`);
     if (s === 'github' && !webhook) p.push('IR_AUTO_CONTAIN names github, but GITHUB_WEBHOOK_SECRET is not set');
   }
+  const athenaSet = ['IR_ATHENA_DATABASE', 'IR_ATHENA_TABLE', 'IR_ATHENA_WORKGROUP', 'IR_ATHENA_OUTPUT'].filter((k) => isSet(env[k]));
+  if (athenaSet.length > 0) {
+    if (!isSet(env.IR_ATHENA_DATABASE) || !isSet(env.IR_ATHENA_TABLE)) p.push('Athena needs both IR_ATHENA_DATABASE and IR_ATHENA_TABLE');
+    if (!isSet(env.IR_ATHENA_OUTPUT) && !isSet(env.IR_ATHENA_WORKGROUP)) {
+      p.push('Athena needs IR_ATHENA_OUTPUT (s3://…) or IR_ATHENA_WORKGROUP (a workgroup that sets its own result location)');
+    }
+  }
+  const source = env.IR_HISTORY_SOURCE?.trim().toLowerCase();
+  if (source === 'athena' && !(isSet(env.IR_ATHENA_DATABASE) && isSet(env.IR_ATHENA_TABLE))) {
+    p.push('IR_HISTORY_SOURCE=athena needs IR_ATHENA_DATABASE and IR_ATHENA_TABLE');
+  }
+  if (source === 'lake' && !isSet(env.IR_CLOUDTRAIL_LAKE_EDS)) p.push('IR_HISTORY_SOURCE=lake needs IR_CLOUDTRAIL_LAKE_EDS');
   return p;
 }
 
@@ -242,6 +286,11 @@ export interface Config {
     queueUrl?: string;
     github?: { webhookSecret: string; token: string; apiUrl: string };
     autoContain: AutoContainSource[];
+  };
+  history: {
+    source: 'lookup' | 'athena' | 'lake' | 'auto';
+    athena?: { database: string; table: string; workgroup?: string; outputLocation?: string };
+    lake?: { eventDataStoreArn: string; region: string };
   };
   logLevel: string;
   awsRegion: string;
@@ -295,6 +344,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { webhookSecret: e.GITHUB_WEBHOOK_SECRET, token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL ?? 'https://api.github.com' }
         : undefined,
       autoContain: e.IR_AUTO_CONTAIN,
+    },
+    history: {
+      source: e.IR_HISTORY_SOURCE,
+      athena: e.IR_ATHENA_DATABASE && e.IR_ATHENA_TABLE
+        ? { database: e.IR_ATHENA_DATABASE, table: e.IR_ATHENA_TABLE, workgroup: e.IR_ATHENA_WORKGROUP, outputLocation: e.IR_ATHENA_OUTPUT }
+        : undefined,
+      lake: e.IR_CLOUDTRAIL_LAKE_EDS ? { eventDataStoreArn: e.IR_CLOUDTRAIL_LAKE_EDS, region: e.IR_CLOUDTRAIL_LAKE_EDS.split(':')[3] } : undefined,
     },
     logLevel: e.LOG_LEVEL ?? 'info',
     awsRegion: e.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1',

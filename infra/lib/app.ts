@@ -15,6 +15,10 @@
  *   intakeOrgId          o-…: the bot account's event bus accepts events forwarded by the organization
  *   botRegion            with botAccount: also synthesize KeyguardIntakeForwarder (member accounts)
  *   channelId approvers responders regions dryRun quarantine approvalTtlMinutes logLevel autoContain
+ *   trailBucket          the (organization) trail's bucket: adds KeyguardHistory (Athena), see
+ *                        history-stack.ts; with trailOrgId trailAccounts trailRegions
+ *                        trailFromDate trailKmsKeyArn athenaDatabase athenaTable athenaWorkgroup
+ *                        athenaScanLimitGb lakeEventDataStoreArn
  *                        → IR_CHANNEL_ID IR_APPROVERS IR_RESPONDERS IR_REGIONS IR_DRY_RUN
  *                          IR_QUARANTINE IR_APPROVAL_TTL_MINUTES LOG_LEVEL IR_AUTO_CONTAIN
  */
@@ -22,6 +26,7 @@ import { BootstraplessSynthesizer, type App } from 'aws-cdk-lib';
 import { KeyguardStack } from './keyguard-stack';
 import { ResponderRoleStack } from './responder-role-stack';
 import { IntakeForwarderStack } from './intake-forwarder-stack';
+import { HistoryStack } from './history-stack';
 
 /** Context → environment variable of the bot (validated by the bot's own src/config.ts at start-up). */
 export const BOT_SETTINGS: Readonly<Record<string, string>> = {
@@ -45,6 +50,8 @@ export interface KeyguardApp {
   responder?: ResponderRoleStack;
   /** Only when botAccount and botRegion are given. */
   forwarder?: IntakeForwarderStack;
+  /** Only when trailBucket is given. */
+  history?: HistoryStack;
 }
 
 export function buildKeyguardApp(app: App): KeyguardApp {
@@ -94,6 +101,8 @@ export function buildKeyguardApp(app: App): KeyguardApp {
     intakeOrgId,
   });
 
+  const history = historyStack(app, ctx, botRoleName);
+
   const botAccount = ctx('botAccount');
   const botRoleArn = ctx('botRoleArn') || (botAccount ? `arn:${ctx('partition') || 'aws'}:iam::${botAccount}:role/${botRoleName}` : undefined);
   if (botAccount && !ACCOUNT.test(botAccount)) throw new Error(`context botAccount: expected a 12-digit account id, got "${botAccount}"`);
@@ -106,7 +115,7 @@ export function buildKeyguardApp(app: App): KeyguardApp {
         botRegion,
       })
     : undefined;
-  if (!botRoleArn) return { bot, forwarder };
+  if (!botRoleArn) return { bot, forwarder, history };
 
   const responder = new ResponderRoleStack(app, 'KeyguardResponder', {
     description: 'keyguard: cross-account responder role assumed by the keyguard bot',
@@ -116,5 +125,47 @@ export function buildKeyguardApp(app: App): KeyguardApp {
     roleName: targetRoleName ?? 'keyguard-responder',
     detachAnyUserPolicy: flag('detachAnyUserPolicy'),
   });
-  return { bot, responder, forwarder };
+  return { bot, responder, forwarder, history };
+}
+
+const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+/** KeyguardHistory from the trail* / athena* context keys, or undefined without trailBucket. */
+function historyStack(app: App, ctx: (key: string) => string | undefined, botRoleName: string): HistoryStack | undefined {
+  const trailBucket = ctx('trailBucket');
+  if (!trailBucket) return undefined;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(trailBucket)) throw new Error(`context trailBucket: "${trailBucket}" is not an S3 bucket name`);
+  const orgId = ctx('trailOrgId') || undefined;
+  if (orgId && !/^o-[a-z0-9]{10,32}$/.test(orgId)) throw new Error(`context trailOrgId: "${orgId}" is not an organization id (o-…)`);
+  const accounts = list(ctx('trailAccounts'));
+  const badAccount = accounts.find((a) => !ACCOUNT.test(a));
+  if (badAccount) throw new Error(`context trailAccounts: "${badAccount}" is not a 12-digit account id`);
+  const regions = list(ctx('trailRegions') || ctx('regions') || 'us-east-1');
+  const badRegion = regions.find((r) => !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(r));
+  if (badRegion) throw new Error(`context trailRegions: "${badRegion}" is not a region name`);
+  const fromDate = ctx('trailFromDate') || undefined;
+  if (fromDate && !/^\d{4}\/\d{2}\/\d{2}$/.test(fromDate)) throw new Error(`context trailFromDate: expected yyyy/MM/dd, got "${fromDate}"`);
+  const gb = ctx('athenaScanLimitGb');
+  const limit = gb ? Number(gb) : 100;
+  if (!Number.isFinite(limit) || limit < 0.01 || limit > 100_000) throw new Error(`context athenaScanLimitGb: expected a number of GB, got "${gb}"`);
+  const glueName = (key: string, dflt: string) => {
+    const v = ctx(key) || dflt;
+    if (!/^[a-z0-9_]{1,255}$/.test(v)) throw new Error(`context ${key}: "${v}" must be lowercase letters, digits and underscores`);
+    return v;
+  };
+  return new HistoryStack(app, 'KeyguardHistory', {
+    description: 'keyguard: Athena over the CloudTrail trail (Glue table with partition projection, workgroup, bot grants)',
+    trailBucket,
+    orgId,
+    accounts,
+    regions,
+    fromDate,
+    trailKmsKeyArn: ctx('trailKmsKeyArn') || undefined,
+    database: glueName('athenaDatabase', 'keyguard_trail'),
+    table: glueName('athenaTable', 'cloudtrail'),
+    workgroup: ctx('athenaWorkgroup') || 'keyguard',
+    bytesScannedCutoff: Math.round(limit * 1000 ** 3),
+    lakeEventDataStoreArn: ctx('lakeEventDataStoreArn') || undefined,
+    botRoleName,
+  });
 }

@@ -51,6 +51,15 @@ export const NO_PERMISSION_NEEDED: readonly string[] = ['sts:GetCallerIdentity']
  * Actions the code can call that are granted only when an option asks for them.
  * dynamodb:CreateTable: only with IR_CREATE_TABLE=true; the stack creates the table itself.
  */
+/**
+ * Granted by the KeyguardHistory stack (history-stack.ts), not by the bot's own policy: the
+ * Athena workgroup's queries, and CloudTrail Lake queries when an event data store is named.
+ */
+export const HISTORY_ACTIONS = {
+  athena: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+  lake: ['cloudtrail:StartQuery', 'cloudtrail:GetQueryResults', 'cloudtrail:CancelQuery', 'cloudtrail:DescribeQuery'],
+} as const;
+
 export const OPT_IN_ACTIONS: Readonly<Record<string, keyof BotPolicyOptions>> = {
   'dynamodb:CreateTable': 'allowCreateTable',
   // Automatic intake (IR_INTAKE_QUEUE_URL): the stack passes its intake queue.

@@ -16,6 +16,10 @@ import { csvHeader, toCsvLine, toNdjsonLine } from '../timeline/trail-export';
 import { traceTemporaryKey, AsiaTrace } from '../domain/asia-trace';
 import type { TrailSubject } from '../domain/trail-query';
 import { fromAwsError } from '../errors';
+import { historySourceLabel, HistorySourceName, lookupCanCover, LOOKUP_EVENTS_DAYS } from '../domain/history-choice';
+import type { HistoryLookup } from '../domain/history-query';
+import { HistoryQueryFailed, HistoryQuerySource } from './history-query-source';
+import type { HistoryAnswer, HistorySelector } from './history-source';
 
 /** IAM, STS and console sign-in events are recorded in us-east-1. */
 export const GLOBAL_EVENTS_REGION = 'us-east-1';
@@ -36,6 +40,16 @@ export interface TrailPullRequest {
   account?: string;
   /** Stops the pull (e.g. the step's runner lost its lease). */
   signal?: AbortSignal;
+  /** The start asked for before it was moved to LookupEvents' 90 days (Athena/Lake search from here). */
+  requestedStart?: Date;
+  /** Which history to use for this pull (`/trail … source:athena`); default: the configured choice. */
+  source?: HistorySourceName;
+  /** Other keys of the credential graph, searched with the subject (Athena/Lake: in one query). */
+  moreAccessKeyIds?: string[];
+  /** Accounts to search (Athena/Lake); default: `account`, or the bot's own. */
+  accounts?: string[];
+  /** Data events are wanted (auto then prefers Athena/Lake). */
+  dataEvents?: boolean;
 }
 
 export interface TrailPullResult {
@@ -45,6 +59,8 @@ export interface TrailPullResult {
   files?: { csv: string; ndjson: string; dir: string };
   /** The newest events (at most 20), for the watch's messages. */
   newest: TrailEvent[];
+  /** Which history answered and why (set when a history selector is configured). */
+  history?: HistoryAnswer;
 }
 
 export interface TrailServiceOptions {
@@ -61,6 +77,8 @@ export interface TrailServiceOptions {
   tmpDir?: string;
   /** Detection settings for every pull's summary: usual regions, how keyguard's own calls look. */
   summary?: TrailSummaryOptions;
+  /** Athena / CloudTrail Lake, and the rule choosing between them and LookupEvents. */
+  history?: HistorySelector;
 }
 
 export function attributesFor(subject: TrailSubject, alsoUserName?: string): LookupAttributeSpec[] {
@@ -114,6 +132,86 @@ export class TrailService {
   }
 
   async pull(req: TrailPullRequest): Promise<TrailPullResult> {
+    const history = this.o.history;
+    // Without Athena or Lake configured and nothing asked for, LookupEvents answers as always.
+    if (!history || (!history.hasEngine && !req.source)) return this.pullLookup(req);
+    const asked = req.requestedStart && req.requestedStart < req.start ? req.requestedStart : req.start;
+    const start = req.newerThan && req.newerThan > asked ? req.newerThan : asked;
+    const choice = history.choose({ start, forced: req.source, dataEvents: req.dataEvents, accounts: req.accounts?.length ?? 1 });
+    const engine = choice.source === 'lookup' ? undefined : history.engine(choice.source);
+    if (!engine) return this.answeredByLookup(req, { source: 'lookup', why: choice.why });
+    const accounts = req.accounts ?? [req.account ?? (await history.ownAccount())];
+    try {
+      return await this.pullQuery(engine, req, { start, accounts, maxEvents: history.maxEvents }, choice.why);
+    } catch (e) {
+      const now = history.o.now();
+      if (!(e instanceof HistoryQueryFailed) || e.partial || !lookupCanCover({ start, now, accounts: accounts.length })) throw e;
+      // The query engine said no before delivering anything, and LookupEvents can cover the
+      // same window: it answers, and the thread says why.
+      return this.answeredByLookup(req, {
+        source: 'lookup',
+        why: `${historySourceLabel(e.source)} could not answer, so LookupEvents did`,
+        fallback: { from: e.source, kind: e.kind, reason: e.reason, queryId: e.queryId },
+      });
+    }
+  }
+
+  private async answeredByLookup(req: TrailPullRequest, answer: Omit<HistoryAnswer, 'window'>): Promise<TrailPullResult> {
+    const oldest = new Date((this.o.history?.o.now() ?? req.end).getTime() - LOOKUP_EVENTS_DAYS * 86_400_000);
+    const r = await this.pullLookup(req.start < oldest ? { ...req, start: oldest } : req);
+    const start = req.newerThan && req.newerThan > req.start ? req.newerThan : req.start;
+    return { ...r, history: { ...answer, window: { start: (start < oldest ? oldest : start).toISOString(), end: req.end.toISOString() } } };
+  }
+
+  /** The subject and its credential graph, as one lookup for Athena or CloudTrail Lake. */
+  private historyLookup(req: TrailPullRequest, start: Date, accounts: string[], regions: string[]): HistoryLookup {
+    const s = req.subject;
+    return {
+      accessKeyIds: [...(s.kind === 'key' ? [s.accessKeyId] : []), ...(req.moreAccessKeyIds ?? [])],
+      userNames: [...(s.kind === 'user' ? [s.userName] : []), ...(s.kind === 'key' && req.alsoUserName ? [req.alsoUserName] : [])],
+      roleArns: s.kind === 'role' ? [s.roleArn] : [],
+      start,
+      end: req.end,
+      accounts,
+      regions,
+    };
+  }
+
+  private async pullQuery(
+    engine: HistoryQuerySource,
+    req: TrailPullRequest,
+    o: { start: Date; accounts: string[]; maxEvents: number },
+    why: string,
+  ): Promise<TrailPullResult> {
+    const regions = await this.regions();
+    const all = regions.includes(GLOBAL_EVENTS_REGION) ? regions : [GLOBAL_EVENTS_REGION, ...regions];
+    const run = engine.run(this.historyLookup(req, o.start, o.accounts, all), { signal: req.signal, maxEvents: o.maxEvents });
+    const progress = (finished: boolean): LookupProgress => {
+      const st = run.stats();
+      return {
+        regionsTotal: all.length, regionsDone: finished ? all.length : 0, regionsFailed: [], events: st.events,
+        duplicatesDropped: 0, pages: st.pages, throttled: 0, elapsedMs: st.elapsedMs, finished,
+      };
+    };
+    const interval = req.progressIntervalMs ?? 1000;
+    let last = 0;
+    const collected = await this.collect(run.events, req, () => {
+      const t = Date.now();
+      if (req.onProgress && t - last >= interval) {
+        last = t;
+        req.onProgress(progress(false));
+      }
+    });
+    req.onProgress?.(progress(true));
+    return {
+      ...collected,
+      progress: progress(true),
+      regions: all,
+      history: { source: engine.name, why, query: run.stats(), window: { start: o.start.toISOString(), end: req.end.toISOString() } },
+    };
+  }
+
+  private async pullLookup(req: TrailPullRequest): Promise<TrailPullResult> {
     const regions = await this.regions();
     // Global events only exist in us-east-1; make sure it is searched.
     const all = regions.includes(GLOBAL_EVENTS_REGION) ? regions : [GLOBAL_EVENTS_REGION, ...regions];
@@ -128,6 +226,19 @@ export class TrailService {
       progressIntervalMs: req.progressIntervalMs,
       signal: req.signal,
     });
+    async function* parsed(): AsyncGenerator<TrailEvent> {
+      for await (const { region, event } of lookup.events()) yield parseTrailEvent(event, region);
+    }
+    const collected = await this.collect(parsed(), req);
+    return { ...collected, progress: lookup.progress(), regions: all };
+  }
+
+  /** Streams events through the summary and, when asked, into CSV and NDJSON files on disk. */
+  private async collect(
+    events: AsyncIterable<TrailEvent>,
+    req: TrailPullRequest,
+    onEvent?: () => void,
+  ): Promise<Pick<TrailPullResult, 'summary' | 'files' | 'newest'>> {
     const summary = new TrailSummaryBuilder(this.o.summary);
     let files: TrailPullResult['files'];
     let csv: fs.WriteStream | undefined;
@@ -144,12 +255,12 @@ export class TrailService {
       if (s && !s.write(line)) await once(s, 'drain');
     };
     try {
-      for await (const { region, event } of lookup.events()) {
-        const e = parseTrailEvent(event, region);
+      for await (const e of events) {
         summary.add(e);
         await write(csv, toCsvLine(e));
         await write(ndjson, toNdjsonLine(e));
         if (newest.length < 20) newest.push(e);
+        onEvent?.();
       }
       await Promise.all([csv, ndjson].filter(Boolean).map((s) => new Promise<void>((r) => s!.end(() => r()))));
     } catch (e) {
@@ -159,7 +270,7 @@ export class TrailService {
       if (files) fs.rmSync(files.dir, { recursive: true, force: true });
       throw e;
     }
-    return { summary: summary.result(), progress: lookup.progress(), regions: all, files, newest };
+    return { summary: summary.result(), files, newest };
   }
 
   /** Where a temporary key came from: its issuing AssumeRole/GetSessionToken chain (us-east-1). */

@@ -4,6 +4,7 @@
  */
 import { DateTime } from 'luxon';
 import { looksLikeSecretKey, parseKeyId, stripWrappers, tokenize } from './key-id';
+import type { HistorySourceName } from './history-choice';
 
 export const CLOUDTRAIL_RETENTION_DAYS = 90;
 export const DEFAULT_TRAIL_DAYS = 7;
@@ -21,12 +22,19 @@ export interface TrailQuery {
   end: Date;
   /** Said to the responder, e.g. that `since` was moved to CloudTrail's 90-day limit. */
   notes: string[];
+  /** `source:athena|lake|lookup`: the history asked for. */
+  source?: HistorySourceName;
+  /** The start asked for when it was moved to LookupEvents' 90 days: Athena and Lake can go further. */
+  requestedStart?: Date;
 }
 
 export type ParsedTrailQuery = { ok: true; query: TrailQuery } | { ok: false; message: string };
 
 export const TRAIL_USAGE =
-  'Usage: `/trail <access-key-id | user-name | role-arn> [since] [until]`. `since`/`until` take ISO dates (`2026-11-01`, `2026-11-01T08:00Z`) or `30m`, `24h`, `7d`, `90d` ago. Default: the last 7 days.';
+  'Usage: `/trail <access-key-id | user-name | role-arn> [since] [until] [source:athena|lake|lookup]`. `since`/`until` take ISO dates (`2026-11-01`, `2026-11-01T08:00Z`) or `30m`, `24h`, `7d`, `90d` ago. Default: the last 7 days.';
+
+const SOURCE_TOKEN = /^source:(.*)$/i;
+const SOURCES: readonly HistorySourceName[] = ['athena', 'lake', 'lookup'];
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -60,8 +68,17 @@ export function parseTrailQuery(text: string, now: Date): ParsedTrailQuery {
   if (tokens.some(looksLikeSecretKey)) {
     return { ok: false, message: ':rotating_light: That looks like a secret access key. Delete your message and treat the key as leaked; `/trail` takes the key *id*.' };
   }
-  if (tokens.length > 3) return { ok: false, message: `Too many words. ${TRAIL_USAGE}` };
-  const [who, sinceText, untilText] = tokens;
+  const sourceTokens = tokens.filter((t) => SOURCE_TOKEN.test(t));
+  if (sourceTokens.length > 1) return { ok: false, message: `Give \`source:\` once. ${TRAIL_USAGE}` };
+  const sourceText = sourceTokens.length ? SOURCE_TOKEN.exec(sourceTokens[0])![1].toLowerCase() : undefined;
+  if (sourceText !== undefined && !(SOURCES as readonly string[]).includes(sourceText)) {
+    return { ok: false, message: `\`source:${sourceText.slice(0, 20)}\` is not a history I know: use \`source:athena\`, \`source:lake\` or \`source:lookup\`.` };
+  }
+  const source = sourceText as HistorySourceName | undefined;
+  const words = tokens.filter((t) => !SOURCE_TOKEN.test(t));
+  if (words.length === 0) return { ok: false, message: `Tell me what to look up. ${TRAIL_USAGE}` };
+  if (words.length > 3) return { ok: false, message: `Too many words. ${TRAIL_USAGE}` };
+  const [who, sinceText, untilText] = words;
   const subject = parseSubject(who);
   if (!subject) {
     const keyProblem = parseKeyId(who);
@@ -74,12 +91,15 @@ export function parseTrailQuery(text: string, now: Date): ParsedTrailQuery {
   let start = sinceText ? parseWhen(sinceText, now) : DateTime.fromJSDate(now).minus({ days: DEFAULT_TRAIL_DAYS }).toJSDate();
   if (!start) return { ok: false, message: `\`${sinceText.slice(0, 40)}\` is not a time. ${TRAIL_USAGE}` };
   const oldest = DateTime.fromJSDate(now).minus({ days: CLOUDTRAIL_RETENTION_DAYS }).toJSDate();
-  if (start < oldest) {
+  // Athena and CloudTrail Lake keep what the trail keeps: no 90-day limit when asked for.
+  let requestedStart: Date | undefined;
+  if (start < oldest && source !== 'athena' && source !== 'lake') {
+    requestedStart = start;
     start = oldest;
     notes.push('CloudTrail keeps 90 days of events: the search starts 90 days ago.');
   }
   if (end > now) notes.push('`until` is in the future: searching up to now.');
   const clampedEnd = end > now ? now : end;
   if (start >= clampedEnd) return { ok: false, message: `\`since\` must be before \`until\`. ${TRAIL_USAGE}` };
-  return { ok: true, query: { subject, label: who, start, end: clampedEnd, notes } };
+  return { ok: true, query: { subject, label: who, start, end: clampedEnd, notes, ...(source ? { source } : {}), ...(requestedStart ? { requestedStart } : {}) } };
 }

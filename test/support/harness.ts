@@ -19,6 +19,8 @@ import { createClientFactory } from '../../src/aws/iam-sts-clients';
 import { createCloudTrailClientFactory } from '../../src/aws/cloudtrail-lookup';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 
 /** Test-only values, not real credentials. */
 export const TEST_BOT_TOKEN = 'xoxb-test-not-a-real-token';
@@ -57,6 +59,10 @@ export interface HarnessOptions {
   slack?: FakeSlack;
   /** Automatic intake: SQS client and poll timings for moto. */
   intake?: AppParts['intake'];
+  /** The Athena emulator's URL (with IR_ATHENA_* in env). */
+  athenaUrl?: string;
+  /** The CloudTrail Lake emulator's URL (with IR_CLOUDTRAIL_LAKE_EDS in env). */
+  lakeUrl?: string;
 }
 
 export async function startHarness(env: Record<string, string> = {}, opts: HarnessOptions = {}): Promise<Harness> {
@@ -105,6 +111,8 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
       cloudTrailRequestsPerSecond: 40,
       cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials }),
       intake: opts.intake,
+      athena: opts.athenaUrl ? new AthenaClient({ region: 'us-east-1', endpoint: opts.athenaUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,
+      lake: opts.lakeUrl ? new CloudTrailClient({ region: 'us-east-1', endpoint: opts.lakeUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,
     },
     '127.0.0.1',
   );

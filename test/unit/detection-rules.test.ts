@@ -296,6 +296,41 @@ const CASES: Record<string, Case> = {
     refusedScenario: times(100, (i) => ({ service: 's3', name: 'GetObject', errorCode: 'AccessDenied', at: i * 0.02, requestParameters: { bucketName: 'b', key: `k${i}` } })),
     refusedGives: 'nothing',
   },
+  // data events (trail history only: Athena / CloudTrail Lake)
+  'collection.s3-bucket-read': {
+    hit: [{ service: 's3', name: 'GetObject', requestParameters: { bucketName: 'payroll', key: 'a.csv' } }],
+    miss: [{ service: 's3', name: 'ListBuckets' }],
+    refusedGives: 'nothing',
+  },
+  'collection.s3-bulk-read': {
+    hit: times(500, (i) => ({ service: 's3', name: 'GetObject', at: i * 0.11, requestParameters: { bucketName: 'b', key: `k${i}` } })),
+    miss: times(499, (i) => ({ service: 's3', name: 'GetObject', at: i * 0.11, requestParameters: { bucketName: 'b', key: `k${i}` } })),
+    refusedScenario: times(500, (i) => ({ service: 's3', name: 'GetObject', errorCode: 'AccessDenied', at: i * 0.11, requestParameters: { bucketName: 'b', key: `k${i}` } })),
+    refusedGives: 'nothing',
+  },
+  'impact.s3-bulk-write': {
+    hit: times(100, (i) => ({ service: 's3', name: 'DeleteObject', at: i * 0.05, requestParameters: { bucketName: 'b', key: `k${i}` } })),
+    miss: times(99, (i) => ({ service: 's3', name: 'DeleteObject', at: i * 0.05, requestParameters: { bucketName: 'b', key: `k${i}` } })),
+    refusedScenario: times(100, (i) => ({ service: 's3', name: 'DeleteObject', errorCode: 'AccessDenied', at: i * 0.05, requestParameters: { bucketName: 'b', key: `k${i}` } })),
+    refusedGives: 'nothing',
+  },
+  'credentials.secrets-bulk-read': {
+    hit: times(10, (i) => ({ service: 'secretsmanager', name: 'GetSecretValue', at: i * 0.5, requestParameters: { secretId: `s${i}` } })),
+    miss: times(9, (i) => ({ service: 'secretsmanager', name: 'GetSecretValue', at: i * 0.5, requestParameters: { secretId: `s${i}` } })),
+    refusedScenario: times(10, (i) => ({ service: 'secretsmanager', name: 'GetSecretValue', errorCode: 'AccessDeniedException', at: i * 0.5, requestParameters: { secretId: `s${i}` } })),
+    refusedGives: 'nothing',
+  },
+  'credentials.kms-decrypt-burst': {
+    hit: times(50, (i) => ({ service: 'kms', name: 'Decrypt', at: i * 0.1, requestParameters: { encryptionAlgorithm: 'SYMMETRIC_DEFAULT' } })),
+    miss: times(50, (i) => ({ service: 'kms', name: 'Decrypt', at: i * 15, requestParameters: { encryptionAlgorithm: 'SYMMETRIC_DEFAULT' } })),
+    refusedScenario: times(50, (i) => ({ service: 'kms', name: 'Decrypt', errorCode: 'AccessDenied', at: i * 0.1, requestParameters: { encryptionAlgorithm: 'SYMMETRIC_DEFAULT' } })),
+    refusedGives: 'nothing',
+  },
+  'execution.lambda-invoke': {
+    hit: [{ service: 'lambda', name: 'Invoke', requestParameters: { functionName: 'export-db' } }],
+    miss: [{ service: 'lambda', name: 'ListFunctions20150331' }],
+    refusedGives: 'nothing',
+  },
   // ---- exfiltration
   'exfil.snapshot-shared': {
     hit: [{ service: 'ec2', name: 'ModifySnapshotAttribute', requestParameters: { snapshotId: 'snap-1', createVolumePermission: { add: { items: [{ userId: ATTACKER_ACCOUNT_ID }] } }, attributeType: 'CREATE_VOLUME_PERMISSION' } }],

@@ -6,6 +6,7 @@
 import type { TrailEvent } from '../trail-event';
 import { COLLECTION } from './collection';
 import { CREDENTIAL_ACCESS } from './credential-access';
+import { DATA_EVENT_RULES } from './data-events';
 import { DEFENSE_EVASION } from './defense-evasion';
 import { DISCOVERY } from './discovery';
 import { EXECUTION } from './execution';
@@ -40,6 +41,7 @@ export const DETECTION_RULES: readonly DetectionRule[] = [
   ...COLLECTION,
   ...EXFILTRATION,
   ...IMPACT,
+  ...DATA_EVENT_RULES,
 ].sort((a, b) => TACTIC_ORDER.indexOf(a.tactic) - TACTIC_ORDER.indexOf(b.tactic) || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));
 
 export const EVENT_RULES: readonly EventRule[] = DETECTION_RULES.filter((r): r is EventRule => r.kind === 'event');

@@ -1,0 +1,42 @@
+/**
+ * One line for the /trail thread (and the Investigate step): which CloudTrail history
+ * answered, why, what the query scanned and cost, and, when a query engine failed or its
+ * results were cut, its own reason and the query id to rerun. Pure.
+ */
+import type { HistoryAnswer } from '../aws/history-source';
+import { historySourceLabel } from '../domain/history-choice';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
+}
+
+export function formatUsd(usd: number): string {
+  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+
+/** Attacker-controlled or engine text is cut and stripped of mrkdwn control characters. */
+function plain(text: string, max = 400): string {
+  return text.replace(/[`*_~<>]/g, ' ').slice(0, max);
+}
+
+export function historyNote(a: HistoryAnswer): string {
+  const lines = [`:card_index_dividers: *${historySourceLabel(a.source)}* answered: ${a.why}. Window ${a.window.start.slice(0, 16)}Z to ${a.window.end.slice(0, 16)}Z.`];
+  if (a.fallback) {
+    lines.push(`:warning: ${historySourceLabel(a.fallback.from)} ${a.fallback.kind === 'scan-limit' ? 'hit the workgroup scan limit' : a.fallback.kind === 'timeout' ? 'timed out' : 'failed'}${a.fallback.queryId ? ` (query \`${a.fallback.queryId}\`)` : ''}: ${plain(a.fallback.reason)}`);
+  }
+  if (a.query) {
+    const q = a.query;
+    lines.push(`Scanned ${formatBytes(q.scannedBytes)} (${formatUsd(q.costUsd)} at $5/TB) in ${(q.elapsedMs / 1000).toFixed(1)} s; ${q.events} events; query ${q.queryIds.map((id) => `\`${id}\``).join(', ')}.`);
+    if (q.truncated) {
+      lines.push(`:scissors: Cut at ${q.truncated.at} events (the export limit): rerun query \`${q.truncated.queryId}\` in the Athena console or CloudTrail Lake for the rest.`);
+    }
+  }
+  return lines.join('\n');
+}
