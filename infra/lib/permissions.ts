@@ -51,6 +51,15 @@ export const NO_PERMISSION_NEEDED: readonly string[] = ['sts:GetCallerIdentity']
  * Actions the code can call that are granted only when an option asks for them.
  * dynamodb:CreateTable: only with IR_CREATE_TABLE=true; the stack creates the table itself.
  */
+/**
+ * Granted to the bot's role by the KeyguardHistory stack's own policy (history-stack.ts),
+ * scoped to its workgroup and event data store, when a trail bucket (or Lake store) is given.
+ */
+export const HISTORY_STACK_ACTIONS: readonly string[] = [
+  'athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution',
+  'cloudtrail:StartQuery', 'cloudtrail:GetQueryResults', 'cloudtrail:CancelQuery',
+];
+
 export const OPT_IN_ACTIONS: Readonly<Record<string, keyof BotPolicyOptions>> = {
   'dynamodb:CreateTable': 'allowCreateTable',
 };
