@@ -91,7 +91,8 @@ async function summaryOf(text: string): Promise<{ text: string; ts: string; note
 /** Finding title → count, as the summary shows them. */
 function findings(text: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const m of text.matchAll(/\*([^*\n]+)\* ×([\d,]+)/g)) out.set(m[1], Number(m[2].replace(/,/g, '')));
+  // `*Title* <https://attack.mitre.org/…|T1234> ×N`: the title, the technique link, the count.
+  for (const m of text.matchAll(/\*([^*\n]+)\*(?: <[^>\n]+>)? ×([\d,]+)/g)) out.set(m[1], Number(m[2].replace(/,/g, '')));
   return out;
 }
 
