@@ -12,24 +12,17 @@ import { esc, escKeepMentions } from '../src/slack/text';
 import { planLines } from '../src/slack/incident-card';
 import type { KeyKind } from '../src/domain/key-id';
 import { KeyguardError } from '../src/errors';
-import type { Logger } from '../src/logger';
-import type { IncidentBundle, IncidentStore, OpenResult } from '../src/store/incident-store';
-import type { AccessPolicy } from '../src/slack/directory';
+import type { AccessPolicy, IncidentNotifier, IncidentStore, LogPort, OpenResult } from '../src/ports';
 import type { Playbook, StepDefinition, StepResult, StepRunContext } from './playbook';
 
-/** Where the engine tells people what happened (the Slack card and its thread). */
-export interface IncidentNotifier {
-  /** Post or update the incident card; returns the card's ts. */
-  renderCard(bundle: IncidentBundle): Promise<string | undefined>;
-  thread(incident: Incident, text: string): Promise<void>;
-}
+export type { IncidentNotifier } from '../src/ports';
 
 export interface EngineDeps {
   store: IncidentStore;
   notifier: IncidentNotifier;
   access: AccessPolicy;
   playbook: Playbook;
-  logger: Logger;
+  logger: LogPort;
   now: () => Date;
   approvalTtlMinutes: number;
   dryRun: boolean;

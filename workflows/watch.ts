@@ -6,18 +6,14 @@
  */
 import type { Incident } from '../src/domain/incident';
 import { assessWatch, watchAlertText, WatchState } from '../src/domain/watch';
-import type { Logger } from '../src/logger';
-import type { TrailPort } from '../src/ports';
-import type { IncidentStore } from '../src/store/incident-store';
-import type { WatchStore } from '../src/store/watch-store';
-import type { IncidentNotifier } from './engine';
+import type { IncidentNotifier, IncidentStore, LogPort, TrailPort, WatchStore } from '../src/ports';
 
 export interface WatcherDeps {
   watches: WatchStore;
   store: IncidentStore;
   trail: TrailPort;
   notifier: Pick<IncidentNotifier, 'thread'>;
-  logger: Logger;
+  logger: LogPort;
   now: () => Date;
   durationMinutes: number;
   intervalMinutes: number;

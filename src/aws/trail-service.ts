@@ -16,36 +16,12 @@ import { csvHeader, toCsvLine, toNdjsonLine } from '../timeline/trail-export';
 import { traceTemporaryKey, AsiaTrace } from '../domain/asia-trace';
 import type { TrailSubject } from '../domain/trail-query';
 import { fromAwsError } from '../errors';
+import type { TrailPort, TrailPullRequest, TrailPullResult } from '../ports/trail';
 
 /** IAM, STS and console sign-in events are recorded in us-east-1. */
 export const GLOBAL_EVENTS_REGION = 'us-east-1';
 
-export interface TrailPullRequest {
-  subject: TrailSubject;
-  /** For a user's key: the owner's name, looked up as well (console use, other keys). */
-  alsoUserName?: string;
-  start: Date;
-  end: Date;
-  /** Write the full export to files (skipped by the watch). */
-  exportFiles?: boolean;
-  onProgress?: (p: LookupProgress) => void;
-  progressIntervalMs?: number;
-  /** Only events newer than this (the watch). */
-  newerThan?: Date;
-  /** The key's account, when known: another account is searched through its role. */
-  account?: string;
-  /** Stops the pull (e.g. the step's runner lost its lease). */
-  signal?: AbortSignal;
-}
-
-export interface TrailPullResult {
-  summary: TrailSummary;
-  progress: LookupProgress;
-  regions: string[];
-  files?: { csv: string; ndjson: string; dir: string };
-  /** The newest events (at most 20), for the watch's messages. */
-  newest: TrailEvent[];
-}
+export type { TrailPullRequest, TrailPullResult } from '../ports/trail';
 
 export interface TrailServiceOptions {
   clientFor: CloudTrailClientFactory;
@@ -73,7 +49,7 @@ export function attributesFor(subject: TrailSubject, alsoUserName?: string): Loo
   }
 }
 
-export class TrailService {
+export class TrailService implements TrailPort {
   private discovered?: Promise<string[]>;
   /** One limiter pool per account per process: every pull shares that account's 2 requests/s per region. */
   private readonly pools = new Map<string, RateLimiterPool>();

@@ -2,6 +2,7 @@
  * The incident card: one message per incident, updated in place. Pure.
  */
 import type { Incident, StepRecord, StepState } from '../domain/incident';
+import type { PlannedCall } from '../domain/aws-plan';
 import { ACTION, encodeStepRef } from './ids';
 import { clip, esc, escKeepMentions, mrkdwn, plain } from './text';
 import type { Block } from './key-owner-blocks';
@@ -31,15 +32,14 @@ const STATE_LABEL: Record<StepState, string> = {
 };
 
 /** One line per call: `iam:Action {params}` and why. */
-export function planLines(plan: unknown[] | undefined): string[] {
-  return (plan ?? []).map((c) => {
-    const call = c as { service?: string; action?: string; params?: Record<string, unknown>; why?: string };
+export function planLines(plan: readonly PlannedCall[] | undefined): string[] {
+  return (plan ?? []).map((call) => {
     const params = call.params ? JSON.stringify(call.params) : '';
     return `${call.service ?? 'aws'}:${call.action ?? '?'} ${params}${call.why ? `\n   ↳ ${call.why}` : ''}`;
   });
 }
 
-function planText(plan: unknown[] | undefined, max = 2700): string {
+function planText(plan: readonly PlannedCall[] | undefined, max = 2700): string {
   const lines = planLines(plan);
   if (lines.length === 0) return '_no AWS calls_';
   const whole = lines.join('\n');

@@ -1,11 +1,11 @@
 /** The engine's notifier on Slack: the card (post once, then chat.update) and its thread. */
 import type { WebClient } from '@slack/web-api';
 import type { Incident } from '../domain/incident';
-import type { IncidentBundle } from '../store/incident-store';
+import type { IncidentBundle, IncidentLinks, IncidentNotifier } from '../ports';
 import type { Logger } from '../logger';
 import { incidentCard } from './incident-card';
 
-export class SlackIncidentNotifier {
+export class SlackIncidentNotifier implements IncidentNotifier, IncidentLinks {
   constructor(private readonly client: WebClient, private readonly logger: Logger) {}
 
   async renderCard(b: IncidentBundle): Promise<string | undefined> {

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import type { KnownBlock, WebClient } from '@slack/web-api';
-import type { InvestigationPort, TrailPort } from '../ports';
+import type { InvestigationPort, InvestigationRequest, InvestigationResult, TrailPort } from '../ports';
 import { PROGRESS_UPDATE_INTERVAL_MS, trailProgressBlocks, trailSummaryBlocks } from './trail-blocks';
 import { ThrottledUpdater } from './throttled-updater';
 import { uploadFiles } from './file-upload';
@@ -13,7 +13,7 @@ import { slackErrorCode } from '../errors';
 export class SlackInvestigation implements InvestigationPort {
   constructor(private readonly trail: TrailPort, private readonly client: WebClient) {}
 
-  async investigate(o: Parameters<InvestigationPort['investigate']>[0]) {
+  async investigate(o: InvestigationRequest): Promise<InvestigationResult> {
     const label = o.userName ? `${o.keyId} (${o.userName})` : o.keyId;
     // One message in the thread shows progress, then becomes the summary.
     const first = await this.client.chat.postMessage({ channel: o.channel, thread_ts: o.threadTs, text: `:hourglass_flowing_sand: Pulling CloudTrail for ${label}…` });

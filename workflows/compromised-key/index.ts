@@ -6,6 +6,8 @@ import type { Incident } from '../../src/domain/incident';
 import type { KeyFacts } from '../../src/domain/key-facts';
 import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort } from '../../src/ports';
 import { removableItems } from '../../src/domain/persistence';
+import { addedArtifactsOf, isContainSnapshot, isPersistenceItem, type PersistenceItem } from '../../src/domain/aws-plan';
+import { KeyguardError } from '../../src/errors';
 import type { AsiaTrace } from '../../src/domain/asia-trace';
 import type { Playbook, StepAction, StepDefinition } from '../playbook';
 import { esc } from '../../src/slack/text';
@@ -67,7 +69,7 @@ const LOOKBACK_DAYS = 90;
 
 function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
   return {
-    plan: () => [{ service: 'cloudtrail', action: 'LookupEvents', params: { note: 'AccessKeyId and Username, every region, read-only' } }],
+    plan: () => [{ service: 'cloudtrail', action: 'LookupEvents', params: { note: 'AccessKeyId and Username, every region, read-only' }, why: 'The key\'s and its user\'s CloudTrail history.' }],
     async run({ incident, now, signal }) {
       const facts = incident.facts as KeyFacts | undefined;
       const oldest = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
@@ -98,10 +100,16 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
   };
 }
 
+/** The persistence item a generated Remove step acts on (its params, as Investigate stored them). */
+function itemOf(params: unknown): PersistenceItem {
+  if (!isPersistenceItem(params)) throw new KeyguardError('NOT_AVAILABLE', 'This step does not name a principal, key or password to remove.');
+  return params;
+}
+
 function removeItem(c: ContainmentPort): StepAction {
   return {
-    plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), step.params),
-    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), step.params, { approvers, dryRun, now, signal }),
+    plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), itemOf(step.params)),
+    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal }),
   };
 }
 
@@ -122,7 +130,10 @@ const roleNameOf = (arn: string) => arn.split('/').pop()!;
 
 function identify(keyOwner: KeyOwnerPort, trace?: TraceFn): StepAction {
   return {
-    plan: () => [{ service: 'sts', action: 'GetAccessKeyInfo' }, { service: 'iam', action: 'GetAccessKeyLastUsed' }],
+    plan: () => [
+      { service: 'sts', action: 'GetAccessKeyInfo', params: {}, why: 'The key\'s account.' },
+      { service: 'iam', action: 'GetAccessKeyLastUsed', params: {}, why: 'The key\'s owner.' },
+    ],
     async run({ incident, now }) {
       const facts: KeyFacts = await keyOwner.lookup(incident.keyId, incident.keyKind);
       let principal: Incident['principal'] = facts.user ? { type: 'user', name: facts.user.userName, arn: facts.user.arn } : incident.principal ?? { type: 'unknown' };
@@ -174,8 +185,7 @@ function eradicate(c: ContainmentPort): StepAction {
 /** What the Contain step recorded, so Undo reverses exactly what it changed. */
 function containRecord(steps: { name: string; result?: unknown; before?: unknown }[]): ContainRecord {
   const contain = steps.find((s) => s.name === 'contain');
-  const added = (contain?.result as { added?: unknown[] } | undefined)?.added;
-  return { before: contain?.before, added: Array.isArray(added) ? added : [] };
+  return { before: isContainSnapshot(contain?.before) ? contain.before : undefined, added: addedArtifactsOf(contain?.result) };
 }
 
 function undo(c: ContainmentPort): StepAction {
