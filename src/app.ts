@@ -26,8 +26,9 @@ import { SlackIncidentNotifier } from './slack/incident-notifier';
 import { SlackOwnerContact } from './slack/owner-contact';
 import { SlackInvestigation } from './slack/investigation';
 import { AwsContainment } from './aws/containment-adapter';
-import { createClientFactory, type AwsClientFactory, type SessionCredentials } from './aws/iam-sts-clients';
-import { otherAccountCloudTrail } from './aws/other-account-cloudtrail';
+import { createClientFactory, type AwsClientFactory } from './aws/iam-sts-clients';
+import { AccountAccess } from './aws/account-access';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { createCloudTrailClientFactory, type CloudTrailClientFactory } from './aws/cloudtrail-lookup';
 import { TrailService } from './aws/trail-service';
 import type { EC2Client } from '@aws-sdk/client-ec2';
@@ -42,7 +43,7 @@ export interface AppParts {
   /** CloudTrail clients per region; default: the SDK chain, retries left to the engine. */
   cloudTrail?: CloudTrailClientFactory;
   /** CloudTrail clients with an assumed role's credentials (another account). */
-  cloudTrailWithCredentials?: (credentials: SessionCredentials) => CloudTrailClientFactory;
+  cloudTrailWithCredentials?: (credentials: AwsCredentialIdentityProvider) => CloudTrailClientFactory;
   /** Tests: a faster emulator. Default: just under CloudTrail's 2 requests/s per region. */
   cloudTrailRequestsPerSecond?: number;
   /** EC2 client for region discovery when IR_REGIONS is empty. */
@@ -119,26 +120,24 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
   });
   const groups = new SlackGroupResolver(app.client);
   const now = parts.now ?? (() => new Date());
-  const containmentFactory = parts.containmentFactory ?? createClientFactory({ region: config.awsRegion });
+  // The one place that decides which account the bot acts in, with which clients.
+  const withCredentials = parts.cloudTrailWithCredentials ?? ((credentials: AwsCredentialIdentityProvider) => createCloudTrailClientFactory({ credentials }));
+  const accounts = new AccountAccess({
+    factory: parts.containmentFactory ?? createClientFactory({ region: config.awsRegion }),
+    cloudTrail: (credentials) => (credentials ? withCredentials(credentials) : parts.cloudTrail ?? createCloudTrailClientFactory()),
+    targetRoleName: config.targetRoleName,
+    now,
+    logger,
+  });
   const trail = new TrailService({
     clientFor: parts.cloudTrail ?? createCloudTrailClientFactory(),
-    clientsForAccount: otherAccountCloudTrail({
-      factory: containmentFactory,
-      targetRoleName: config.targetRoleName,
-      now,
-      withCredentials: parts.cloudTrailWithCredentials ?? ((credentials) => createCloudTrailClientFactory({ credentials })),
-    }),
+    clientsForAccount: (account) => accounts.cloudTrailFor(account),
     regions: config.regions,
     ec2: parts.ec2,
     requestsPerSecond: parts.cloudTrailRequestsPerSecond,
   });
   const deps: CommandDeps = {
-    keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), {
-      factory: containmentFactory,
-      targetRoleName: config.targetRoleName,
-      now,
-      logger,
-    }),
+    keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), { access: accounts, targetRoleName: config.targetRoleName }),
     trail,
     access: accessPolicy(config.responders, config.approvers, groups),
     logger,
@@ -162,9 +161,8 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     playbook: compromisedKeyPlaybook({
       keyOwner: deps.keyOwner,
       containment: new AwsContainment({
-        factory: containmentFactory,
+        access: accounts,
         quarantine: config.quarantine,
-        targetRoleName: config.targetRoleName,
         logger,
         now: deps.now,
         readBackDelaysMs: parts.readBackDelaysMs,

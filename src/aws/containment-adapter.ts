@@ -1,20 +1,19 @@
 /**
- * The playbook's Contain and Eradicate steps in AWS: chooses the credentials (own account or
- * the assumed target role, with the approver as SourceIdentity) and runs IamContainment.
+ * The playbook's Contain and Eradicate steps in AWS: takes the clients for the key's account
+ * from the account-access service (own account, or the target role assumed with the
+ * approver as SourceIdentity) and runs IamContainment.
  */
 import type { ActOptions, ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../ports';
 import type { Logger } from '../logger';
 import { KeyguardError, isKeyguardError } from '../errors';
 import { ActionOutcome, ContainSnapshot, PersistenceItem, PlannedCall, planContainRoleSessions, planContainUserKey, planUndo, undoArtifacts } from '../domain/aws-plan';
 import { IamContainment } from './iam-containment';
-import type { AwsClientFactory } from './iam-sts-clients';
-import { resolveTargetAccount, TargetAccess } from './target-account';
-import { GuardRails } from './guard-rails';
+import type { AccountAccess } from './account-access';
+import type { TargetAccess } from './target-account';
 
 export interface AwsContainmentOptions {
-  factory: AwsClientFactory;
+  access: AccountAccess;
   quarantine: boolean;
-  targetRoleName?: string;
   logger?: Pick<Logger, 'info' | 'warn'>;
   now: () => Date;
   /** Tests: no waiting between read-backs. */
@@ -57,16 +56,12 @@ export class AwsContainment implements ContainmentPort {
   /** The target with the partition every ARN of its plan and its execution is built from. */
   private async resolve(t: ContainmentTarget): Promise<ContainmentTarget & { partition: string }> {
     if (t.partition) return { ...t, partition: t.partition };
-    return { ...t, partition: (await new GuardRails(this.o.factory().sts).identity()).partition };
+    return { ...t, partition: await this.o.access.partition() };
   }
 
-  private async access(t: ContainmentTarget, approvers: string[]): Promise<TargetAccess> {
+  private access(t: ContainmentTarget, approvers: string[]): Promise<TargetAccess> {
     // Identify records the key's account; without it, act in the bot's own account.
-    const keyAccount = t.account ?? (await new GuardRails(this.o.factory().sts).identity()).account;
-    return resolveTargetAccount(
-      { factory: this.o.factory, now: this.o.now, logger: this.o.logger },
-      { keyAccount, targetRoleName: this.o.targetRoleName, approver: { slackUserId: approvers.at(-1) ?? 'keyguard' }, incidentId: t.incidentId },
-    );
+    return this.o.access.forAccount({ account: t.account, approver: { slackUserId: approvers.at(-1) ?? 'keyguard' }, incidentId: t.incidentId });
   }
 
   private containment(access: TargetAccess, dryRun: boolean, signal?: AbortSignal): IamContainment {

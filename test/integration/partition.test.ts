@@ -7,6 +7,7 @@ import { resetMoto } from '../support/moto';
 import { seedAlice } from '../support/iam-rig';
 import { createClientFactory } from '../../src/aws/iam-sts-clients';
 import { AwsContainment } from '../../src/aws/containment-adapter';
+import { AccountAccess } from '../../src/aws/account-access';
 import type { ContainmentTarget } from '../../src/ports';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -18,7 +19,7 @@ it('aws-us-gov: the quarantine policy ARN in the plan is the one sent and the on
   const factory = createClientFactory({ region: 'us-gov-west-1', endpoint: process.env.MOTO_URL, maxAttempts: 2 });
   const { iam } = factory();
   const alice = await seedAlice(iam as IAMClient);
-  const containment = new AwsContainment({ factory, quarantine: true, now: () => NOW, readBackDelaysMs: [0] });
+  const containment = new AwsContainment({ access: new AccountAccess({ factory, now: () => NOW }), quarantine: true, now: () => NOW, readBackDelaysMs: [0] });
   const target: ContainmentTarget = { incidentId: 'IR-1', keyId: alice.accessKeyId, keyKind: 'long-term', userName: alice.userName };
 
   const plan = await containment.planContain(target, NOW);
