@@ -36,6 +36,13 @@ module.exports = {
       to: { path: ['^src/(aws|store)/', '@aws-sdk', 'node_modules/dynalite'] },
     },
     {
+      name: 'workflows-say-nothing',
+      comment: 'workflows/ emit typed notices and click results; presentation in src/slack words them (no Slack text, Block Kit or Slack SDK here).',
+      severity: 'error',
+      from: { path: '^workflows' },
+      to: { path: ['^src/slack/', '@slack'] },
+    },
+    {
       name: 'only-config-reads-env',
       comment: 'Only src/config.ts reads process.env; everything else receives values.',
       severity: 'error',

@@ -23,6 +23,7 @@ import type { WatchStore } from './store/watch-store';
 import { compromisedKeyPlaybook } from '../workflows/compromised-key';
 import type { IncidentDeps } from '../commands/incident-deps';
 import { SlackIncidentNotifier } from './slack/incident-notifier';
+import { clickText } from './slack/incident-messages';
 import { SlackOwnerContact } from './slack/owner-contact';
 import { SlackInvestigation } from './slack/investigation';
 import { AwsContainment } from './aws/containment-adapter';
@@ -173,6 +174,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     }),
     logger,
     now: deps.now,
+    describe: clickText,
     approvalTtlMinutes: config.approvalTtlMinutes,
     dryRun: config.dryRun,
     instanceId: parts.instanceId ?? randomUUID().slice(0, 8),

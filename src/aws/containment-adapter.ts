@@ -46,7 +46,7 @@ function mergeOutcomes(a: ActionOutcome, b: ActionOutcome): ActionOutcome {
 function failure(e: unknown): ContainmentOutcome {
   // Known errors (refusals, AWS errors translated where they happened) are outcomes; anything
   // else is a bug and goes to the engine's error path.
-  if (isKeyguardError(e)) return { ok: false, summary: e.userMessage, detail: { error: e.code }, error: { code: e.code, message: e.userMessage }, retryable: e.code === 'AWS_THROTTLED' || e.code === 'AWS_FAILED' };
+  if (isKeyguardError(e)) return { ok: false, summary: e.userMessage, detail: { error: e.code }, error: { code: e.code, message: e.userMessage }, retryable: e.retryable };
   throw e;
 }
 

@@ -15,7 +15,7 @@ export type { IncidentLinks, IncidentNotifier } from './incident-notifier';
 export type { InvestigationPort, InvestigationRequest, InvestigationResult } from './investigation';
 export type { KeyOwnerPort } from './key-owner';
 export type { LogFn, LogPort } from './log';
-export type { OwnerContactPort } from './owner-contact';
+export type { OwnerContactPort, OwnerNotice } from './owner-contact';
 export type { TrailPort, TrailPullRequest, TrailPullResult } from './trail';
 export type { WatchStore } from './watch-store';
 

@@ -4,6 +4,8 @@ import type { Incident } from '../domain/incident';
 import type { IncidentBundle, IncidentLinks, IncidentNotifier } from '../ports';
 import type { Logger } from '../logger';
 import { incidentCard } from './incident-card';
+import type { IncidentNotice } from '../domain/incident-notice';
+import { noticeText } from './incident-messages';
 
 export class SlackIncidentNotifier implements IncidentNotifier, IncidentLinks {
   constructor(private readonly client: WebClient, private readonly logger: Logger) {}
@@ -23,6 +25,11 @@ export class SlackIncidentNotifier implements IncidentNotifier, IncidentLinks {
       this.logger.error({ err: e, incident: b.incident.id }, 'could not post or update the incident card');
       return undefined;
     }
+  }
+
+  async notify(incident: Incident, notice: IncidentNotice): Promise<void> {
+    const text = noticeText(notice);
+    if (text) await this.thread(incident, text);
   }
 
   async thread(incident: Incident, text: string): Promise<void> {

@@ -4,13 +4,12 @@
  */
 import type { Incident } from '../../src/domain/incident';
 import type { KeyFacts } from '../../src/domain/key-facts';
-import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort } from '../../src/ports';
+import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort, OwnerNotice } from '../../src/ports';
 import { removableItems } from '../../src/domain/persistence';
 import { addedArtifactsOf, isContainSnapshot, isPersistenceItem, type PersistenceItem } from '../../src/domain/aws-plan';
 import { KeyguardError } from '../../src/errors';
 import type { AsiaTrace } from '../../src/domain/asia-trace';
 import type { Playbook, StepAction, StepDefinition } from '../playbook';
-import { esc } from '../../src/slack/text';
 
 type TraceFn = (keyId: string, now: Date, account?: string) => Promise<AsiaTrace>;
 
@@ -195,20 +194,15 @@ function undo(c: ContainmentPort): StepAction {
   };
 }
 
-/** What the owner is told: only what the record says actually happened. Pure. */
-export function ownerMessage(incident: Incident, steps: { name: string; state: string }[]): string {
+/** What the record says happened to the key: only that is told to the owner. Pure. */
+export function ownerNotice(incident: Incident, steps: { name: string; state: string }[]): OwnerNotice {
   const done = (name: string) => steps.find((s) => s.name === name)?.state === 'succeeded';
-  const did = incident.dryRun
-    ? 'was reviewed in a DRY RUN: no change was made in AWS'
-    : done('eradicate') ? 'has been deactivated and deleted'
-      : done('contain') ? 'has been deactivated (not deleted yet)'
-        : 'is being handled; it has not been changed yet';
-  return (
-    `:rotating_light: Your AWS access key \`${incident.keyId}\` was reported leaked (${esc(incident.reason || 'no reason given')}) and ${did} ` +
-    `by the security team (incident ${incident.id}).\n` +
-    'What to do now:\n• Create a new key only if you still need one, and keep it in a secrets manager, never in code.\n' +
-    '• Update every system that used the old key.\n• Re-enrol MFA if asked.\n• Reply in the incident thread with anything you know about how it leaked.'
-  );
+  return {
+    incidentId: incident.id,
+    keyId: incident.keyId,
+    reason: incident.reason,
+    done: incident.dryRun ? 'dry_run' : done('eradicate') ? 'deleted' : done('contain') ? 'deactivated' : 'in_progress',
+  };
 }
 
 function recover(o: OwnerContactPort): StepAction {
@@ -216,7 +210,7 @@ function recover(o: OwnerContactPort): StepAction {
     plan: () => [],
     async run({ incident, steps }) {
       const facts = incident.facts as KeyFacts | undefined;
-      const r = await o.notifyOwner({ incidentId: incident.id, keyId: incident.keyId, tags: facts?.user?.tags ?? {}, text: ownerMessage(incident, steps) });
+      const r = await o.notifyOwner({ incidentId: incident.id, keyId: incident.keyId, tags: facts?.user?.tags ?? {}, notice: ownerNotice(incident, steps) });
       return { ok: true, summary: r.summary, detail: r };
     },
   };
