@@ -3,17 +3,16 @@
  * history from every region. One message shows progress and then the summary; the full
  * export (CSV and NDJSON) goes into its thread.
  */
-import fs from 'node:fs';
 import { orAck } from './ack-first';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { KnownBlock, WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { parseTrailQuery, TrailQuery } from '../src/domain/trail-query';
-import type { CommandDeps, TrailPort } from '../src/ports';
+import type { CommandDeps, LogPort, TrailPort } from '../src/ports';
 import { notAllowedBlocks } from '../src/slack/key-owner-blocks';
-import { asiaTraceBlocks, PROGRESS_UPDATE_INTERVAL_MS, trailProgressBlocks, trailSummaryBlocks } from '../src/slack/trail-blocks';
-import { ThrottledUpdater } from '../src/slack/throttled-updater';
-import { uploadFiles } from '../src/slack/file-upload';
-import { isKeyguardError, slackErrorCode } from '../src/errors';
+import { asiaTraceBlocks } from '../src/slack/trail-blocks';
+import { reportTrail } from '../src/slack/trail-report';
+import { isKeyguardError } from '../src/errors';
+import { fileStamp, isoMinute } from '../src/domain/time';
 
 export const TRAIL_COMMAND = '/trail';
 
@@ -32,68 +31,34 @@ async function openMessage(client: WebClient, channel: string, userId: string, t
 export async function runTrail(
   trail: TrailPort,
   client: WebClient,
+  logger: LogPort,
   q: TrailQuery,
   where: { channel: string; ts: string },
   now: Date,
   owner: { userName?: string; account?: string } = {},
 ): Promise<void> {
-  const updater = new ThrottledUpdater(
-    (view: ReturnType<typeof trailProgressBlocks>) => client.chat.update({ channel: where.channel, ts: where.ts, ...view }),
-    PROGRESS_UPDATE_INTERVAL_MS,
-  );
-  let result;
-  try {
-    result = await trail.pull({
-      subject: q.subject,
-      alsoUserName: owner.userName,
-      account: owner.account,
-      start: q.start,
-      end: q.end,
-      exportFiles: true,
-      progressIntervalMs: 1000,
-      onProgress: (p) => updater.push(trailProgressBlocks(q.label, p)),
-    });
-  } finally {
-    await updater.stop();
-  }
-  const summary = trailSummaryBlocks(result.summary, {
-    subject: q.label,
-    window: { start: q.start.toISOString(), end: q.end.toISOString() },
-    regionsQueried: result.regions.length,
-    regionsFailed: result.progress.regionsFailed,
-    duplicatesDropped: result.progress.duplicatesDropped,
+  const safe = q.label.replace(/[^\w.-]/g, '_').slice(0, 60);
+  const stamp = fileStamp(now);
+  await reportTrail(trail, client, logger, {
+    where,
+    threadTs: where.ts,
+    label: q.label,
+    pull: { subject: q.subject, alsoUserName: owner.userName, account: owner.account, start: q.start, end: q.end },
+    files: { csv: `cloudtrail-${safe}-${stamp}.csv`, ndjson: `cloudtrail-${safe}-${stamp}.ndjson`, title: `CloudTrail ${q.label}`, comment: (n) => `All ${n} events` },
+    uploadFailed: (why) => `:warning: The export could not be uploaded (${why}); the summary above is complete.`,
+    afterSummary: async (_r, say) => {
+      if (q.notes.length > 0) await say(q.notes.join('\n'));
+      if (q.subject.kind === 'key' && q.subject.temporary) {
+        try {
+          const trace = await trail.trace(q.subject.accessKeyId, now);
+          await client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: `Where ${q.subject.accessKeyId} came from`, blocks: asiaTraceBlocks(trace) });
+        } catch (e) {
+          logger.warn({ err: e, key: q.subject.accessKeyId }, 'could not trace a temporary key');
+          await say(`:warning: Could not trace where this key came from: ${isKeyguardError(e) ? e.userMessage : (e as Error).message}`);
+        }
+      }
+    },
   });
-  await client.chat.update({ channel: where.channel, ts: where.ts, ...summary });
-  if (q.notes.length > 0) await client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: q.notes.join('\n') });
-  // The summary is out: anything failing from here on is said in the thread, and the summary
-  // stays as it is.
-  const note = (text: string) => client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text }).catch(() => undefined);
-  if (q.subject.kind === 'key' && q.subject.temporary) {
-    try {
-      const trace = await trail.trace(q.subject.accessKeyId, now);
-      await client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: `Where ${q.subject.accessKeyId} came from`, blocks: asiaTraceBlocks(trace) as unknown as KnownBlock[] });
-    } catch (e) {
-      await note(`:warning: Could not trace where this key came from: ${isKeyguardError(e) ? e.userMessage : (e as Error).message}`);
-    }
-  }
-  if (result.files) {
-    const stamp = now.toISOString().slice(0, 16).replace(/[:T]/g, '');
-    const safe = q.label.replace(/[^\w.-]/g, '_').slice(0, 60);
-    try {
-      await uploadFiles(
-        client,
-        [
-          { path: result.files.csv, filename: `cloudtrail-${safe}-${stamp}.csv`, title: `CloudTrail ${q.label} (CSV)` },
-          { path: result.files.ndjson, filename: `cloudtrail-${safe}-${stamp}.ndjson`, title: `CloudTrail ${q.label} (NDJSON)` },
-        ],
-        { channel: where.channel, threadTs: where.ts, comment: `All ${result.summary.eventCount} events` },
-      );
-    } catch (e) {
-      await note(`:warning: The export could not be uploaded (${slackErrorCode(e)}); the summary above is complete.`);
-    } finally {
-      fs.rmSync(result.files.dir, { recursive: true, force: true });
-    }
-  }
 }
 
 /**
@@ -126,10 +91,10 @@ export function trailHandler(deps: CommandDeps) {
       return;
     }
     const q = parsed.query;
-    await ack({ response_type: 'ephemeral', text: `:mag: Searching CloudTrail for \`${q.label}\` from ${q.start.toISOString().slice(0, 16)} to ${q.end.toISOString().slice(0, 16)} UTC…` });
+    await ack({ response_type: 'ephemeral', text: `:mag: Searching CloudTrail for \`${q.label}\` from ${isoMinute(q.start)} to ${isoMinute(q.end)} UTC…` });
     const where = await openMessage(client, command.channel_id, command.user_id, `:hourglass_flowing_sand: Pulling CloudTrail for ${q.label}…`);
     try {
-      await runTrail(deps.trail, client, q, where, deps.now(), await ownerOf(deps, q));
+      await runTrail(deps.trail, client, deps.logger, q, where, deps.now(), await ownerOf(deps, q));
     } catch (e) {
       const msg = isKeyguardError(e) ? e.userMessage : 'The CloudTrail search failed; see the log.';
       await client.chat.update({ channel: where.channel, ts: where.ts, text: `:warning: CloudTrail for ${q.label}: ${msg}` }).catch(() => undefined);

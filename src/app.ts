@@ -17,6 +17,7 @@ import { httpFrontDoor, HttpFrontDoor } from './http-server';
 import type { CommandDeps } from './ports';
 import type { IncidentStore } from './store/incident-store';
 import { randomUUID } from 'node:crypto';
+import { sleep } from './sleep';
 import { PlaybookEngine } from '../workflows/engine';
 import { Watcher } from '../workflows/watch';
 import type { WatchStore } from './store/watch-store';
@@ -77,7 +78,7 @@ export interface Inflight {
 
 export async function drain(inflight: Inflight, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (inflight.count > 0 && Date.now() < deadline) await sleep(20);
 }
 
 export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor; deps: CommandDeps; engine: PlaybookEngine; inflight: Inflight; watcher: Watcher } {
@@ -169,7 +170,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
         readBackDelaysMs: parts.readBackDelaysMs,
       }),
       ownerContact: new SlackOwnerContact(app.client),
-      investigation: new SlackInvestigation(trail, app.client),
+      investigation: new SlackInvestigation(trail, app.client, logger),
       trace: (keyId, now, account) => trail.trace(keyId, now, account),
     }),
     logger,

@@ -7,6 +7,7 @@
 import type { Incident } from '../src/domain/incident';
 import { assessWatch, WatchState } from '../src/domain/watch';
 import type { IncidentNotifier, IncidentStore, LogPort, TrailPort, WatchStore } from '../src/ports';
+import { isoAfter } from '../src/domain/time';
 
 export interface WatcherDeps {
   watches: WatchStore;
@@ -23,7 +24,7 @@ export class Watcher {
   constructor(private readonly d: WatcherDeps) {}
 
   private at(minutesFromNow: number, from = this.d.now()): string {
-    return new Date(from.getTime() + minutesFromNow * 60_000).toISOString();
+    return isoAfter(from, { minutes: minutesFromNow });
   }
 
   async schedule(incident: Incident, since: string): Promise<void> {

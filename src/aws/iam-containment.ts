@@ -37,6 +37,7 @@ import {
   tokenIssueCutoff,
 } from '../domain/aws-plan';
 import { GuardRails } from './guard-rails';
+import { sleep } from '../sleep';
 import { IamState, normaliseDocument } from './iam-state';
 import { Precheck, RunContext, runCalls } from './call-runner';
 import { DEFAULT_READ_BACK_DELAYS_MS, FinishOptions, Verification, finishAction, outcomeBeforeActing } from './action-outcome';
@@ -93,7 +94,6 @@ export interface KeyInspection {
   quarantineAttached: boolean;
 }
 
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class IamContainment {
   private readonly state: IamState;
@@ -107,7 +107,7 @@ export class IamContainment {
     this.run = { iam: deps.iam, dryRun: deps.dryRun, now: deps.now, logger: deps.logger, signal: deps.signal };
     this.finish = {
       dryRun: deps.dryRun,
-      sleep: deps.sleep ?? realSleep,
+      sleep: deps.sleep ?? ((ms) => sleep(ms)),
       readBackDelaysMs: deps.readBackDelaysMs ?? DEFAULT_READ_BACK_DELAYS_MS,
     };
   }

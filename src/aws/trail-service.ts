@@ -17,6 +17,8 @@ import { traceTemporaryKey, AsiaTrace } from '../domain/asia-trace';
 import type { TrailSubject } from '../domain/trail-query';
 import { fromAwsError } from '../errors';
 import type { TrailPort, TrailPullRequest, TrailPullResult } from '../ports/trail';
+import { shift } from '../domain/time';
+import { CLOUDTRAIL_RETENTION_DAYS } from '../domain/trail-query';
 
 /** IAM, STS and console sign-in events are recorded in us-east-1. */
 export const GLOBAL_EVENTS_REGION = 'us-east-1';
@@ -143,7 +145,7 @@ export class TrailService implements TrailPort {
    * then in every other region, stopping at the first region that has it.
    */
   async trace(accessKeyId: string, now: Date, account?: string): Promise<AsiaTrace> {
-    const window = { start: new Date(now.getTime() - 90 * 86_400_000), end: now };
+    const window = { start: shift(now, { days: -CLOUDTRAIL_RETENTION_DAYS }), end: now };
     const regions = await this.regions();
     const ordered = [GLOBAL_EVENTS_REGION, ...regions.filter((r) => r !== GLOBAL_EVENTS_REGION)];
     const { clientFor, limiters } = await this.forAccount(account);

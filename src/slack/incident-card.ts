@@ -6,6 +6,7 @@ import type { PlannedCall } from '../domain/aws-plan';
 import { ACTION, encodeStepRef } from './ids';
 import { clip, esc, escKeepMentions, mrkdwn, plain } from './text';
 import type { Block } from './key-owner-blocks';
+import { dayMinute, hourMinute } from '../domain/time';
 
 const STATE_ICON: Record<StepState, string> = {
   pending: ':white_circle:',
@@ -92,7 +93,7 @@ export function incidentCard(incident: Incident, steps: StepRecord[]): { text: s
       type: 'section',
       text: mrkdwn(
         `*${waiting.title}* needs ${need} more approval(s) from ${waiting.approvalsRequired > 1 ? 'distinct approvers' : 'an approver'} other than <@${incident.requester}>` +
-          `${waiting.expiresAt ? `, before ${waiting.expiresAt.slice(11, 16)} UTC` : ''}.${incident.dryRun ? ' *DRY RUN: these calls will be recorded, not made.*' : ''}\n*Exact plan:*`,
+          `${waiting.expiresAt ? `, before ${hourMinute(waiting.expiresAt)} UTC` : ''}.${incident.dryRun ? ' *DRY RUN: these calls will be recorded, not made.*' : ''}\n*Exact plan:*`,
       ),
     });
     blocks.push({ type: 'section', text: mrkdwn(planText(waiting.plan, waitingSteps.length > 1 ? 1300 : 2700)) });
@@ -126,7 +127,7 @@ export function incidentCard(incident: Incident, steps: StepRecord[]): { text: s
       })),
     });
   }
-  blocks.push({ type: 'context', elements: [mrkdwn(`Opened ${incident.createdAt.slice(0, 16).replace('T', ' ')} UTC · details in the thread · \`/incident show ${incident.id}\``)] });
+  blocks.push({ type: 'context', elements: [mrkdwn(`Opened ${dayMinute(incident.createdAt)} UTC · details in the thread · \`/incident show ${incident.id}\``)] });
   const summary = `${incident.id}: leaked key ${incident.keyId}${dry}${closed}. ${steps.map((s) => `${s.title}: ${STATE_LABEL[s.state]}`).join(', ')}`;
   return { text: clip(summary, 3000), blocks };
 }

@@ -10,6 +10,8 @@ import { addedArtifactsOf, isContainSnapshot, isPersistenceItem, type Persistenc
 import { KeyguardError } from '../../src/errors';
 import type { AsiaTrace } from '../../src/domain/asia-trace';
 import type { Playbook, StepAction, StepDefinition } from '../playbook';
+import { shift } from '../../src/domain/time';
+import { CLOUDTRAIL_RETENTION_DAYS } from '../../src/domain/trail-query';
 
 type TraceFn = (keyId: string, now: Date, account?: string) => Promise<AsiaTrace>;
 
@@ -63,15 +65,14 @@ export function fitItem<T extends { eventIndex: { entries: Array<{ rule?: string
   return index || created || cutFollowUps ? { ...out, trimmed: { index, created, followUps: cutFollowUps } } : out;
 }
 
-/** CloudTrail keeps 90 days: the investigation looks back that far, or to the key's creation. */
-const LOOKBACK_DAYS = 90;
 
 function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
   return {
     plan: () => [{ service: 'cloudtrail', action: 'LookupEvents', params: { note: 'AccessKeyId and Username, every region, read-only' }, why: 'The key\'s and its user\'s CloudTrail history.' }],
     async run({ incident, now, signal }) {
       const facts = incident.facts as KeyFacts | undefined;
-      const oldest = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
+      // CloudTrail keeps 90 days: the investigation looks back that far, or to the key's creation.
+      const oldest = shift(now, { days: -CLOUDTRAIL_RETENTION_DAYS });
       const created = facts?.createdAt ? new Date(facts.createdAt) : undefined;
       const start = created && created > oldest ? created : oldest;
       const userName = incident.principal?.type === 'user' ? incident.principal.name : undefined;

@@ -9,7 +9,6 @@
  * The engine says nothing itself: it hands typed notices to the notifier and typed click
  * results to `describe`, and presentation (src/slack) words them.
  */
-import { DateTime } from 'luxon';
 import type { Incident, IncidentEvent, Severity, StepRecord, StepState } from '../../src/domain/incident';
 import { canTransition, newIncidentId } from '../../src/domain/incident';
 import { isExpired } from '../../src/domain/approval-rules';
@@ -34,6 +33,7 @@ import {
   type EventSpec,
   type StepWrite,
 } from './decide';
+import { isoAfter } from '../../src/domain/time';
 
 export interface EngineDeps {
   store: IncidentStore;
@@ -217,7 +217,7 @@ export class PlaybookEngine {
     const now = this.d.now();
     const steps = (await this.d.store.get(incident.id))?.steps ?? [];
     const plan = await def.action!.plan({ incident, step, dryRun: incident.dryRun, now, steps });
-    const expiresAt = DateTime.fromJSDate(now).plus({ minutes: this.d.approvalTtlMinutes }).toUTC().toISO()!;
+    const expiresAt = isoAfter(now, { minutes: this.d.approvalTtlMinutes });
     const request = decideApprovalRequest(step, from, plan, now, expiresAt, actor);
     const won = await this.write(step, request.write);
     if (!won) return;
@@ -227,7 +227,7 @@ export class PlaybookEngine {
   }
 
   private leaseUntil(): string {
-    return DateTime.fromJSDate(this.d.now()).plus({ milliseconds: this.d.leaseMs ?? DEFAULT_LEASE_MS }).toUTC().toISO()!;
+    return isoAfter(this.d.now(), { milliseconds: this.d.leaseMs ?? DEFAULT_LEASE_MS });
   }
 
   /** Win the right to run the step, run it, record what AWS said. */
