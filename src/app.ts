@@ -42,24 +42,30 @@ export interface AppParts {
   store: IncidentStore;
   watches: WatchStore;
   now?: () => Date;
+  /** EC2 client for region discovery when IR_REGIONS is empty. */
+  ec2?: EC2Client;
+  /** From auth.test at start-up (main.ts), so Bolt does not call it again. */
+  botId?: string;
+  botUserId?: string;
+  /** What only tests change: emulators, fast retries, crashes, replica names. */
+  testHooks?: TestHooks;
+}
+
+export interface TestHooks {
   /** CloudTrail clients per region; default: the SDK chain, retries left to the engine. */
   cloudTrail?: CloudTrailClientFactory;
   /** CloudTrail clients with an assumed role's credentials (another account). */
   cloudTrailWithCredentials?: (credentials: AwsCredentialIdentityProvider) => CloudTrailClientFactory;
-  /** Tests: a faster emulator. Default: just under CloudTrail's 2 requests/s per region. */
+  /** A faster emulator. Default: just under CloudTrail's 2 requests/s per region. */
   cloudTrailRequestsPerSecond?: number;
-  /** EC2 client for region discovery when IR_REGIONS is empty. */
-  ec2?: EC2Client;
   /** IAM/STS clients for containment (and assumed-role sessions); default: the SDK chain. */
   containmentFactory?: AwsClientFactory;
-  /** Tests: wait between IAM read-backs (eventual consistency). */
+  /** Waits between IAM read-backs (eventual consistency). */
   readBackDelaysMs?: readonly number[];
+  /** This replica's name; default: a random one. */
   instanceId?: string;
-  /** Tests: simulate the process dying between two writes. */
+  /** Simulate the process dying between two writes. */
   crashPoint?: (label: string) => void;
-  /** Tests pass these so Bolt skips auth.test. */
-  botId?: string;
-  botUserId?: string;
 }
 
 export interface RunningApp {
@@ -121,22 +127,23 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     }
   });
   const groups = new SlackGroupResolver(app.client);
+  const hooks = parts.testHooks ?? {};
   const now = parts.now ?? (() => new Date());
   // The one place that decides which account the bot acts in, with which clients.
-  const withCredentials = parts.cloudTrailWithCredentials ?? ((credentials: AwsCredentialIdentityProvider) => createCloudTrailClientFactory({ credentials }));
+  const withCredentials = hooks.cloudTrailWithCredentials ?? ((credentials: AwsCredentialIdentityProvider) => createCloudTrailClientFactory({ credentials }));
   const accounts = new AccountAccess({
-    factory: parts.containmentFactory ?? createClientFactory({ region: config.awsRegion }),
-    cloudTrail: (credentials) => (credentials ? withCredentials(credentials) : parts.cloudTrail ?? createCloudTrailClientFactory()),
+    factory: hooks.containmentFactory ?? createClientFactory({ region: config.awsRegion }),
+    cloudTrail: (credentials) => (credentials ? withCredentials(credentials) : hooks.cloudTrail ?? createCloudTrailClientFactory()),
     targetRoleName: config.targetRoleName,
     now,
     logger,
   });
   const trail = new TrailService({
-    clientFor: parts.cloudTrail ?? createCloudTrailClientFactory(),
+    clientFor: hooks.cloudTrail ?? createCloudTrailClientFactory(),
     clientsForAccount: (account) => accounts.cloudTrailFor(account),
     regions: config.regions,
     ec2: parts.ec2,
-    requestsPerSecond: parts.cloudTrailRequestsPerSecond,
+    requestsPerSecond: hooks.cloudTrailRequestsPerSecond,
   });
   const deps: CommandDeps = {
     keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), { access: accounts, targetRoleName: config.targetRoleName }),
@@ -167,7 +174,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
         quarantine: config.quarantine,
         logger,
         now: deps.now,
-        readBackDelaysMs: parts.readBackDelaysMs,
+        readBackDelaysMs: hooks.readBackDelaysMs,
       }),
       ownerContact: new SlackOwnerContact(app.client),
       investigation: new SlackInvestigation(trail, app.client, logger),
@@ -178,8 +185,8 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     describe: clickText,
     approvalTtlMinutes: config.approvalTtlMinutes,
     dryRun: config.dryRun,
-    instanceId: parts.instanceId ?? randomUUID().slice(0, 8),
-    crashPoint: parts.crashPoint,
+    instanceId: hooks.instanceId ?? randomUUID().slice(0, 8),
+    crashPoint: hooks.crashPoint,
     // Containment done: watch for the key, or a session it minted, being used anyway.
     onStepSucceeded: async (incident, step) => {
       if (step.name === 'contain' && !incident.dryRun) await watcher.schedule(incident, step.startedAt ?? step.updatedAt);

@@ -95,13 +95,15 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
   const app = await startApp(
     {
       config, logger, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
-      containmentFactory: createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 }),
-      readBackDelaysMs: [0, 10],
-      crashPoint: opts.crashPoint,
-      instanceId: opts.instanceId,
-      cloudTrail: createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
-      cloudTrailRequestsPerSecond: 40,
-      cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials }),
+      testHooks: {
+        containmentFactory: createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 }),
+        readBackDelaysMs: [0, 10],
+        crashPoint: opts.crashPoint,
+        instanceId: opts.instanceId,
+        cloudTrail: createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
+        cloudTrailRequestsPerSecond: 40,
+        cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials }),
+      },
     },
     '127.0.0.1',
   );
