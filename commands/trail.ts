@@ -70,13 +70,15 @@ async function ownerOf(deps: CommandDeps, q: TrailQuery): Promise<{ userName?: s
   try {
     const facts = await deps.keyOwner.lookup(q.subject.accessKeyId, q.subject.temporary ? 'temporary' : 'long-term');
     return { userName: facts.user?.userName, account: facts.sameAccount ? undefined : facts.account };
-  } catch {
-    return {}; // unknown or unreadable owner: the key alone is searched, in the bot's account
+  } catch (e) {
+    // Unknown or unreadable owner: the key alone is searched, in the bot's account.
+    deps.logger.info({ err: e, subject: q.label }, 'key owner unknown; searching the key alone');
+    return {};
   }
 }
 
 export function trailHandler(deps: CommandDeps) {
-  return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({ command, ack, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     if (!(await orAck(ack, deps.access.isResponder(command.user_id)))) {
       await ack({ response_type: 'ephemeral', ...notAllowedBlocks(TRAIL_COMMAND) });
       return;
@@ -96,10 +98,13 @@ export function trailHandler(deps: CommandDeps) {
     try {
       await runTrail(deps.trail, client, deps.logger, q, where, deps.now(), await ownerOf(deps, q));
     } catch (e) {
-      const msg = isKeyguardError(e) ? e.userMessage : 'The CloudTrail search failed; see the log.';
-      await client.chat.update({ channel: where.channel, ts: where.ts, text: `:warning: CloudTrail for ${q.label}: ${msg}` }).catch(() => undefined);
-      await respond({ response_type: 'ephemeral', text: `:warning: ${msg}` }).catch(() => undefined);
-      deps.logger.error({ err: e, subject: q.label }, 'CloudTrail search failed');
+      // The message in the channel says it failed; the person gets the answer of the one
+      // error path (app.error): the reason, or a correlation id that is also in the log.
+      const msg = isKeyguardError(e) ? e.userMessage : 'The CloudTrail search failed; the reference is in the reply to you.';
+      await client.chat
+        .update({ channel: where.channel, ts: where.ts, text: `:warning: CloudTrail for ${q.label}: ${msg}` })
+        .catch((err) => deps.logger.warn({ err }, 'could not mark the CloudTrail message failed'));
+      throw e;
     }
   };
 }

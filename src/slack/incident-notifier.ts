@@ -45,7 +45,10 @@ export class SlackIncidentNotifier implements IncidentNotifier, IncidentLinks {
 
   async permalink(incident: Incident): Promise<string | undefined> {
     if (!incident.cardTs) return undefined;
-    const r = await this.client.chat.getPermalink({ channel: incident.channel, message_ts: incident.cardTs }).catch(() => undefined);
+    const r = await this.client.chat.getPermalink({ channel: incident.channel, message_ts: incident.cardTs }).catch((e) => {
+      this.logger.warn({ err: e, incident: incident.id }, 'could not get the card permalink');
+      return undefined;
+    });
     return r?.permalink;
   }
 }
