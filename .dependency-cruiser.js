@@ -1,12 +1,46 @@
-/** The import rules of DESIGN.md §2, written down as a check (`npm run lint`). */
+/**
+ * The import rules of the layout (README "Layout"), written down as a check (`npm run lint`):
+ *
+ *   src/domain  ←  src/ports  ←  adapters (src/aws, src/store, src/slack)
+ *                     ↑
+ *        commands/, workflows/ (through ports only)      src/app.ts wires the concrete ones
+ */
 module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'src/domain is pure TypeScript: no SDK, no Slack, no adapters.',
+      comment: 'src/domain is pure TypeScript: it imports only src/domain (and luxon), no SDK, no Slack, no adapters, no ports.',
       severity: 'error',
       from: { path: '^src/domain' },
-      to: { path: ['^src/(aws|store|slack|app|config)', '@aws-sdk', '@slack', 'node_modules/(pino|dynalite)'] },
+      to: { pathNot: ['^src/domain/', 'node_modules/luxon', '^luxon$'] },
+    },
+    {
+      name: 'ports-speak-domain',
+      comment: 'src/ports are interfaces typed with domain types only: they import src/domain and each other, nothing else.',
+      severity: 'error',
+      from: { path: '^src/ports' },
+      to: { pathNot: ['^src/(domain|ports)/'] },
+    },
+    {
+      name: 'slack-is-not-aws',
+      comment: 'src/slack (presentation and Slack adapters) reaches AWS and the store only through ports.',
+      severity: 'error',
+      from: { path: '^src/slack' },
+      to: { path: ['^src/(aws|store)/', '@aws-sdk'] },
+    },
+    {
+      name: 'commands-and-workflows-use-ports',
+      comment: 'commands/ and workflows/ reach AWS and DynamoDB through src/ports, never adapters (type-only imports included).',
+      severity: 'error',
+      from: { path: '^(commands|workflows)' },
+      to: { path: ['^src/(aws|store)/', '@aws-sdk', 'node_modules/dynalite'] },
+    },
+    {
+      name: 'workflows-say-nothing',
+      comment: 'workflows/ emit typed notices and click results; presentation in src/slack words them (no Slack text, Block Kit or Slack SDK here).',
+      severity: 'error',
+      from: { path: '^workflows' },
+      to: { path: ['^src/slack/', '@slack'] },
     },
     {
       name: 'only-config-reads-env',
@@ -15,13 +49,6 @@ module.exports = {
       from: { pathNot: '^src/(config|main)\\.ts$' },
       // type-only imports of Config are fine
       to: { path: '^src/config\\.ts$', dependencyTypesNot: ['type-only'] },
-    },
-    {
-      name: 'commands-and-workflows-use-ports',
-      comment: 'commands/ and workflows/ reach AWS and DynamoDB through ports, never adapters.',
-      severity: 'error',
-      from: { path: '^(commands|workflows)' },
-      to: { path: ['^src/(aws|store)/', '@aws-sdk'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'nothing-imports-tests-or-infra',

@@ -58,7 +58,7 @@ export function denyHandler(deps: IncidentDeps) {
       if (!(await deps.access.isApprover(user)) && user !== bundle?.incident.requester) {
         // The engine refuses and records it; the modal says so instead of asking for a reason.
         const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, user, '(not an approver)');
-        if (opened.view?.id) await args.client.views.update({ view_id: opened.view.id, view: refusalModal(outcome.message) }).catch(() => undefined);
+        if (opened.view?.id) await args.client.views.update({ view_id: opened.view.id, view: refusalModal(outcome.message) }).catch((e) => deps.logger.warn({ err: e }, 'could not show the refusal modal'));
         await reply(args, `:no_entry_sign: ${outcome.message}`);
       }
     });

@@ -1,7 +1,4 @@
-import type { AccessPolicy } from '../src/slack/directory';
-import type { Logger } from '../src/logger';
-import type { IncidentStore } from '../src/store/incident-store';
-import type { Incident } from '../src/domain/incident';
+import type { AccessPolicy, IncidentLinks, IncidentStore, LogPort } from '../src/ports';
 import type { PlaybookEngine } from '../workflows/engine';
 import type { HomeTabPort } from '../src/slack/home-publisher';
 import type { BackgroundQueue } from '../src/background-queue';
@@ -11,8 +8,8 @@ export interface IncidentDeps {
   engine: PlaybookEngine;
   store: IncidentStore;
   access: AccessPolicy;
-  notifier: { permalink(incident: Incident): Promise<string | undefined> };
-  logger: Logger;
+  notifier: IncidentLinks;
+  logger: LogPort;
   channelId?: string;
   /** The App Home tab, when wired. */
   home?: HomeTabPort;

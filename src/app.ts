@@ -17,17 +17,20 @@ import { httpFrontDoor, HttpFrontDoor } from './http-server';
 import type { CommandDeps } from './ports';
 import type { IncidentStore } from './store/incident-store';
 import { randomUUID } from 'node:crypto';
+import { sleep } from './sleep';
 import { PlaybookEngine } from '../workflows/engine';
 import { Watcher } from '../workflows/watch';
 import type { WatchStore } from './store/watch-store';
 import { compromisedKeyPlaybook } from '../workflows/compromised-key';
 import type { IncidentDeps } from '../commands/incident-deps';
 import { HomeRefreshingNotifier, HomeTab } from './slack/home-publisher';
+import { clickText } from './slack/incident-messages';
 import { SlackOwnerContact } from './slack/owner-contact';
 import { SlackInvestigation } from './slack/investigation';
 import { AwsContainment } from './aws/containment-adapter';
-import { createClientFactory, type AwsClientFactory, type SessionCredentials } from './aws/iam-sts-clients';
-import { otherAccountCloudTrail } from './aws/other-account-cloudtrail';
+import { createClientFactory, type AwsClientFactory } from './aws/iam-sts-clients';
+import { AccountAccess } from './aws/account-access';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { createCloudTrailClientFactory, type CloudTrailClientFactory } from './aws/cloudtrail-lookup';
 import { TrailService } from './aws/trail-service';
 import type { TrailSummaryOptions } from './domain/trail-summary';
@@ -49,32 +52,38 @@ export interface AppParts {
   store: IncidentStore;
   watches: WatchStore;
   now?: () => Date;
-  /** CloudTrail clients per region; default: the SDK chain, retries left to the engine. */
-  cloudTrail?: CloudTrailClientFactory;
-  /** CloudTrail clients with an assumed role's credentials (another account). */
-  cloudTrailWithCredentials?: (credentials: SessionCredentials) => CloudTrailClientFactory;
-  /** Tests: a faster emulator. Default: just under CloudTrail's 2 requests/s per region. */
-  cloudTrailRequestsPerSecond?: number;
   /** EC2 client for region discovery when IR_REGIONS is empty. */
   ec2?: EC2Client;
+  /** From auth.test at start-up (main.ts), so Bolt does not call it again. */
+  botId?: string;
+  botUserId?: string;
   /** Athena client (default: the SDK chain; AWS_ENDPOINT_URL_ATHENA reaches an emulator). */
   athena?: AthenaClient;
   /** CloudTrail client in the event data store's region, for CloudTrail Lake. */
   lake?: CloudTrailClient;
-  /** IAM/STS clients for containment (and assumed-role sessions); default: the SDK chain. */
-  containmentFactory?: AwsClientFactory;
-  /** Tests: wait between IAM read-backs (eventual consistency). */
-  readBackDelaysMs?: readonly number[];
-  instanceId?: string;
-  /** Tests: simulate the process dying between two writes. */
-  crashPoint?: (label: string) => void;
   /** Limits of the queue request work runs through after the ack; default DEFAULT_BACKGROUND. */
   background?: BackgroundQueueOptions;
-  /** Tests pass these so Bolt skips auth.test. */
-  botId?: string;
-  botUserId?: string;
   /** Intake: SQS client, GitHub API and poll timings (tests point these at local servers). */
   intake?: Pick<IntakeParts, 'sqs' | 'github' | 'poll'>;
+  /** What only tests change: emulators, fast retries, crashes, replica names. */
+  testHooks?: TestHooks;
+}
+
+export interface TestHooks {
+  /** CloudTrail clients per region; default: the SDK chain, retries left to the engine. */
+  cloudTrail?: CloudTrailClientFactory;
+  /** CloudTrail clients with an assumed role's credentials (another account). */
+  cloudTrailWithCredentials?: (credentials: AwsCredentialIdentityProvider) => CloudTrailClientFactory;
+  /** A faster emulator. Default: just under CloudTrail's 2 requests/s per region. */
+  cloudTrailRequestsPerSecond?: number;
+  /** IAM/STS clients for containment (and assumed-role sessions); default: the SDK chain. */
+  containmentFactory?: AwsClientFactory;
+  /** Waits between IAM read-backs (eventual consistency). */
+  readBackDelaysMs?: readonly number[];
+  /** This replica's name; default: a random one. */
+  instanceId?: string;
+  /** Simulate the process dying between two writes. */
+  crashPoint?: (label: string) => void;
 }
 
 export interface RunningApp {
@@ -94,7 +103,7 @@ export interface Inflight {
 
 export async function drain(inflight: Inflight, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (inflight.count > 0 && Date.now() < deadline) await sleep(20);
 }
 
 /** Athena / CloudTrail Lake, as configured, and the rule choosing them over LookupEvents. */
@@ -158,29 +167,28 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     }
   });
   const groups = new SlackGroupResolver(app.client);
+  const hooks = parts.testHooks ?? {};
   const now = parts.now ?? (() => new Date());
-  const containmentFactory = parts.containmentFactory ?? createClientFactory({ region: config.awsRegion });
+  // The one place that decides which account the bot acts in, with which clients.
+  const withCredentials = hooks.cloudTrailWithCredentials ?? ((credentials: AwsCredentialIdentityProvider) => createCloudTrailClientFactory({ credentials }));
+  const accounts = new AccountAccess({
+    factory: hooks.containmentFactory ?? createClientFactory({ region: config.awsRegion }),
+    cloudTrail: (credentials) => (credentials ? withCredentials(credentials) : hooks.cloudTrail ?? createCloudTrailClientFactory()),
+    targetRoleName: config.targetRoleName,
+    now,
+    logger,
+  });
   const trail = new TrailService({
-    clientFor: parts.cloudTrail ?? createCloudTrailClientFactory(),
-    clientsForAccount: otherAccountCloudTrail({
-      factory: containmentFactory,
-      targetRoleName: config.targetRoleName,
-      now,
-      withCredentials: parts.cloudTrailWithCredentials ?? ((credentials) => createCloudTrailClientFactory({ credentials })),
-    }),
+    clientFor: hooks.cloudTrail ?? createCloudTrailClientFactory(),
+    clientsForAccount: (account) => accounts.cloudTrailFor(account),
     regions: config.regions,
     ec2: parts.ec2,
-    requestsPerSecond: parts.cloudTrailRequestsPerSecond,
+    requestsPerSecond: hooks.cloudTrailRequestsPerSecond,
     summary: detectionSettings(config),
     history: historySelector(parts, now),
   });
   const deps: CommandDeps = {
-    keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), {
-      factory: containmentFactory,
-      targetRoleName: config.targetRoleName,
-      now,
-      logger,
-    }),
+    keyOwner: new CrossAccountKeyOwner(new KeyOwnerLookup({ iam: parts.aws.iam, sts: parts.aws.sts }), { access: accounts, targetRoleName: config.targetRoleName }),
     trail,
     access: accessPolicy(config.responders, config.approvers, groups),
     logger,
@@ -206,23 +214,23 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     playbook: compromisedKeyPlaybook({
       keyOwner: deps.keyOwner,
       containment: new AwsContainment({
-        factory: containmentFactory,
+        access: accounts,
         quarantine: config.quarantine,
-        targetRoleName: config.targetRoleName,
         logger,
         now: deps.now,
-        readBackDelaysMs: parts.readBackDelaysMs,
+        readBackDelaysMs: hooks.readBackDelaysMs,
       }),
       ownerContact: new SlackOwnerContact(app.client),
-      investigation: new SlackInvestigation(trail, app.client),
+      investigation: new SlackInvestigation(trail, app.client, logger),
       trace: (keyId, now, account) => trail.trace(keyId, now, account),
     }),
     logger,
     now: deps.now,
+    describe: clickText,
     approvalTtlMinutes: config.approvalTtlMinutes,
     dryRun: config.dryRun,
-    instanceId: parts.instanceId ?? randomUUID().slice(0, 8),
-    crashPoint: parts.crashPoint,
+    instanceId: hooks.instanceId ?? randomUUID().slice(0, 8),
+    crashPoint: hooks.crashPoint,
     // Containment done: watch for the key, or a session it minted, being used anyway.
     onStepSucceeded: async (incident, step) => {
       if (step.name === 'contain' && !incident.dryRun) await watcher.schedule(incident, step.startedAt ?? step.updatedAt);

@@ -15,15 +15,25 @@ export type ErrorCode =
   | 'NOT_AVAILABLE'
   | 'STORE_FAILED';
 
+/** Codes whose failure may pass by itself (throttling, a 5xx): running the step again is safe. */
+const RETRYABLE_CODES: readonly ErrorCode[] = ['AWS_THROTTLED'];
+
 export class KeyguardError extends Error {
+  /**
+   * Whether trying again may succeed, decided where the error is made (the adapter that
+   * knows). Default: by code (throttling and other AWS failures are, refusals are not).
+   */
+  readonly retryable: boolean;
+
   constructor(
     readonly code: ErrorCode,
     /** Safe to show to the person who asked: no secrets, no stack. */
     readonly userMessage: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
     super(userMessage, options);
     this.name = 'KeyguardError';
+    this.retryable = options?.retryable ?? RETRYABLE_CODES.includes(code);
   }
 }
 
@@ -61,9 +71,22 @@ export function isNoSuchEntity(e: unknown): boolean {
   return n === 'NoSuchEntity' || n === 'NoSuchEntityException' || n === 'ResourceNotFoundException';
 }
 
-/** Wrap an AWS error as a KeyguardError naming the action that failed. */
+const NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout']);
+
+/** Failures that may pass by themselves: throttling, 5xx, the network. */
+export function isRetryableAwsError(e: unknown): boolean {
+  if (isKeyguardError(e)) return e.code === 'AWS_THROTTLED' || (e.cause !== undefined && isRetryableAwsError(e.cause));
+  if (isThrottled(e)) return true;
+  const status = (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode ?? 0;
+  if (status >= 500) return true;
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return NETWORK_ERRORS.has(awsErrorName(e) ?? '') || (typeof code === 'string' && NETWORK_ERRORS.has(code));
+}
+
+/** Wrap an AWS error as a KeyguardError naming the action that failed, classified retryable or not. */
 export function fromAwsError(e: unknown, action: string): KeyguardError {
   if (isKeyguardError(e)) return e;
+  const retryable = isRetryableAwsError(e);
   const name = awsErrorName(e) ?? 'Error';
   if (isAccessDenied(e)) {
     return new KeyguardError('AWS_ACCESS_DENIED', `AWS denied \`${action}\` to the bot's role. Grant it \`${action}\` and try again.`, { cause: e });
@@ -74,7 +97,7 @@ export function fromAwsError(e: unknown, action: string): KeyguardError {
   if (isNoSuchEntity(e)) {
     return new KeyguardError('AWS_NOT_FOUND', `AWS says the target of \`${action}\` does not exist (${name}).`, { cause: e });
   }
-  return new KeyguardError('AWS_FAILED', `\`${action}\` failed: ${name}.`, { cause: e });
+  return new KeyguardError('AWS_FAILED', `\`${action}\` failed: ${name}.`, { cause: e, retryable });
 }
 
 /** What the Slack Web API said went wrong (`invalid_auth`, `not_in_channel`…), or the error's own code or message. */

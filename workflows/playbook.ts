@@ -3,6 +3,8 @@
  * runs it. The engine moves an incident through it.
  */
 import type { Incident, StepRecord } from '../src/domain/incident';
+import type { ContainSnapshot, PlannedCall } from '../src/domain/aws-plan';
+import type { StepOutcome } from '../src/domain/step-outcome';
 
 export interface StepRunContext {
   incident: Incident;
@@ -17,15 +19,8 @@ export interface StepRunContext {
   signal?: AbortSignal;
 }
 
-export interface StepResult {
-  ok: boolean;
-  /** One line for people: what happened. */
-  summary: string;
-  /** Everything AWS answered (calls, request ids, verified state): kept on the step. */
-  detail?: unknown;
-  /** A failure that may succeed if retried (throttling, 5xx). */
-  retryable?: boolean;
-  error?: { code: string; message: string };
+/** A step's outcome (the domain's StepOutcome) and what it changes elsewhere. */
+export interface StepResult extends StepOutcome<unknown> {
   /** Changes to the incident this step learned (e.g. the principal). */
   incidentPatch?: Partial<Incident>;
   /** Steps this one found to be needed (e.g. one per persistence item to remove). */
@@ -34,14 +29,14 @@ export interface StepResult {
 
 export interface StepAction {
   /** The exact calls this step will make, shown on the card before approval. */
-  plan(ctx: Omit<StepRunContext, 'approvers'>): Promise<unknown[]> | unknown[];
+  plan(ctx: Omit<StepRunContext, 'approvers'>): Promise<PlannedCall[]> | PlannedCall[];
   /** Must be idempotent: after a crash it may run again. */
   run(ctx: StepRunContext): Promise<StepResult>;
   /**
    * Read-only: what the step is about to change, stored on the step (`before`) before the
    * first AWS call. A re-run after a crash keeps the first snapshot.
    */
-  snapshot?(ctx: StepRunContext): Promise<unknown>;
+  snapshot?(ctx: StepRunContext): Promise<ContainSnapshot | undefined>;
 }
 
 export interface StepDefinition {

@@ -5,19 +5,16 @@
  * check is claimed with a conditional write, so two replicas never both run it.
  */
 import type { Incident } from '../src/domain/incident';
-import { assessWatch, watchAlertText, WatchState } from '../src/domain/watch';
-import type { Logger } from '../src/logger';
-import type { TrailPort } from '../src/ports';
-import type { IncidentStore } from '../src/store/incident-store';
-import type { WatchStore } from '../src/store/watch-store';
-import type { IncidentNotifier } from './engine';
+import { assessWatch, WatchState } from '../src/domain/watch';
+import type { IncidentNotifier, IncidentStore, LogPort, TrailPort, WatchStore } from '../src/ports';
+import { isoAfter } from '../src/domain/time';
 
 export interface WatcherDeps {
   watches: WatchStore;
   store: IncidentStore;
   trail: TrailPort;
-  notifier: Pick<IncidentNotifier, 'thread'>;
-  logger: Logger;
+  notifier: Pick<IncidentNotifier, 'notify'>;
+  logger: LogPort;
   now: () => Date;
   durationMinutes: number;
   intervalMinutes: number;
@@ -27,7 +24,7 @@ export class Watcher {
   constructor(private readonly d: WatcherDeps) {}
 
   private at(minutesFromNow: number, from = this.d.now()): string {
-    return new Date(from.getTime() + minutesFromNow * 60_000).toISOString();
+    return isoAfter(from, { minutes: minutesFromNow });
   }
 
   async schedule(incident: Incident, since: string): Promise<void> {
@@ -45,7 +42,7 @@ export class Watcher {
     });
     if (!started) return;
     await this.d.store.appendEvent({ incidentId: incident.id, at: this.d.now().toISOString(), type: 'watch_started', detail: { since, minutes: this.d.durationMinutes, every: this.d.intervalMinutes } });
-    await this.d.notifier.thread(incident, `:eyes: Watching \`${incident.keyId}\` for ${this.d.durationMinutes} min: CloudTrail is checked every ${this.d.intervalMinutes} min for any use since containment or new persistence.`);
+    await this.d.notifier.notify(incident, { kind: 'watch_started', keyId: incident.keyId, minutes: this.d.durationMinutes, every: this.d.intervalMinutes });
   }
 
   /** Run every check that is due. Returns how many this instance ran. */
@@ -76,7 +73,7 @@ export class Watcher {
     const undone = bundle.steps.some((s) => s.name === 'undo' && s.state === 'succeeded');
     if (incident.status === 'closed' || undone) {
       await this.d.watches.save({ ...w, done: true }, w.version);
-      await this.d.notifier.thread(incident, `Watch stopped: ${undone ? 'containment was undone' : 'the incident is closed'}.`);
+      await this.d.notifier.notify(incident, { kind: 'watch_stopped', reason: undone ? 'undone' : 'closed' });
       await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { reason: undone ? 'undone' : 'closed' } });
       return;
     }
@@ -88,17 +85,14 @@ export class Watcher {
       end: now,
     });
     const finding = assessWatch(w, r.summary);
-    const text = watchAlertText(finding, w.keyId);
-    if (text) {
-      await this.d.notifier.thread(incident, text);
+    if (finding.newEvents > 0 || finding.created.length > 0) {
+      await this.d.notifier.notify(incident, { kind: 'watch_alert', keyId: w.keyId, finding });
       await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_alert', detail: { ...finding } });
       await this.d.watches.save({ ...w, reportedEvents: r.summary.eventCount, reportedCreated: [...w.reportedCreated, ...finding.created] }, w.version);
     }
     if (last) {
       const total = r.summary.eventCount;
-      await this.d.notifier.thread(incident, total === 0
-        ? `:white_check_mark: Watch ended: no use of \`${w.keyId}\` or its sessions since containment.`
-        : `Watch ended: ${total} call(s) since containment in all; see the alerts above.`);
+      await this.d.notifier.notify(incident, { kind: 'watch_ended', keyId: w.keyId, total });
       await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { eventsSinceContainment: total } });
     }
   }

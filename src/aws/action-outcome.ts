@@ -4,7 +4,7 @@
  * a few times before the difference is reported.
  */
 import { isKeyguardError } from '../errors';
-import type { ActionOutcome, AddedArtifact, CallRecord } from '../domain/aws-plan';
+import type { ActionOutcome, AddedArtifact, CallRecord, VerifiedState } from '../domain/aws-plan';
 import { isRetryableAwsError } from './call-runner';
 
 export interface Verification<S> {
@@ -12,7 +12,7 @@ export interface Verification<S> {
   /** Where the state read differs from what the 'done'/'already' calls should have left. */
   problems: (state: S) => string[];
   /** The verified state as recorded on the step. */
-  view: (state: S) => Record<string, unknown>;
+  view: (state: S) => VerifiedState;
   /** One line for humans when everything checked out. */
   success: (state: S) => string;
 }

@@ -31,7 +31,7 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { Logger } from '../logger';
-import { awsErrorName, awsRequestId, fromAwsError, isKeyguardError, isNoSuchEntity, isThrottled } from '../errors';
+import { awsErrorName, awsRequestId, fromAwsError, isKeyguardError, isNoSuchEntity, isRetryableAwsError } from '../errors';
 import type { CallRecord, PlannedCall } from '../domain/aws-plan';
 
 type IamCommand = Parameters<IAMClient['send']>[0];
@@ -70,17 +70,8 @@ function removalAlreadyDone(call: PlannedCall): boolean {
   return /^(Delete|Detach|Remove|Deactivate)/.test(call.action);
 }
 
-const NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout']);
-
-/** Failures that may pass by themselves: throttling, 5xx, the network. */
-export function isRetryableAwsError(e: unknown): boolean {
-  if (isKeyguardError(e)) return e.code === 'AWS_THROTTLED' || (e.cause !== undefined && isRetryableAwsError(e.cause));
-  if (isThrottled(e)) return true;
-  const status = (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode ?? 0;
-  if (status >= 500) return true;
-  const code = (e as { code?: unknown } | undefined)?.code;
-  return NETWORK_ERRORS.has(awsErrorName(e) ?? '') || (typeof code === 'string' && NETWORK_ERRORS.has(code));
-}
+/** Failures that may pass by themselves (classified where AWS errors are translated). */
+export { isRetryableAwsError } from '../errors';
 
 export interface RunContext {
   iam: IAMClient;

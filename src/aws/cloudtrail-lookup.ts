@@ -91,27 +91,8 @@ export interface LookupCursor {
   regions: Record<string, RegionCursor>;
 }
 
-export interface RegionFailure {
-  region: string;
-  errorName: string;
-  message: string;
-}
-
-export interface LookupProgress {
-  regionsTotal: number;
-  regionsDone: number;
-  regionsFailed: RegionFailure[];
-  /** Events delivered to the consumer (after dedup). */
-  events: number;
-  /** Events dropped as duplicates (found by two lookups) or as already delivered before a resume. */
-  duplicatesDropped: number;
-  /** Successful LookupEvents calls. */
-  pages: number;
-  /** ThrottlingExceptions received (each was retried). */
-  throttled: number;
-  elapsedMs: number;
-  finished: boolean;
-}
+export type { LookupProgress, RegionFailure } from '../domain/trail-progress';
+import type { LookupProgress, RegionFailure } from '../domain/trail-progress';
 
 export interface LookedUpEvent {
   region: string;

@@ -6,25 +6,20 @@
 import type { KeyFacts } from '../domain/key-facts';
 import type { KeyKind } from '../domain/key-id';
 import type { KeyOwnerPort } from '../ports';
-import type { Logger } from '../logger';
 import { KeyOwnerLookup } from './key-owner';
-import type { AwsClientFactory } from './iam-sts-clients';
-import { resolveTargetAccount } from './target-account';
+import type { AccountAccess } from './account-access';
 
 export class CrossAccountKeyOwner implements KeyOwnerPort {
   constructor(
     private readonly own: KeyOwnerLookup,
-    private readonly o: { factory: AwsClientFactory; targetRoleName?: string; now: () => Date; logger?: Pick<Logger, 'info' | 'warn'> },
+    private readonly o: { access: AccountAccess; targetRoleName?: string },
   ) {}
 
   async lookup(keyId: string, kind: KeyKind): Promise<KeyFacts> {
     const facts = await this.own.lookup(keyId, kind);
     if (facts.sameAccount || kind === 'temporary' || !this.o.targetRoleName) return facts;
-    const access = await resolveTargetAccount(
-      { factory: this.o.factory, now: this.o.now, logger: this.o.logger },
-      // Read-only lookups: the session is named after the bot, not an approver.
-      { keyAccount: facts.account, targetRoleName: this.o.targetRoleName, approver: { slackUserId: 'keyguard-lookup' }, incidentId: 'identify' },
-    );
+    // Read-only lookups: the session is named after the bot, not an approver.
+    const access = await this.o.access.forAccount({ account: facts.account, approver: { slackUserId: 'keyguard-lookup' }, incidentId: 'identify' });
     const there = await new KeyOwnerLookup({ iam: access.clients.iam, sts: access.clients.sts }).lookup(keyId, kind);
     return { ...there, botAccount: facts.botAccount, sameAccount: false, viaRole: access.mode === 'assumed-role' ? access.roleArn : undefined };
   }

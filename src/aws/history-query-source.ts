@@ -2,25 +2,11 @@
  * What Athena and CloudTrail Lake have in common for keyguard: a lookup in, a stream of
  * `TrailEvent` out, plus what the query cost. Both adapters implement `HistoryQuerySource`.
  */
+import type { HistoryQueryStats } from '../domain/history-choice';
 import type { HistoryLookup } from '../domain/history-query';
 import type { TrailEvent } from '../domain/trail-event';
 import { KeyguardError } from '../errors';
 
-export interface HistoryQueryStats {
-  source: 'athena' | 'lake';
-  /** One per query run (a credential graph too large for one query runs several). */
-  queryIds: string[];
-  scannedBytes: number;
-  /** At $5 per TB scanned (Athena: at least 10 MB billed per query). */
-  costUsd: number;
-  /** Events delivered. */
-  events: number;
-  /** Result pages read. */
-  pages: number;
-  /** Set when the results were cut at `maxEvents`: rerun the query to get the rest. */
-  truncated?: { at: number; queryId: string };
-  elapsedMs: number;
-}
 
 export interface HistoryQueryOptions {
   signal?: AbortSignal;
@@ -55,3 +41,5 @@ export class HistoryQueryFailed extends KeyguardError {
     this.name = 'HistoryQueryFailed';
   }
 }
+
+export type { HistoryQueryStats } from '../domain/history-choice';

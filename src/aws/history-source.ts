@@ -4,8 +4,10 @@
  * the answer (which source, why, what the query scanned and cost, any fallback and Athena's
  * reason for it) travels back on the pull's result, for the thread.
  */
-import { chooseHistorySource, HistoryChoice, HistorySourceName, HistorySourceSetting } from '../domain/history-choice';
-import type { HistoryQuerySource, HistoryQueryStats } from './history-query-source';
+import { chooseHistorySource, HistoryChoice, HistorySourceName, HistorySourceSetting, type HistoryAnswer } from '../domain/history-choice';
+export type { HistoryAnswer } from '../domain/history-choice';
+import type { HistoryQuerySource } from './history-query-source';
+import type { HistoryQueryStats } from '../domain/history-choice';
 
 export interface HistorySelectorOptions {
   setting: HistorySourceSetting;
@@ -20,16 +22,6 @@ export interface HistorySelectorOptions {
   dataEventsByDefault?: boolean;
 }
 
-export interface HistoryAnswer {
-  source: HistorySourceName;
-  why: string;
-  /** The query engine that failed first, with its own reason; LookupEvents answered instead. */
-  fallback?: { from: 'athena' | 'lake'; kind: string; reason: string; queryId?: string };
-  /** What the query scanned and cost (Athena/Lake only). */
-  query?: HistoryQueryStats;
-  /** The window actually searched. */
-  window: { start: string; end: string };
-}
 
 export const DEFAULT_MAX_QUERY_EVENTS = 2_000_000;
 

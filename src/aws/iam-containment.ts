@@ -37,6 +37,7 @@ import {
   tokenIssueCutoff,
 } from '../domain/aws-plan';
 import { GuardRails } from './guard-rails';
+import { sleep } from '../sleep';
 import { IamState, normaliseDocument } from './iam-state';
 import { Precheck, RunContext, runCalls } from './call-runner';
 import { DEFAULT_READ_BACK_DELAYS_MS, FinishOptions, Verification, finishAction, outcomeBeforeActing } from './action-outcome';
@@ -59,6 +60,11 @@ export interface ContainUserKeyInput {
   accessKeyId: string;
   /** IR_QUARANTINE: attach AWSCompromisedKeyQuarantineV3. */
   quarantine: boolean;
+  /**
+   * The target's partition: the quarantine policy ARN is built from it exactly as the plan
+   * shown to the approver was. Default: the partition of the credentials acting.
+   */
+  partition?: string;
   /**
    * Sessions issued before this are denied. Pass the time the step first started running:
    * a re-run after a crash then finds its own policy 'already' in place. Defaults to now,
@@ -88,7 +94,6 @@ export interface KeyInspection {
   quarantineAttached: boolean;
 }
 
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class IamContainment {
   private readonly state: IamState;
@@ -102,7 +107,7 @@ export class IamContainment {
     this.run = { iam: deps.iam, dryRun: deps.dryRun, now: deps.now, logger: deps.logger, signal: deps.signal };
     this.finish = {
       dryRun: deps.dryRun,
-      sleep: deps.sleep ?? realSleep,
+      sleep: deps.sleep ?? ((ms) => sleep(ms)),
       readBackDelaysMs: deps.readBackDelaysMs ?? DEFAULT_READ_BACK_DELAYS_MS,
     };
   }
@@ -114,11 +119,15 @@ export class IamContainment {
     const { userName, accessKeyId } = input;
     return this.act(async () => {
       const me = await this.guard.assertUserTarget(userName);
-      const quarantineArn = quarantinePolicyArn(me.partition);
+      const partition = input.partition ?? me.partition;
+      if (partition !== me.partition) {
+        throw new KeyguardError('GUARD_RAIL', `The plan was made for partition ${partition}, but the bot acts in ${me.partition}; nothing was sent.`);
+      }
+      const quarantineArn = quarantinePolicyArn(partition);
       const cutoffIso = (input.cutoff ?? this.deps.now()).toISOString();
       const before = await this.readUserKey(userName, accessKeyId, quarantineArn);
       if (before.userExists && before.keyStatus === 'absent') await this.assertKeyNotElsewhere(accessKeyId, userName);
-      const plan = planContainUserKey({ userName, accessKeyId }, { quarantine: input.quarantine, now: cutoffIso, partition: me.partition });
+      const plan = planContainUserKey({ userName, accessKeyId }, { quarantine: input.quarantine, now: cutoffIso, partition });
       const wanted = tokenIssueCutoff(cutoffIso);
 
       const precheck: Precheck = (call) => {
@@ -281,7 +290,7 @@ export class IamContainment {
           ...(inPlace(records, 'DeleteLoginProfile') && s.loginProfile ? ['console password still set'] : []),
           ...s.activeMfaSerials.filter((m) => facts.mfaSerials.includes(m)).map((m) => `MFA device ${m} still active`),
         ],
-        view: (s) => ({ ...s }),
+        view: (s) => ({ ...s, otherKeys: s.otherKeys.map((k) => ({ ...k })) }),
         success: (s) =>
           `Deleted ${accessKeyId}` +
           (facts.loginProfile ? ', removed the console password' : '') +
@@ -331,13 +340,12 @@ export class IamContainment {
    * What IAM shows for a key: read before retrying a step found 'running' after a restart.
    * Read-only; an AWS error is thrown as a KeyguardError naming the read.
    */
-  async inspectKey(accessKeyId: string, userName?: string): Promise<KeyInspection> {
+  async inspectKey(accessKeyId: string, userName?: string, partition?: string): Promise<KeyInspection> {
     const owner = userName ?? (await this.state.keyOwner(accessKeyId));
     if (owner === undefined) {
       return { accessKeyId, userExists: false, keyStatus: 'absent', denyPolicy: { present: false }, quarantineAttached: false };
     }
-    const me = await this.guard.identity();
-    const s = await this.readUserKey(owner, accessKeyId, quarantinePolicyArn(me.partition));
+    const s = await this.readUserKey(owner, accessKeyId, quarantinePolicyArn(partition ?? (await this.guard.identity()).partition));
     return {
       accessKeyId,
       userName: owner,

@@ -12,6 +12,7 @@
  * halves its rate and then climbs back by 5 % of the target per success (AIMD), instead of
  * hammering at the configured rate.
  */
+import { sleep } from '../sleep';
 
 export const CLOUDTRAIL_REQUESTS_PER_SECOND = 2;
 export const DEFAULT_REQUESTS_PER_SECOND = 1.9;
@@ -24,26 +25,7 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError' });
-}
+export { abortReason, sleep } from '../sleep';
 
 export class RegionRateLimiter {
   private readonly target: number;

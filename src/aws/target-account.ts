@@ -1,15 +1,10 @@
 /**
- * Which credentials act on a leaked key: the bot's own when the key is in the bot's
- * account; otherwise an assumed role in the key's account (IR_TARGET_ROLE_NAME), with the
- * approving Slack user as SourceIdentity so that account's CloudTrail names the human who
- * approved every change made with that session.
+ * The names and messages of acting in a key's own account: the session name and
+ * SourceIdentity CloudTrail shows there, the responder role's trust policy, and what to
+ * configure when it is missing. The sessions themselves are made by account-access.ts.
  */
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import type { Logger } from '../logger';
-import { KeyguardError, fromAwsError, isAccessDenied } from '../errors';
-import { CallRecord, planAssumeTargetRole } from '../domain/aws-plan';
-import type { AwsClientFactory, AwsClients } from './iam-sts-clients';
-import { GuardRails } from './guard-rails';
+import type { CallRecord } from '../domain/aws-plan';
+import type { AwsClients } from './iam-sts-clients';
 
 export interface Approver {
   slackUserId: string;
@@ -17,22 +12,13 @@ export interface Approver {
   slackUserName?: string;
 }
 
-export interface TargetAccountRequest {
-  /** From sts:GetAccessKeyInfo on the leaked key (done by the caller). */
-  keyAccount: string;
-  /** IR_TARGET_ROLE_NAME. */
-  targetRoleName?: string;
-  approver: Approver;
-  incidentId: string;
-  /** AssumeRole session length; 15 minutes covers one step. */
-  durationSeconds?: number;
-}
-
+/** Which account the bot acts in, with which clients (see account-access.ts). */
 export type TargetAccess =
-  | { mode: 'same-account'; account: string; clients: AwsClients }
+  | { mode: 'same-account'; account: string; partition: string; clients: AwsClients }
   | {
       mode: 'assumed-role';
       account: string;
+      partition: string;
       roleArn: string;
       /** Record it on the step: it is how CloudTrail in that account names this session. */
       sessionName: string;
@@ -41,12 +27,6 @@ export type TargetAccess =
       /** The AssumeRole call as made, with its request id (no credentials). */
       call: CallRecord;
     };
-
-export interface TargetAccountDeps {
-  factory: AwsClientFactory;
-  now: () => Date;
-  logger?: Pick<Logger, 'info' | 'warn'>;
-}
 
 /** What STS accepts in RoleSessionName and SourceIdentity: 2–64 of [\w+=,.@-]. */
 const STS_NAME_CHAR = /[^\w+=,.@-]/g;
@@ -101,53 +81,3 @@ export function missingTargetRoleMessage(keyAccount: string, botAccount: string,
   );
 }
 
-export async function resolveTargetAccount(deps: TargetAccountDeps, req: TargetAccountRequest): Promise<TargetAccess> {
-  const own = deps.factory();
-  const me = await new GuardRails(own.sts).identity();
-  if (req.keyAccount === me.account) return { mode: 'same-account', account: me.account, clients: own };
-
-  if (!req.targetRoleName) {
-    throw new KeyguardError('NOT_AVAILABLE', missingTargetRoleMessage(req.keyAccount, me.account, me.arn));
-  }
-  const roleArn = `arn:${me.partition}:iam::${req.keyAccount}:role/${req.targetRoleName}`;
-  const planned = planAssumeTargetRole({
-    roleArn,
-    sessionName: roleSessionName(req.approver, req.incidentId),
-    sourceIdentity: sourceIdentity(req.approver),
-    durationSeconds: req.durationSeconds ?? 900,
-  });
-  const p = planned.params as { RoleArn: string; RoleSessionName: string; SourceIdentity: string; DurationSeconds: number };
-  const at = deps.now().toISOString();
-  let out;
-  try {
-    out = await own.sts.send(new AssumeRoleCommand(p));
-  } catch (e) {
-    const err = fromAwsError(e, 'sts:AssumeRole');
-    if (isAccessDenied(e)) {
-      throw new KeyguardError(
-        'AWS_ACCESS_DENIED',
-        `AWS refused to let the bot assume ${roleArn}. Check that the role exists and that its trust policy is ` +
-          `${responderTrustPolicy(principalArnForTrust(me.arn))}, and that the bot may call sts:AssumeRole on it.`,
-        { cause: e },
-      );
-    }
-    throw err;
-  }
-  const c = out.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-    throw new KeyguardError('AWS_FAILED', `sts:AssumeRole of ${roleArn} returned no credentials.`);
-  }
-  // The credentials go straight into the clients and are never logged or recorded.
-  const clients = deps.factory({ accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration });
-  const call: CallRecord = { action: 'AssumeRole', params: { ...p }, outcome: 'done', requestId: out.$metadata.requestId, at };
-  deps.logger?.info({ roleArn, sessionName: p.RoleSessionName, sourceIdentity: p.SourceIdentity, requestId: call.requestId }, 'assumed target-account role');
-  return {
-    mode: 'assumed-role',
-    account: req.keyAccount,
-    roleArn,
-    sessionName: p.RoleSessionName,
-    sourceIdentity: p.SourceIdentity,
-    clients,
-    call,
-  };
-}

@@ -20,48 +20,14 @@ import { historySourceLabel, HistorySourceName, lookupCanCover, LOOKUP_EVENTS_DA
 import type { HistoryLookup } from '../domain/history-query';
 import { HistoryQueryFailed, HistoryQuerySource } from './history-query-source';
 import type { HistoryAnswer, HistorySelector } from './history-source';
+import type { TrailPort, TrailPullRequest, TrailPullResult } from '../ports/trail';
+import { shift } from '../domain/time';
+import { CLOUDTRAIL_RETENTION_DAYS } from '../domain/trail-query';
 
 /** IAM, STS and console sign-in events are recorded in us-east-1. */
 export const GLOBAL_EVENTS_REGION = 'us-east-1';
 
-export interface TrailPullRequest {
-  subject: TrailSubject;
-  /** For a user's key: the owner's name, looked up as well (console use, other keys). */
-  alsoUserName?: string;
-  start: Date;
-  end: Date;
-  /** Write the full export to files (skipped by the watch). */
-  exportFiles?: boolean;
-  onProgress?: (p: LookupProgress) => void;
-  progressIntervalMs?: number;
-  /** Only events newer than this (the watch). */
-  newerThan?: Date;
-  /** The key's account, when known: another account is searched through its role. */
-  account?: string;
-  /** Stops the pull (e.g. the step's runner lost its lease). */
-  signal?: AbortSignal;
-  /** The start asked for before it was moved to LookupEvents' 90 days (Athena/Lake search from here). */
-  requestedStart?: Date;
-  /** Which history to use for this pull (`/trail … source:athena`); default: the configured choice. */
-  source?: HistorySourceName;
-  /** Other keys of the credential graph, searched with the subject (Athena/Lake: in one query). */
-  moreAccessKeyIds?: string[];
-  /** Accounts to search (Athena/Lake); default: `account`, or the bot's own. */
-  accounts?: string[];
-  /** Data events are wanted (auto then prefers Athena/Lake). */
-  dataEvents?: boolean;
-}
-
-export interface TrailPullResult {
-  summary: TrailSummary;
-  progress: LookupProgress;
-  regions: string[];
-  files?: { csv: string; ndjson: string; dir: string };
-  /** The newest events (at most 20), for the watch's messages. */
-  newest: TrailEvent[];
-  /** Which history answered and why (set when a history selector is configured). */
-  history?: HistoryAnswer;
-}
+export type { TrailPullRequest, TrailPullResult } from '../ports/trail';
 
 export interface TrailServiceOptions {
   clientFor: CloudTrailClientFactory;
@@ -93,7 +59,7 @@ export function attributesFor(subject: TrailSubject, alsoUserName?: string): Loo
   }
 }
 
-export class TrailService {
+export class TrailService implements TrailPort {
   private discovered?: Promise<string[]>;
   /** One limiter pool per account per process: every pull shares that account's 2 requests/s per region. */
   private readonly pools = new Map<string, RateLimiterPool>();
@@ -280,7 +246,7 @@ export class TrailService {
    * then in every other region, stopping at the first region that has it.
    */
   async trace(accessKeyId: string, now: Date, account?: string): Promise<AsiaTrace> {
-    const window = { start: new Date(now.getTime() - 90 * 86_400_000), end: now };
+    const window = { start: shift(now, { days: -CLOUDTRAIL_RETENTION_DAYS }), end: now };
     const regions = await this.regions();
     const ordered = [GLOBAL_EVENTS_REGION, ...regions.filter((r) => r !== GLOBAL_EVENTS_REGION)];
     const { clientFor, limiters } = await this.forAccount(account);

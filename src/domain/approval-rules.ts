@@ -2,6 +2,7 @@
  * Who may approve or deny a step, checked on the server at every click. Pure.
  */
 import type { Incident, StepRecord } from './incident';
+import { hourMinute } from './time';
 
 export type Refusal =
   | 'no_approvers_configured'
@@ -34,7 +35,7 @@ export function checkClick(c: ClickContext): ClickVerdict {
   const { incident, step, userId } = c;
   if (incident.status !== 'open') return { ok: false, refusal: 'closed', message: `Incident ${incident.id} is closed; nothing was changed.` };
   if (step.state === 'awaiting_approval' && isExpired(step, c.now)) {
-    return { ok: false, refusal: 'expired', message: `The approval request for *${step.title}* expired at ${step.expiresAt!.slice(11, 16)} UTC. Nothing was changed; the card now offers to request approval again.` };
+    return { ok: false, refusal: 'expired', message: `The approval request for *${step.title}* expired at ${hourMinute(step.expiresAt!)} UTC. Nothing was changed; the card now offers to request approval again.` };
   }
   // Stale: the step moved on, or approval was asked again since the card was drawn. Another
   // approver's click in between does not make the card stale: both approvals count.

@@ -8,8 +8,9 @@
  * is the session cut-off time: it is taken again at execution, so sessions minted while
  * the card waited for approval are revoked as well.
  */
+import type { JsonValue } from './step-outcome';
 
-export type AwsService = 'iam' | 'sts';
+export type AwsService = 'iam' | 'sts' | 'cloudtrail';
 
 export interface PlannedCall {
   service: AwsService;
@@ -45,11 +46,15 @@ export type AddedArtifact =
   | { kind: 'user-managed-policy'; userName: string; policyArn: string }
   | { kind: 'role-inline-policy'; roleName: string; policyName: string; previousDocument?: string };
 
+/** What a read-back of IAM showed after acting (nested per principal when two were acted on). */
+export type VerifiedState = { [k: string]: JsonValue | undefined };
+
+/** The IAM action's own report (src/aws/iam-containment.ts); the adapter turns it into a StepOutcome. */
 export interface ActionOutcome {
   ok: boolean;
   calls: CallRecord[];
   /** What a read-back of IAM showed after acting. */
-  verified: Record<string, unknown>;
+  verified: VerifiedState;
   added: AddedArtifact[];
   /** One line for humans. */
   message: string;
@@ -70,9 +75,36 @@ export const QUARANTINE_POLICY_NAME = 'AWSCompromisedKeyQuarantineV3';
 /** Both versions deny cloudtrail:LookupEvents, which is why the bot must never wear them. */
 export const QUARANTINE_POLICY_NAMES = ['AWSCompromisedKeyQuarantineV2', 'AWSCompromisedKeyQuarantineV3'] as const;
 
-export function quarantinePolicyArn(partition = 'aws'): string {
+/** The one place the quarantine policy's ARN is built: plans, execution and Undo all call it. */
+export function quarantinePolicyArn(partition: string): string {
   return `arn:${partition}:iam::aws:policy/${QUARANTINE_POLICY_NAME}`;
 }
+
+/** The role assumed in a key's account (IR_TARGET_ROLE_NAME): the one place its ARN is built. */
+export function targetRoleArn(partition: string, account: string, roleName: string): string {
+  return `arn:${partition}:iam::${account}:role/${roleName}`;
+}
+
+/** What containment is about to change, read before its first call (Undo's authority). */
+export interface ContainSnapshot {
+  keyStatus: KeyStatus;
+  denyPolicy: { present: boolean; cutoff?: string };
+  quarantineAttached: boolean;
+  userExists: boolean;
+}
+
+/** A role session the bot acted through, as recorded on the step (never its credentials). */
+export interface AssumedSession {
+  roleArn: string;
+  sessionName: string;
+  sourceIdentity: string;
+  assumeRole: CallRecord;
+}
+
+/** What a containment, eradication, removal or undo step records. */
+export type ContainmentDetail =
+  | { calls: CallRecord[]; verified: VerifiedState; added: AddedArtifact[]; dryRun: boolean; session?: AssumedSession }
+  | { error: string };
 
 // ---------------------------------------------------------------------------------------
 // Policy documents
@@ -190,8 +222,8 @@ export interface ContainOptions {
   quarantine: boolean;
   /** ISO-8601: the session cut-off. */
   now: string;
-  /** 'aws', 'aws-cn', 'aws-us-gov': from the caller's ARN. */
-  partition?: string;
+  /** 'aws', 'aws-cn', 'aws-us-gov': from the caller's ARN (the ContainmentTarget's partition). */
+  partition: string;
 }
 
 const iam = (action: string, params: Record<string, unknown>, why: string): PlannedCall => ({
@@ -468,4 +500,79 @@ export function planAssumeTargetRole(p: { roleArn: string; sessionName: string; 
     params: { RoleArn: p.roleArn, RoleSessionName: p.sessionName, SourceIdentity: p.sourceIdentity, DurationSeconds: p.durationSeconds },
     why: 'The key belongs to another account. SourceIdentity names the approver, so CloudTrail there shows which human approved each change.',
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// Undo
+
+/**
+ * What Undo reverses. The snapshot taken before Contain's first call is the authority on
+ * what the bot changed (it survives a crash mid-step, when the step's own report is lost);
+ * a deny policy that existed before is restored from the recorded previous document, or
+ * left alone when none was recorded.
+ */
+export function undoArtifacts(
+  t: { keyId: string; userName?: string; partition: string },
+  record: { before?: ContainSnapshot; added: readonly AddedArtifact[] },
+  quarantine: boolean,
+): AddedArtifact[] {
+  const reported = record.added;
+  const before = record.before;
+  if (!before || !t.userName) return [...reported];
+  const user = t.userName;
+  const out: AddedArtifact[] = [];
+  if (before.keyStatus === 'Active') out.push({ kind: 'key-deactivated', userName: user, accessKeyId: t.keyId });
+  if (!before.denyPolicy.present) out.push({ kind: 'user-inline-policy', userName: user, policyName: USER_REVOKE_POLICY_NAME });
+  else out.push(...reported.filter((a) => a.kind === 'user-inline-policy' && a.previousDocument !== undefined));
+  if (quarantine && !before.quarantineAttached) out.push({ kind: 'user-managed-policy', userName: user, policyArn: quarantinePolicyArn(t.partition) });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading back what a step stored (its params, snapshot and result are kept as JSON)
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isString = (x: unknown): x is string => typeof x === 'string';
+
+export function isPersistenceItem(x: unknown): x is PersistenceItem {
+  if (!isRecord(x)) return false;
+  switch (x.kind) {
+    case 'user':
+    case 'login-profile':
+      return isString(x.userName);
+    case 'access-key':
+      return isString(x.userName) && isString(x.accessKeyId);
+    case 'role':
+      return isString(x.roleName);
+    case 'trust-policy':
+      return isString(x.roleName) && (x.previousDocument === undefined || isString(x.previousDocument));
+    default:
+      return false;
+  }
+}
+
+export function isAddedArtifact(x: unknown): x is AddedArtifact {
+  if (!isRecord(x)) return false;
+  switch (x.kind) {
+    case 'key-deactivated':
+      return isString(x.userName) && isString(x.accessKeyId);
+    case 'user-inline-policy':
+      return isString(x.userName) && isString(x.policyName);
+    case 'user-managed-policy':
+      return isString(x.userName) && isString(x.policyArn);
+    case 'role-inline-policy':
+      return isString(x.roleName) && isString(x.policyName);
+    default:
+      return false;
+  }
+}
+
+export function isContainSnapshot(x: unknown): x is ContainSnapshot {
+  return isRecord(x) && isString(x.keyStatus) && isRecord(x.denyPolicy) && typeof x.quarantineAttached === 'boolean' && typeof x.userExists === 'boolean';
+}
+
+/** The artifacts a containment step's stored result reports adding (none when it has none). */
+export function addedArtifactsOf(result: unknown): AddedArtifact[] {
+  const added = isRecord(result) ? result.added : undefined;
+  return Array.isArray(added) ? added.filter(isAddedArtifact) : [];
 }

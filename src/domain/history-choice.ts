@@ -71,3 +71,30 @@ export function scanCostUsd(bytesPerQuery: readonly number[], minBilledBytes = 0
   const billed = bytesPerQuery.reduce((n, b) => n + Math.max(b, minBilledBytes), 0);
   return (billed / 1e12) * USD_PER_TB_SCANNED;
 }
+
+export interface HistoryQueryStats {
+  source: 'athena' | 'lake';
+  /** One per query run (a credential graph too large for one query runs several). */
+  queryIds: string[];
+  scannedBytes: number;
+  /** At $5 per TB scanned (Athena: at least 10 MB billed per query). */
+  costUsd: number;
+  /** Events delivered. */
+  events: number;
+  /** Result pages read. */
+  pages: number;
+  /** Set when the results were cut at `maxEvents`: rerun the query to get the rest. */
+  truncated?: { at: number; queryId: string };
+  elapsedMs: number;
+}
+
+export interface HistoryAnswer {
+  source: HistorySourceName;
+  why: string;
+  /** The query engine that failed first, with its own reason; LookupEvents answered instead. */
+  fallback?: { from: 'athena' | 'lake'; kind: string; reason: string; queryId?: string };
+  /** What the query scanned and cost (Athena/Lake only). */
+  query?: HistoryQueryStats;
+  /** The window actually searched. */
+  window: { start: string; end: string };
+}

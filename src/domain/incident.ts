@@ -7,6 +7,7 @@
  *   pending | awaiting_approval | expired | failed → skipped (with a recorded reason)
  */
 import type { KeyKind } from './key-id';
+import type { PlannedCall } from './aws-plan';
 
 export type StepState =
   | 'pending'
@@ -55,7 +56,7 @@ export interface StepRecord {
   approvalsRequired: number;
   approvals: Approval[];
   /** The exact AWS calls this step will make (shown before approval). */
-  plan?: unknown[];
+  plan?: PlannedCall[];
   /** Calls made, with AWS request ids and outcomes. */
   result?: unknown;
   error?: { code: string; message: string };

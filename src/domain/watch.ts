@@ -1,7 +1,7 @@
 /**
  * The watch after containment: is the key, or a session it minted, still being used, and
- * has new persistence appeared? Pure: what to say, given what CloudTrail shows now and what
- * was already reported.
+ * has new persistence appeared? Pure: what is new, given what CloudTrail shows now and what
+ * was already reported (src/slack/incident-messages.ts says it).
  */
 import type { TrailSummary } from './trail-summary';
 
@@ -44,13 +44,4 @@ export function assessWatch(w: Pick<WatchState, 'reportedEvents' | 'reportedCrea
     ips: s.sourceIps.top.map((i) => i.ip).slice(0, 5),
     created,
   };
-}
-
-export function watchAlertText(f: WatchFinding, keyId: string): string | undefined {
-  if (f.newEvents === 0 && f.created.length === 0) return undefined;
-  const lines = [`:rotating_light: *Watch:* \`${keyId}\` or a session it minted was used after containment: ${f.newEvents} new call(s); since containment ${f.succeeded} succeeded, ${f.denied} were denied.`];
-  if (f.ips.length > 0) lines.push(`From: ${f.ips.map((ip) => `\`${ip}\``).join(', ')}`);
-  if (f.created.length > 0) lines.push(`:anchor: New persistence: ${f.created.slice(0, 10).join(', ')}${f.created.length > 10 ? ` …and ${f.created.length - 10} more` : ''}`);
-  if (f.succeeded > 0) lines.push('Calls are still *succeeding*: check that the deny policy is in place and look for other credentials.');
-  return lines.join('\n');
 }

@@ -5,6 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { KeyguardError, slackErrorCode } from '../errors';
+import type { AccessPolicy } from '../ports/access-policy';
 
 export interface GroupResolver {
   membersOf(groupId: string): Promise<string[]>;
@@ -42,13 +43,7 @@ export async function isMember(userId: string, allowList: string[], groups: Grou
   return false;
 }
 
-export interface AccessPolicy {
-  /** Empty IR_RESPONDERS means every member of the workspace may use the read-only commands. */
-  isResponder(userId: string): Promise<boolean>;
-  /** Empty IR_APPROVERS means nobody can approve: approvals must be configured explicitly. */
-  isApprover(userId: string): Promise<boolean>;
-  readonly approversConfigured: boolean;
-}
+export type { AccessPolicy } from '../ports/access-policy';
 
 export function accessPolicy(responders: string[], approvers: string[], groups: GroupResolver): AccessPolicy {
   return {

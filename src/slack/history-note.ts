@@ -3,7 +3,7 @@
  * answered, why, what the query scanned and cost, and, when a query engine failed or its
  * results were cut, its own reason and the query id to rerun. Pure.
  */
-import type { HistoryAnswer } from '../aws/history-source';
+import type { HistoryAnswer } from '../domain/history-choice';
 import { historySourceLabel } from '../domain/history-choice';
 
 export function formatBytes(n: number): string {

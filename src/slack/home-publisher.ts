@@ -8,7 +8,7 @@
 import type { HomeView, WebClient } from '@slack/web-api';
 import type { Incident } from '../domain/incident';
 import { checkClick } from '../domain/approval-rules';
-import type { IncidentBundle } from '../store/incident-store';
+import type { IncidentBundle } from '../ports';
 import type { AccessPolicy } from './directory';
 import type { Logger } from '../logger';
 import { homeView, HOME_LIMITS } from './home-tab';

@@ -2,11 +2,13 @@
  * The incident card: one message per incident, updated in place. Pure.
  */
 import type { Incident, StepRecord, StepState } from '../domain/incident';
+import type { PlannedCall } from '../domain/aws-plan';
 import { ACTION, encodeStepRef } from './ids';
 import { clip, esc, escKeepMentions, mrkdwn, plain } from './text';
 import type { Block } from './key-owner-blocks';
 import { compactMetrics, reviewMetrics } from '../timeline/review-metrics';
 import { intakeBlocks, who } from './intake-card';
+import { dayMinute, hourMinute } from '../domain/time';
 
 const STATE_ICON: Record<StepState, string> = {
   pending: ':white_circle:',
@@ -33,15 +35,14 @@ const STATE_LABEL: Record<StepState, string> = {
 };
 
 /** One line per call: `iam:Action {params}` and why. */
-export function planLines(plan: unknown[] | undefined): string[] {
-  return (plan ?? []).map((c) => {
-    const call = c as { service?: string; action?: string; params?: Record<string, unknown>; why?: string };
+export function planLines(plan: readonly PlannedCall[] | undefined): string[] {
+  return (plan ?? []).map((call) => {
     const params = call.params ? JSON.stringify(call.params) : '';
     return `${call.service ?? 'aws'}:${call.action ?? '?'} ${params}${call.why ? `\n   ↳ ${call.why}` : ''}`;
   });
 }
 
-function planText(plan: unknown[] | undefined, max = 2700): string {
+function planText(plan: readonly PlannedCall[] | undefined, max = 2700): string {
   const lines = planLines(plan);
   if (lines.length === 0) return '_no AWS calls_';
   const whole = lines.join('\n');
@@ -95,7 +96,7 @@ export function incidentCard(incident: Incident, steps: StepRecord[], opts: { ap
       type: 'section',
       text: mrkdwn(
         `*${waiting.title}* needs ${need} more approval(s) from ${waiting.approvalsRequired > 1 ? 'distinct approvers' : 'an approver'}${incident.requester.startsWith('intake:') ? '' : ` other than <@${incident.requester}>`}` +
-          `${waiting.expiresAt ? `, before ${waiting.expiresAt.slice(11, 16)} UTC` : ''}.${incident.dryRun ? ' *DRY RUN: these calls will be recorded, not made.*' : ''}\n*Exact plan:*`,
+          `${waiting.expiresAt ? `, before ${hourMinute(waiting.expiresAt)} UTC` : ''}.${incident.dryRun ? ' *DRY RUN: these calls will be recorded, not made.*' : ''}\n*Exact plan:*`,
       ),
     });
     blocks.push({ type: 'section', text: mrkdwn(planText(waiting.plan, waitingSteps.length > 1 ? 1300 : 2700)) });
@@ -132,7 +133,7 @@ export function incidentCard(incident: Incident, steps: StepRecord[], opts: { ap
   // Review metrics measured so far (time to detect, contain, …), one compact line.
   const metrics = compactMetrics(reviewMetrics(incident, steps));
   if (metrics) blocks.push({ type: 'context', elements: [mrkdwn(`:stopwatch: Time to ${metrics}`)] });
-  blocks.push({ type: 'context', elements: [mrkdwn(`Opened ${incident.createdAt.slice(0, 16).replace('T', ' ')} UTC · details in the thread · \`/incident show ${incident.id}\``)] });
+  blocks.push({ type: 'context', elements: [mrkdwn(`Opened ${dayMinute(incident.createdAt)} UTC · details in the thread · \`/incident show ${incident.id}\``)] });
   const summary = `${incident.id}: leaked key ${incident.keyId}${dry}${closed}. ${steps.map((s) => `${s.title}: ${STATE_LABEL[s.state]}`).join(', ')}`;
   return { text: clip(summary, 3000), blocks };
 }

@@ -1,11 +1,13 @@
 /** The engine's notifier on Slack: the card (post once, then chat.update) and its thread. */
 import type { WebClient } from '@slack/web-api';
 import type { Incident } from '../domain/incident';
-import type { IncidentBundle } from '../store/incident-store';
+import type { IncidentBundle, IncidentLinks, IncidentNotifier } from '../ports';
 import type { Logger } from '../logger';
 import { incidentCard } from './incident-card';
+import type { IncidentNotice } from '../domain/incident-notice';
+import { noticeText } from './incident-messages';
 
-export class SlackIncidentNotifier {
+export class SlackIncidentNotifier implements IncidentNotifier, IncidentLinks {
   constructor(private readonly client: WebClient, private readonly logger: Logger, private readonly card: { approvers?: readonly string[] } = {}) {}
 
   async renderCard(b: IncidentBundle): Promise<string | undefined> {
@@ -25,6 +27,11 @@ export class SlackIncidentNotifier {
     }
   }
 
+  async notify(incident: Incident, notice: IncidentNotice): Promise<void> {
+    const text = noticeText(notice);
+    if (text) await this.thread(incident, text);
+  }
+
   async thread(incident: Incident, text: string): Promise<void> {
     if (!incident.cardTs) {
       const fresh = incident; // card not posted yet: post to the channel instead
@@ -38,7 +45,10 @@ export class SlackIncidentNotifier {
 
   async permalink(incident: Incident): Promise<string | undefined> {
     if (!incident.cardTs) return undefined;
-    const r = await this.client.chat.getPermalink({ channel: incident.channel, message_ts: incident.cardTs }).catch(() => undefined);
+    const r = await this.client.chat.getPermalink({ channel: incident.channel, message_ts: incident.cardTs }).catch((e) => {
+      this.logger.warn({ err: e, incident: incident.id }, 'could not get the card permalink');
+      return undefined;
+    });
     return r?.permalink;
   }
 }

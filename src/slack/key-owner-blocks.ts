@@ -5,8 +5,10 @@ import type { KeyFacts, RiskFlag } from '../domain/key-facts';
 import { ago, ownerTags, riskFlags } from '../domain/key-facts';
 import type { ParsedKeyId } from '../domain/key-id';
 import { clip, esc, listWithin, mrkdwn, plain } from './text';
+import { dayMinute } from '../domain/time';
 
-export type Block = Record<string, unknown>;
+export type { Block } from './blocks';
+import type { Block } from './blocks';
 
 const ICON: Record<RiskFlag['severity'], string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':white_circle:' };
 
@@ -49,7 +51,7 @@ export function keyOwnerBlocks(f: KeyFacts, now: Date): { text: string; blocks: 
   if (f.lastUsed) {
     const lu = f.lastUsed;
     const val = lu.at
-      ? `${lu.at.slice(0, 16).replace('T', ' ')} UTC (${ago(lu.at, now)})${lu.service && lu.service !== 'N/A' ? `\n${lu.service}` : ''}${lu.region && lu.region !== 'N/A' ? ` in ${lu.region}` : ''}`
+      ? `${dayMinute(lu.at)} UTC (${ago(lu.at, now)})${lu.service && lu.service !== 'N/A' ? `\n${lu.service}` : ''}${lu.region && lu.region !== 'N/A' ? ` in ${lu.region}` : ''}`
       : 'never used';
     fields.push(`*Last used*\n${val}`);
   }

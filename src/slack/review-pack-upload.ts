@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WebClient } from '@slack/web-api';
-import type { IncidentBundle } from '../store/incident-store';
+import type { IncidentBundle } from '../ports';
 import { LINE_BREAK, reviewPack, reviewPackNames, type ReviewPack } from '../timeline/review-pack';
 import { pngRenderer, type ChartRenderer } from '../timeline/chart-png';
 import { compactMetrics } from '../timeline/review-metrics';
 import { uploadFiles, type UploadItem } from './file-upload';
-import type { Logger } from '../logger';
+import type { LogPort } from '../ports';
 
 export interface ReviewPackWritten {
   dir: string;
@@ -68,7 +68,7 @@ export async function writeReviewPack(b: IncidentBundle, dir: string, opts: { tz
 }
 
 /** Write the pack and upload it to the incident's thread. */
-export async function postReviewPack(client: WebClient, b: IncidentBundle, opts: { tz?: string; renderer?: ChartRenderer; logger?: Logger } = {}): Promise<ReviewPack> {
+export async function postReviewPack(client: WebClient, b: IncidentBundle, opts: { tz?: string; renderer?: ChartRenderer; logger?: LogPort } = {}): Promise<ReviewPack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyguard-review-'));
   try {
     const w = await writeReviewPack(b, dir, opts);

@@ -11,8 +11,10 @@ import type { AsiaTrace } from '../domain/asia-trace';
 import type { CreatedResource, CreatedResourceKind, Finding, TrailSummary } from '../domain/trail-summary';
 import { fitLines, SLACK_LIMITS } from './limits';
 import { clip, esc, mrkdwn, plain } from './text';
+import { dayMinute, hourMinute } from '../domain/time';
 
-export type Block = Record<string, unknown>;
+export type { Block } from './blocks';
+import type { Block } from './blocks';
 
 /**
  * chat.update is Tier 3 (~50 a minute per workspace, shared with everything else the bot
@@ -63,7 +65,7 @@ export function code(text: string, max = 120): string {
 
 /** "2024-05-01 12:34Z" from an ISO time. */
 export function shortTime(iso: string | undefined): string {
-  return iso ? `${iso.slice(0, 16).replace('T', ' ')}Z` : '—';
+  return iso ? `${dayMinute(iso)}Z` : '—';
 }
 
 export function formatCount(n: number): string {
@@ -115,7 +117,7 @@ function outcomeText(f: Finding): string {
 
 function findingLine(f: Finding): string {
   const when = f.burst
-    ? `${formatCount(f.burst.countInWindow)} in ${shortTime(f.burst.windowStart)}–${f.burst.windowEnd.slice(11, 16)}Z`
+    ? `${formatCount(f.burst.countInWindow)} in ${shortTime(f.burst.windowStart)}–${hourMinute(f.burst.windowEnd)}Z`
     : f.count === 1 ? shortTime(f.firstTime) : `${shortTime(f.firstTime)} → ${shortTime(f.lastTime)}`;
   const details = [...new Set(f.examples.map((e) => e.detail).filter((d): d is string => !!d))].slice(0, 3);
   const detailText = details.length > 0 ? `: ${details.map((d) => code(d, 80)).join(', ')}` : '';

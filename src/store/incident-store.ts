@@ -10,31 +10,8 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import type { Incident, IncidentEvent, StepRecord, StepState } from '../domain/incident';
 import { GSI1, keys, TTL_ATTRIBUTE } from './table-schema';
 
-export interface IncidentBundle {
-  incident: Incident;
-  steps: StepRecord[];
-  events: IncidentEvent[];
-}
-
-export type OpenResult = { created: true; incident: Incident } | { created: false; existingIncidentId: string };
-
-export interface IncidentStore {
-  /** Open an incident unless the key already has an open one (then say which). */
-  openIncident(incident: Incident, steps: StepRecord[]): Promise<OpenResult>;
-  get(incidentId: string): Promise<IncidentBundle | undefined>;
-  getIncident(incidentId: string): Promise<Incident | undefined>;
-  getStep(incidentId: string, seq: number, name: string): Promise<StepRecord | undefined>;
-  /** Conditional step write: only when the stored state is one of `from` and the version matches. */
-  updateStep(step: StepRecord, expect: { from: readonly StepState[]; version: number }): Promise<StepRecord | undefined>;
-  updateIncident(incident: Incident, expectVersion: number): Promise<Incident | undefined>;
-  appendEvent(event: IncidentEvent): Promise<void>;
-  /** True the first time a Slack request id is seen; false for retries and replays. */
-  claimRequest(requestId: string, ttlSeconds?: number): Promise<boolean>;
-  listOpenIncidents(): Promise<Incident[]>;
-  /** Add steps to an incident; a step that already exists is left as it is. */
-  addSteps(steps: StepRecord[]): Promise<void>;
-  releaseKeyLock(keyId: string, incidentId: string): Promise<void>;
-}
+export type { IncidentBundle, IncidentStore, OpenResult } from '../ports/incident-store';
+import type { IncidentBundle, IncidentStore, OpenResult } from '../ports/incident-store';
 
 /** A lock whose incident never appeared after this long was left by an opener that died. */
 export const ORPHANED_LOCK_MS = 60_000;

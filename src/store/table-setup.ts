@@ -2,6 +2,7 @@
  * Makes sure the table exists at start-up: a configured table must exist unless
  * IR_CREATE_TABLE=true; the embedded one is always created on first run.
  */
+import { sleep } from '../sleep';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { KeyguardError, fromAwsError } from '../errors';
 import { tableDefinition } from './table-schema';
@@ -27,7 +28,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, cre
   for (let i = 0; i < 120; i++) {
     const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (d.Table?.TableStatus === 'ACTIVE') return 'created';
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   throw new KeyguardError('STORE_FAILED', `DynamoDB table "${tableName}" did not become ACTIVE.`);
 }

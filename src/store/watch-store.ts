@@ -10,13 +10,8 @@ import { GSI1 } from './table-schema';
 
 const key = (incidentId: string) => ({ pk: `WATCH#${incidentId}`, sk: 'WATCH' });
 
-export interface WatchStore {
-  /** Start a watch; an existing one for the incident is left as it is. */
-  start(w: WatchState): Promise<boolean>;
-  due(nowIso: string): Promise<WatchState[]>;
-  /** Conditional on the version read: false when another replica got there first. */
-  save(w: WatchState, expectVersion: number): Promise<WatchState | undefined>;
-}
+export type { WatchStore } from '../ports/watch-store';
+import type { WatchStore } from '../ports/watch-store';
 
 export class DynamoWatchStore implements WatchStore {
   private readonly doc: DynamoDBDocumentClient;

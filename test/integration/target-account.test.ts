@@ -11,7 +11,7 @@ import { seedRole, seedUser } from '../support/iam-seed';
 import { FaultProxy, useFaultProxy } from '../support/fault-proxy';
 import { FIXED_NOW, clientsInAccount, containmentRig, snapshotUser, testFactory } from '../support/iam-rig';
 import { MOTO_ACCOUNT } from '../support/aws-clients';
-import { resolveTargetAccount } from '../../src/aws/target-account';
+import { AccountAccess } from '../../src/aws/account-access';
 import type { AwsClientFactory, AwsClients } from '../../src/aws/iam-sts-clients';
 import { KeyguardError } from '../../src/errors';
 
@@ -30,7 +30,12 @@ beforeEach(async () => {
   target = await clientsInAccount(testFactory(), testFactory()().sts, TARGET);
 });
 
-describe('resolveTargetAccount', () => {
+/** The account-access service as the app wires it, asked for a key's account. */
+function resolveTargetAccount(deps: { factory: AwsClientFactory; now: () => Date }, req: { keyAccount: string; approver: typeof approver; incidentId: string; targetRoleName?: string }) {
+  return new AccountAccess({ factory: deps.factory, now: deps.now, targetRoleName: req.targetRoleName }).forAccount({ account: req.keyAccount, approver: req.approver, incidentId: req.incidentId });
+}
+
+describe('account access', () => {
   it('uses the bot’s own clients for a key in its own account', async () => {
     const access = await resolveTargetAccount({ factory, now: () => FIXED_NOW }, { keyAccount: MOTO_ACCOUNT, approver, incidentId: 'INC42', targetRoleName: 'keyguard-responder' });
     expect(access.mode).toBe('same-account');
@@ -69,6 +74,22 @@ describe('resolveTargetAccount', () => {
     expect(out.ok).toBe(true);
     expect(await snapshotUser(target.iam, 'carol')).toMatchObject({ keys: [{ status: 'Inactive' }], attachedPolicyArns: ['arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3'] });
     await expect(testFactory()().iam.send(new GetUserCommand({ UserName: 'carol' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+  });
+
+  it('keeps one session per account and approver: a second step for the same approver assumes the role once', async () => {
+    await seedRole(target.iam, 'keyguard-responder');
+    const access = new AccountAccess({ factory, now: () => FIXED_NOW, targetRoleName: 'keyguard-responder' });
+    const first = await access.forAccount({ account: TARGET, approver, incidentId: 'INC42' });
+    const again = await access.forAccount({ account: TARGET, approver, incidentId: 'INC42' });
+    expect(again.clients).toBe(first.clients);
+    expect(proxy.count('AssumeRole')).toBe(1);
+    const other = await access.forAccount({ account: TARGET, approver: { slackUserId: 'U999' }, incidentId: 'INC42' });
+    expect(other.mode === 'assumed-role' && other.sourceIdentity).toBe('U999');
+    expect(proxy.count('AssumeRole')).toBe(2);
+    // The bot's own identity is read once however often it is asked.
+    await access.forAccount({ account: MOTO_ACCOUNT, approver, incidentId: 'INC42' });
+    await access.partition();
+    expect(proxy.count('GetCallerIdentity')).toBe(1);
   });
 
   it('explains exactly what to configure when IR_TARGET_ROLE_NAME is missing', async () => {

@@ -103,13 +103,15 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
   const app = await startApp(
     {
       config, logger, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
-      containmentFactory: createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 }),
-      readBackDelaysMs: [0, 10],
-      crashPoint: opts.crashPoint,
-      instanceId: opts.instanceId,
-      cloudTrail: createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
-      cloudTrailRequestsPerSecond: 40,
-      cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials }),
+      testHooks: {
+        containmentFactory: createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 }),
+        readBackDelaysMs: [0, 10],
+        crashPoint: opts.crashPoint,
+        instanceId: opts.instanceId,
+        cloudTrail: createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
+        cloudTrailRequestsPerSecond: 40,
+        cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials }),
+      },
       intake: opts.intake,
       athena: opts.athenaUrl ? new AthenaClient({ region: 'us-east-1', endpoint: opts.athenaUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,
       lake: opts.lakeUrl ? new CloudTrailClient({ region: 'us-east-1', endpoint: opts.lakeUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,

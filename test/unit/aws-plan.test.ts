@@ -12,6 +12,7 @@ import {
   planEradicateUserKey,
   planRemovePersistence,
   planUndo,
+  undoArtifacts,
   revocationCutoff,
   roleRevokeSessionsPolicy,
   tokenIssueCutoff,
@@ -78,7 +79,7 @@ describe('session revocation policies', () => {
 
 describe('planContainUserKey', () => {
   it('deactivates, revokes sessions and quarantines, with exact parameters', () => {
-    const plan = planContainUserKey(target, { quarantine: true, now: NOW });
+    const plan = planContainUserKey(target, { quarantine: true, now: NOW, partition: 'aws' });
     expect(plan.map((c) => [c.service, c.action])).toEqual([
       ['iam', 'UpdateAccessKey'],
       ['iam', 'PutUserPolicy'],
@@ -96,7 +97,7 @@ describe('planContainUserKey', () => {
   });
 
   it('leaves quarantine out when switched off and follows the partition', () => {
-    expect(planContainUserKey(target, { quarantine: false, now: NOW }).map((c) => c.action)).toEqual(['UpdateAccessKey', 'PutUserPolicy']);
+    expect(planContainUserKey(target, { quarantine: false, now: NOW, partition: 'aws' }).map((c) => c.action)).toEqual(['UpdateAccessKey', 'PutUserPolicy']);
     const cn = planContainUserKey(target, { quarantine: true, now: NOW, partition: 'aws-cn' });
     expect(cn[2].params.PolicyArn).toBe('arn:aws-cn:iam::aws:policy/AWSCompromisedKeyQuarantineV3');
   });
@@ -222,5 +223,16 @@ describe('planAssumeTargetRole', () => {
       action: 'AssumeRole',
       params: { RoleArn: 'arn:aws:iam::111111111111:role/r', RoleSessionName: 'keyguard-U1-INC1', SourceIdentity: 'U1', DurationSeconds: 900 },
     });
+  });
+});
+
+describe('partition', () => {
+  it('Undo of a containment in aws-us-gov detaches the aws-us-gov quarantine policy', () => {
+    const t = { incidentId: 'IR-1', keyId: 'AKIAIOSFODNN7EXAMPLE', keyKind: 'long-term' as const, userName: 'alice', partition: 'aws-us-gov' };
+    const before = { keyStatus: 'Active' as const, denyPolicy: { present: false }, quarantineAttached: false, userExists: true };
+    const calls = planUndo(undoArtifacts(t, { before, added: [] }, true));
+    const planned = planContainUserKey({ userName: 'alice', accessKeyId: t.keyId }, { quarantine: true, now: NOW, partition: 'aws-us-gov' });
+    expect(calls.find((c) => c.action === 'DetachUserPolicy')?.params.PolicyArn).toBe(planned.find((c) => c.action === 'AttachUserPolicy')?.params.PolicyArn);
+    expect(planned.find((c) => c.action === 'AttachUserPolicy')?.params.PolicyArn).toBe('arn:aws-us-gov:iam::aws:policy/AWSCompromisedKeyQuarantineV3');
   });
 });

@@ -12,7 +12,7 @@ const incident: Incident = {
 const steps: StepRecord[] = ['identify', 'contain', 'investigate', 'eradicate', 'recover', 'close'].map((name, i) => ({
   incidentId: incident.id, seq: i + 1, name, title: name, state: name === 'contain' ? 'awaiting_approval' : 'pending', version: 7,
   approvalsRequired: name === 'contain' ? 1 : 0, approvals: [], updatedAt: T, note: 'z'.repeat(3000), expiresAt: '2026-11-28T03:30:00.000Z',
-  plan: name === 'contain' ? Array.from({ length: 200 }, (_, j) => ({ service: 'iam', action: 'PutUserPolicy', params: { PolicyDocument: 'p'.repeat(500), j } })) : undefined,
+  plan: name === 'contain' ? Array.from({ length: 200 }, (_, j) => ({ service: 'iam', action: 'PutUserPolicy', params: { PolicyDocument: 'p'.repeat(500), j }, why: '' })) : undefined,
 }));
 
 it('stays within Slack limits however long the reason, notes and plan are', () => {

@@ -121,6 +121,10 @@ function actionsUsedByCode(): { used: UsedAction[]; problems: string[] } {
       if (command && command[1]) toAction(pkg, command[1], name);
       else if (paginator) toAction(pkg, paginator[1], name);
     }
+    // Credential providers that call STS themselves: fromTemporaryCredentials assumes a role.
+    if (/import\s*\{[^}]*\bfromTemporaryCredentials\b[^}]*\}\s*from\s*'@aws-sdk\/credential-providers'/.test(text)) {
+      used.push({ action: 'sts:AssumeRole', file, via: 'fromTemporaryCredentials' });
+    }
     // And every `new XCommand(` in a file that talks to AWS must be one of those imports.
     if (fromSdk.size > 0) {
       for (const m of text.matchAll(/new\s+(\w+)Command\s*\(/g)) {

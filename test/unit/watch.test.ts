@@ -1,4 +1,5 @@
-import { assessWatch, watchAlertText } from '../../src/domain/watch';
+import { assessWatch } from '../../src/domain/watch';
+import { watchAlertText } from '../../src/slack/incident-messages';
 import type { TrailSummary } from '../../src/domain/trail-summary';
 
 const summary = (o: Partial<TrailSummary>): TrailSummary => ({

@@ -4,11 +4,14 @@
  */
 import type { Incident } from '../../src/domain/incident';
 import type { KeyFacts } from '../../src/domain/key-facts';
-import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort } from '../../src/ports';
+import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort, OwnerNotice } from '../../src/ports';
 import { removableItems } from '../../src/domain/persistence';
+import { addedArtifactsOf, isContainSnapshot, isPersistenceItem, type PersistenceItem } from '../../src/domain/aws-plan';
+import { KeyguardError } from '../../src/errors';
 import type { AsiaTrace } from '../../src/domain/asia-trace';
 import type { Playbook, StepAction, StepDefinition } from '../playbook';
-import { esc } from '../../src/slack/text';
+import { shift } from '../../src/domain/time';
+import { CLOUDTRAIL_RETENTION_DAYS } from '../../src/domain/trail-query';
 
 type TraceFn = (keyId: string, now: Date, account?: string) => Promise<AsiaTrace>;
 
@@ -62,15 +65,14 @@ export function fitItem<T extends { eventIndex: { entries: Array<{ rule?: string
   return index || created || cutFollowUps ? { ...out, trimmed: { index, created, followUps: cutFollowUps } } : out;
 }
 
-/** CloudTrail keeps 90 days: the investigation looks back that far, or to the key's creation. */
-const LOOKBACK_DAYS = 90;
 
 function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
   return {
-    plan: () => [{ service: 'cloudtrail', action: 'LookupEvents', params: { note: 'AccessKeyId and Username, every region, read-only' } }],
+    plan: () => [{ service: 'cloudtrail', action: 'LookupEvents', params: { note: 'AccessKeyId and Username, every region, read-only' }, why: 'The key\'s and its user\'s CloudTrail history.' }],
     async run({ incident, now, signal }) {
       const facts = incident.facts as KeyFacts | undefined;
-      const oldest = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000);
+      // CloudTrail keeps 90 days: the investigation looks back that far, or to the key's creation.
+      const oldest = shift(now, { days: -CLOUDTRAIL_RETENTION_DAYS });
       const created = facts?.createdAt ? new Date(facts.createdAt) : undefined;
       const start = created && created > oldest ? created : oldest;
       const userName = incident.principal?.type === 'user' ? incident.principal.name : undefined;
@@ -98,10 +100,16 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
   };
 }
 
+/** The persistence item a generated Remove step acts on (its params, as Investigate stored them). */
+function itemOf(params: unknown): PersistenceItem {
+  if (!isPersistenceItem(params)) throw new KeyguardError('NOT_AVAILABLE', 'This step does not name a principal, key or password to remove.');
+  return params;
+}
+
 function removeItem(c: ContainmentPort): StepAction {
   return {
-    plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), step.params),
-    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), step.params, { approvers, dryRun, now, signal }),
+    plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), itemOf(step.params)),
+    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal }),
   };
 }
 
@@ -122,7 +130,10 @@ const roleNameOf = (arn: string) => arn.split('/').pop()!;
 
 function identify(keyOwner: KeyOwnerPort, trace?: TraceFn): StepAction {
   return {
-    plan: () => [{ service: 'sts', action: 'GetAccessKeyInfo' }, { service: 'iam', action: 'GetAccessKeyLastUsed' }],
+    plan: () => [
+      { service: 'sts', action: 'GetAccessKeyInfo', params: {}, why: 'The key\'s account.' },
+      { service: 'iam', action: 'GetAccessKeyLastUsed', params: {}, why: 'The key\'s owner.' },
+    ],
     async run({ incident, now }) {
       const facts: KeyFacts = await keyOwner.lookup(incident.keyId, incident.keyKind);
       let principal: Incident['principal'] = facts.user ? { type: 'user', name: facts.user.userName, arn: facts.user.arn } : incident.principal ?? { type: 'unknown' };
@@ -174,8 +185,7 @@ function eradicate(c: ContainmentPort): StepAction {
 /** What the Contain step recorded, so Undo reverses exactly what it changed. */
 function containRecord(steps: { name: string; result?: unknown; before?: unknown }[]): ContainRecord {
   const contain = steps.find((s) => s.name === 'contain');
-  const added = (contain?.result as { added?: unknown[] } | undefined)?.added;
-  return { before: contain?.before, added: Array.isArray(added) ? added : [] };
+  return { before: isContainSnapshot(contain?.before) ? contain.before : undefined, added: addedArtifactsOf(contain?.result) };
 }
 
 function undo(c: ContainmentPort): StepAction {
@@ -185,20 +195,15 @@ function undo(c: ContainmentPort): StepAction {
   };
 }
 
-/** What the owner is told: only what the record says actually happened. Pure. */
-export function ownerMessage(incident: Incident, steps: { name: string; state: string }[]): string {
+/** What the record says happened to the key: only that is told to the owner. Pure. */
+export function ownerNotice(incident: Incident, steps: { name: string; state: string }[]): OwnerNotice {
   const done = (name: string) => steps.find((s) => s.name === name)?.state === 'succeeded';
-  const did = incident.dryRun
-    ? 'was reviewed in a DRY RUN: no change was made in AWS'
-    : done('eradicate') ? 'has been deactivated and deleted'
-      : done('contain') ? 'has been deactivated (not deleted yet)'
-        : 'is being handled; it has not been changed yet';
-  return (
-    `:rotating_light: Your AWS access key \`${incident.keyId}\` was reported leaked (${esc(incident.reason || 'no reason given')}) and ${did} ` +
-    `by the security team (incident ${incident.id}).\n` +
-    'What to do now:\n• Create a new key only if you still need one, and keep it in a secrets manager, never in code.\n' +
-    '• Update every system that used the old key.\n• Re-enrol MFA if asked.\n• Reply in the incident thread with anything you know about how it leaked.'
-  );
+  return {
+    incidentId: incident.id,
+    keyId: incident.keyId,
+    reason: incident.reason,
+    done: incident.dryRun ? 'dry_run' : done('eradicate') ? 'deleted' : done('contain') ? 'deactivated' : 'in_progress',
+  };
 }
 
 function recover(o: OwnerContactPort): StepAction {
@@ -206,7 +211,7 @@ function recover(o: OwnerContactPort): StepAction {
     plan: () => [],
     async run({ incident, steps }) {
       const facts = incident.facts as KeyFacts | undefined;
-      const r = await o.notifyOwner({ incidentId: incident.id, keyId: incident.keyId, tags: facts?.user?.tags ?? {}, text: ownerMessage(incident, steps) });
+      const r = await o.notifyOwner({ incidentId: incident.id, keyId: incident.keyId, tags: facts?.user?.tags ?? {}, notice: ownerNotice(incident, steps) });
       return { ok: true, summary: r.summary, detail: r };
     },
   };

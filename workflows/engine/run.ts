@@ -1,36 +1,49 @@
 /**
- * The playbook engine. Every state change is a conditional write won against the store
- * first; only the writer that wins `approved → running` (or `pending → running` for an
- * automatic step) calls the step's action. Slack retries, double clicks and a second
- * replica all lose that write and do nothing.
+ * The playbook engine's run half: reads the store, asks decide.ts what to do, and does it.
+ * Every state change is a conditional write won against the store first; only the writer
+ * that wins `approved → running` (or `pending → running` for an automatic step) calls the
+ * step's action. Slack retries, double clicks and a second replica all lose that write and
+ * do nothing. A running step is held by a lease its runner renews (heartbeat); a runner
+ * that lost it stops at once.
+ *
+ * The engine says nothing itself: it hands typed notices to the notifier and typed click
+ * results to `describe`, and presentation (src/slack) words them.
  */
-import { DateTime } from 'luxon';
-import type { Incident, IncidentEvent, Severity, StepRecord, StepState } from '../src/domain/incident';
-import { canTransition, newIncidentId, TERMINAL_STATES } from '../src/domain/incident';
-import { checkClick, isExpired } from '../src/domain/approval-rules';
-import { esc, escKeepMentions } from '../src/slack/text';
-import { planLines } from '../src/slack/incident-card';
-import type { KeyKind } from '../src/domain/key-id';
-import { KeyguardError } from '../src/errors';
-import type { Logger } from '../src/logger';
-import type { IncidentBundle, IncidentStore, OpenResult } from '../src/store/incident-store';
-import type { AccessPolicy } from '../src/slack/directory';
-import type { Playbook, StepDefinition, StepResult, StepRunContext } from './playbook';
-
-/** Where the engine tells people what happened (the Slack card and its thread). */
-export interface IncidentNotifier {
-  /** Post or update the incident card; returns the card's ts. */
-  renderCard(bundle: IncidentBundle): Promise<string | undefined>;
-  thread(incident: Incident, text: string): Promise<void>;
-}
+import type { Incident, IncidentEvent, Severity, StepRecord, StepState } from '../../src/domain/incident';
+import { canTransition, newIncidentId } from '../../src/domain/incident';
+import { isExpired } from '../../src/domain/approval-rules';
+import type { KeyKind } from '../../src/domain/key-id';
+import { clickOk, type ClickResult, type IncidentNotice } from '../../src/domain/incident-notice';
+import { KeyguardError } from '../../src/errors';
+import type { AccessPolicy, IncidentNotifier, IncidentStore, LogPort, OpenResult } from '../../src/ports';
+import type { Playbook, StepDefinition, StepResult, StepRunContext } from '../playbook';
+import {
+  decideApprovalRequest,
+  decideClick,
+  decideExpire,
+  decideFinish,
+  decideNext,
+  decideOnClose,
+  decideRerequest,
+  decideSkipRemaining,
+  finishedEvent,
+  storeFailedPatch,
+  thrownResult,
+  type Click,
+  type EventSpec,
+  type StepWrite,
+} from './decide';
+import { isoAfter } from '../../src/domain/time';
 
 export interface EngineDeps {
   store: IncidentStore;
   notifier: IncidentNotifier;
   access: AccessPolicy;
   playbook: Playbook;
-  logger: Logger;
+  logger: LogPort;
   now: () => Date;
+  /** Words a click's result for the person who clicked (presentation). */
+  describe: (result: ClickResult) => string;
   approvalTtlMinutes: number;
   dryRun: boolean;
   instanceId: string;
@@ -63,8 +76,7 @@ export type ClickOutcome = { ok: true; message: string } | { ok: false; message:
 const MAX_CONFLICT_RETRIES = 25;
 /** How long a running step stays its runner's without a renewal. */
 export const DEFAULT_LEASE_MS = 2 * 60_000;
-/** Above this the step's result is not copied into its event (it stays on the step). */
-export const MAX_EVENT_RESULT_BYTES = 50_000;
+export { MAX_EVENT_RESULT_BYTES } from './decide';
 
 export class PlaybookEngine {
   constructor(private readonly d: EngineDeps) {}
@@ -73,14 +85,27 @@ export class PlaybookEngine {
     return this.d.now().toISOString();
   }
 
-  private def(name: string): StepDefinition {
+  private def = (name: string): StepDefinition => {
     const def = this.d.playbook.steps.find((s) => s.name === name) ?? this.d.playbook.generated?.(name);
     if (!def) throw new Error(`unknown step ${name}`);
     return def;
-  }
+  };
 
   private async event(incidentId: string, type: string, e: Omit<IncidentEvent, 'incidentId' | 'at' | 'type'> = {}): Promise<void> {
     await this.d.store.appendEvent({ incidentId, at: this.iso(), type, ...e });
+  }
+
+  private record(incidentId: string, e: EventSpec): Promise<void> {
+    const { type, ...rest } = e;
+    return this.event(incidentId, type, rest);
+  }
+
+  private answer(result: ClickResult): ClickOutcome {
+    return { ok: clickOk(result), message: this.d.describe(result) } as ClickOutcome;
+  }
+
+  private notify(incident: Incident, notice: IncidentNotice | undefined): Promise<void> {
+    return notice ? this.d.notifier.notify(incident, notice) : Promise.resolve();
   }
 
   private crash(label: string): void {
@@ -156,44 +181,26 @@ export class PlaybookEngine {
   async advance(incidentId: string): Promise<void> {
     for (let guard = 0; guard < 50; guard++) {
       const bundle = await this.d.store.get(incidentId);
-      if (!bundle || bundle.incident.status !== 'open') return;
-      // An approved step runs first, wherever it is (an optional step such as Undo).
-      const approved = bundle.steps.find((s) => s.state === 'approved');
-      if (approved) {
-        await this.runStep(bundle.incident, approved, ['approved']);
-        continue;
-      }
-      // A denied or expired step stops the playbook: nothing after it runs until a person
-      // asks again (expired) or closes the incident (denied). Eradicating a key whose
-      // containment was refused would be exactly wrong.
-      if (bundle.steps.some((s) => !this.def(s.name).optional && (s.state === 'denied' || s.state === 'expired'))) return;
-      const step = bundle.steps.find((s) => !TERMINAL_STATES.includes(s.state) && !this.def(s.name).optional);
-      if (!step) return;
-      const def = this.def(step.name);
-      if (step.state === 'pending') {
-        if (def.manual) return;
-        if (!def.action) {
-          const reason = def.unavailableReason ?? 'not available yet';
-          const won = await this.transition(step, ['pending'], { state: 'skipped', note: `not available yet: ${reason}`, finishedAt: this.iso() });
+      if (!bundle) return;
+      const move = decideNext(bundle.incident, bundle.steps, this.def, this.d.now());
+      switch (move.kind) {
+        case 'wait':
+          return;
+        case 'run':
+          await this.runStep(bundle.incident, move.step, move.from);
+          continue;
+        case 'skip': {
+          const won = await this.write(move.step, move.write);
           if (won) {
-            await this.event(incidentId, 'step_skipped', { step: step.name, detail: { reason: `not available yet: ${reason}` } });
+            await this.record(incidentId, move.event);
             await this.refreshCard(incidentId);
           }
           continue;
         }
-        if (def.approvals === 0) {
-          await this.runStep(bundle.incident, step, ['pending']);
-          continue;
-        }
-        await this.requestApproval(bundle.incident, step, ['pending']);
-        return;
+        case 'request_approval':
+          await this.requestApproval(bundle.incident, move.step, move.from);
+          return;
       }
-      if (step.state === 'approved') {
-        await this.runStep(bundle.incident, step, ['approved']);
-        continue;
-      }
-      // awaiting_approval, running (someone else's), failed, expired: wait for a person or the runner.
-      return;
     }
   }
 
@@ -206,26 +213,29 @@ export class PlaybookEngine {
     return this.d.store.updateStep({ ...step, ...patch }, { from, version: step.version });
   }
 
+  private write(step: StepRecord, w: StepWrite): Promise<StepRecord | undefined> {
+    return this.transition(step, w.from, w.patch);
+  }
+
   private async requestApproval(incident: Incident, step: StepRecord, from: readonly StepState[], actor?: string): Promise<void> {
     const def = this.def(step.name);
     const now = this.d.now();
     const steps = (await this.d.store.get(incident.id))?.steps ?? [];
     const plan = await def.action!.plan({ incident, step, dryRun: incident.dryRun, now, steps });
-    const expiresAt = DateTime.fromJSDate(now).plus({ minutes: this.d.approvalTtlMinutes }).toUTC().toISO()!;
-    const won = await this.transition(step, from, {
-      state: 'awaiting_approval', plan, approvals: [], awaitingSince: now.toISOString(), expiresAt, error: undefined, requestedAtVersion: step.version + 1,
-    });
+    const expiresAt = isoAfter(now, { minutes: this.d.approvalTtlMinutes });
+    const request = decideApprovalRequest(step, from, plan, now, expiresAt, actor);
+    const won = await this.write(step, request.write);
     if (!won) return;
-    await this.event(incident.id, 'approval_requested', { actor, step: step.name, detail: { approvalsRequired: step.approvalsRequired, expiresAt, plan } });
+    await this.record(incident.id, request.event);
     await this.refreshCard(incident.id);
-    if (plan.length > 0) await this.d.notifier.thread(incident, `*${step.title}*: approval requested. The whole plan:\n\`\`\`${planLines(plan).join('\n')}\`\`\``);
+    await this.notify(incident, request.notice);
+  }
+
+  private leaseUntil(): string {
+    return isoAfter(this.d.now(), { milliseconds: this.d.leaseMs ?? DEFAULT_LEASE_MS });
   }
 
   /** Win the right to run the step, run it, record what AWS said. */
-  private leaseUntil(): string {
-    return new Date(this.d.now().getTime() + (this.d.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
-  }
-
   private async runStep(incident: Incident, step: StepRecord, from: readonly StepState[]): Promise<void> {
     const def = this.def(step.name);
     const running = await this.transition(step, from, { state: 'running', startedAt: this.iso(), runner: this.d.instanceId, leaseUntil: this.leaseUntil() });
@@ -272,12 +282,11 @@ export class PlaybookEngine {
       }).catch((e) => this.d.logger.warn({ err: e, step: running.name }, 'lease renewal failed'));
     }, (this.d.leaseMs ?? DEFAULT_LEASE_MS) / 3);
     heartbeat.unref();
-    let result;
+    let result: StepResult;
     try {
       result = await def.action!.run(ctx());
     } catch (e) {
-      const err = e instanceof KeyguardError ? { code: e.code, message: e.userMessage } : { code: 'UNEXPECTED', message: (e as Error).message ?? String(e) };
-      result = { ok: false, summary: err.message, error: err, retryable: true };
+      result = thrownResult(e);
       this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'step action threw');
     } finally {
       clearInterval(heartbeat);
@@ -300,37 +309,22 @@ export class PlaybookEngine {
       }
       this.crash(`after-effects:${running.name}`);
     }
-    const final = {
-      state: (result.ok ? 'succeeded' : 'failed') as StepState,
-      error: result.ok ? undefined : result.error ?? { code: 'FAILED', message: result.summary },
-      note: result.summary,
-      finishedAt: this.iso(),
-      leaseUntil: undefined,
-    };
+    const finish = decideFinish(result, this.d.now());
     let done: StepRecord | undefined;
     try {
-      done = await this.transition(current, ['running'], { ...final, result: result.detail });
+      done = await this.write(current, finish);
     } catch (e) {
       // The result could not be stored (too large, malformed): record the failure itself,
       // small, rather than leave the step running for a reconciler to repeat forever.
       this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'could not store the step result');
-      done = await this.transition(current, ['running'], {
-        ...final, state: 'failed', result: undefined,
-        error: { code: 'STORE_FAILED', message: `the result could not be recorded (${(e as Error).name}); ${result.summary}` },
-      });
+      done = await this.transition(current, finish.from, { ...finish.patch, ...storeFailedPatch(result, (e as Error).name) });
     }
     if (!done) {
       this.d.logger.warn({ incident: incident.id, step: running.name }, 'step result lost a race; another runner recorded it');
       return;
     }
-    // The event keeps the AWS answer too, unless it is large (the investigation): that one
-    // lives on the step only, so neither item nears DynamoDB's 400 KB limit.
-    const small = Buffer.byteLength(JSON.stringify(result.detail ?? null)) <= MAX_EVENT_RESULT_BYTES;
-    await this.event(incident.id, done.state === 'succeeded' ? 'step_succeeded' : 'step_failed', {
-      step: running.name,
-      detail: { summary: done.note, retryable: result.retryable ?? false, error: done.error, ...(small ? { result: result.detail } : { resultOnStep: true }) },
-    });
-    await this.d.notifier.thread(incident, `${done.state === 'succeeded' ? ':white_check_mark:' : ':x:'} *${running.title}*${incident.dryRun ? ' (DRY RUN)' : ''}: ${escKeepMentions(done.note ?? '')}`);
+    await this.record(incident.id, finishedEvent(done, result));
+    await this.notify(incident, { kind: 'step_finished', step: running.name, title: running.title, ok: done.state === 'succeeded', dryRun: incident.dryRun, note: done.note ?? '' });
     await this.refreshCard(incident.id);
   }
 
@@ -342,57 +336,54 @@ export class PlaybookEngine {
     }
   }
 
-  private async load(incidentId: string, stepName: string): Promise<{ incident: Incident; step: StepRecord }> {
+  private async load(incidentId: string, stepName: string): Promise<{ incident: Incident; step: StepRecord; steps: StepRecord[] }> {
     const bundle = await this.d.store.get(incidentId);
     const step = bundle?.steps.find((s) => s.name === stepName);
     if (!bundle || !step) throw new KeyguardError('STALE', `Incident ${incidentId} has no step ${stepName}.`);
-    return { incident: bundle.incident, step };
-  }
-
-  /** Record a refused click, expire the step if that was the reason, refresh the card. */
-  private async refuse(incident: Incident, step: StepRecord, userId: string, kind: string, refusal: string, message: string): Promise<ClickOutcome> {
-    await this.event(incident.id, 'click_refused', { actor: userId, step: step.name, detail: { kind, refusal } });
-    if (refusal === 'expired') await this.expire(incident, step);
-    if (refusal === 'expired' || refusal === 'stale') await this.refreshCard(incident.id);
-    return { ok: false, message };
+    return { incident: bundle.incident, step, steps: bundle.steps };
   }
 
   private async expire(incident: Incident, step: StepRecord): Promise<void> {
-    const won = await this.transition(step, ['awaiting_approval'], { state: 'expired', finishedAt: this.iso(), note: `approval expired at ${step.expiresAt}` });
-    if (won) await this.event(incident.id, 'approval_expired', { step: step.name, detail: { expiresAt: step.expiresAt, approvals: step.approvals } });
+    const e = decideExpire(step, this.d.now());
+    const won = await this.write(step, e.write);
+    if (won) await this.record(incident.id, e.event);
   }
 
-  /** An Approve click. Checked on the server every time. */
+  /**
+   * An Approve or Deny click, checked on the server every time. A lost write (someone else
+   * wrote first) re-reads and decides again; it never acts twice.
+   */
+  private async click(incidentId: string, stepName: string, c: Omit<Click, 'isApprover' | 'approversConfigured' | 'now'>, opts: { advance?: boolean }): Promise<ClickOutcome> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const { incident, step } = await this.load(incidentId, stepName);
+      const decision = decideClick(incident, step, {
+        ...c, isApprover: await this.d.access.isApprover(c.userId), approversConfigured: this.d.access.approversConfigured, now: this.d.now(),
+      });
+      if (decision.kind === 'refuse') {
+        // A lost race on a later attempt is reported as what it is: someone else moved the step.
+        await this.record(incident.id, decision.event);
+        if (decision.expire) await this.expire(incident, step);
+        if (decision.refreshCard) await this.refreshCard(incident.id);
+        return this.answer(decision.result);
+      }
+      const won = await this.write(step, decision.write);
+      if (!won) continue; // someone else wrote first: re-read and decide again
+      await this.record(incidentId, decision.event);
+      if (c.kind === 'approve') this.crash(`after-approved:${stepName}`);
+      await this.notify(incident, decision.notice);
+      await this.refreshCard(incidentId);
+      if (decision.runs && opts.advance !== false) await this.advance(incidentId);
+      return this.answer(decision.result);
+    }
+    throw new KeyguardError('CONFLICT', 'Too many people clicked at once; please click again.');
+  }
+
   /**
    * An Approve click. Checked on the server every time. With `advance: false` the caller
    * answers the person first and then calls advance() (the step may run for minutes).
    */
-  async approve(incidentId: string, stepName: string, shownVersion: number, userId: string, opts: { advance?: boolean } = {}): Promise<ClickOutcome> {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const { incident, step } = await this.load(incidentId, stepName);
-      const verdict = checkClick({
-        incident, step, userId, shownVersion,
-        isApprover: await this.d.access.isApprover(userId), approversConfigured: this.d.access.approversConfigured, now: this.d.now(), kind: 'approve',
-      });
-      if (!verdict.ok) {
-        // A lost race on a later attempt is reported as what it is: someone else moved the step.
-        return this.refuse(incident, step, userId, 'approve', verdict.refusal, verdict.message);
-      }
-      const approvals = [...step.approvals, { userId, at: this.iso() }];
-      const enough = approvals.length >= step.approvalsRequired;
-      const won = await this.transition(step, ['awaiting_approval'], { approvals, state: enough ? 'approved' : 'awaiting_approval' });
-      if (!won) continue; // someone else wrote first: re-read and decide again
-      await this.event(incidentId, 'approved', { actor: userId, step: stepName, detail: { approvals: approvals.length, of: step.approvalsRequired } });
-      this.crash(`after-approved:${stepName}`);
-      if (!enough) {
-        await this.refreshCard(incidentId);
-        return { ok: true, message: `Approval recorded for *${step.title}*: ${approvals.length} of ${step.approvalsRequired}. One more approver (not the requester) is needed.` };
-      }
-      await this.refreshCard(incidentId);
-      if (opts.advance !== false) await this.advance(incidentId);
-      return { ok: true, message: `Approved *${step.title}*. It is running now; the card shows the result.` };
-    }
-    throw new KeyguardError('CONFLICT', 'Too many people clicked at once; please click again.');
+  approve(incidentId: string, stepName: string, shownVersion: number, userId: string, opts: { advance?: boolean } = {}): Promise<ClickOutcome> {
+    return this.click(incidentId, stepName, { kind: 'approve', userId, shownVersion }, opts);
   }
 
   /**
@@ -415,54 +406,29 @@ export class PlaybookEngine {
     throw new KeyguardError('CONFLICT', 'The step changed too often while applying the policy.');
   }
 
-  async deny(incidentId: string, stepName: string, shownVersion: number, userId: string, reason: string): Promise<ClickOutcome> {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const { incident, step } = await this.load(incidentId, stepName);
-      const verdict = checkClick({
-        incident, step, userId, shownVersion,
-        isApprover: await this.d.access.isApprover(userId), approversConfigured: this.d.access.approversConfigured, now: this.d.now(), kind: 'deny',
-      });
-      if (!verdict.ok) return this.refuse(incident, step, userId, 'deny', verdict.refusal, verdict.message);
-      const won = await this.transition(step, ['awaiting_approval'], { state: 'denied', note: `denied by <@${userId}>: ${reason}`, finishedAt: this.iso() });
-      if (!won) continue;
-      await this.event(incidentId, 'denied', { actor: userId, step: stepName, detail: { reason } });
-      await this.d.notifier.thread(incident, `:no_entry: *${step.title}* denied by <@${userId}>: ${esc(reason)}`);
-      await this.refreshCard(incidentId);
-      return { ok: true, message: `Denied *${step.title}*. Nothing was changed in AWS.` };
-    }
-    throw new KeyguardError('CONFLICT', 'Too many people clicked at once; please click again.');
+  deny(incidentId: string, stepName: string, shownVersion: number, userId: string, reason: string): Promise<ClickOutcome> {
+    return this.click(incidentId, stepName, { kind: 'deny', userId, shownVersion, reason }, {});
   }
 
   /** Ask for approval of an optional step, or again after an expiry or a failure (a responder's click). */
   async rerequest(incidentId: string, stepName: string, userId: string): Promise<ClickOutcome> {
-    const { incident, step } = await this.load(incidentId, stepName);
-    const refused = async (refusal: string, message: string): Promise<ClickOutcome> => {
-      await this.event(incidentId, 'click_refused', { actor: userId, step: stepName, detail: { kind: 'request', refusal } });
-      return { ok: false, message };
-    };
-    if (incident.status !== 'open') return refused('closed', `Incident ${incident.id} is closed.`);
-    if (!(await this.d.access.isResponder(userId))) return refused('not_responder', 'Only incident responders can ask for approval again.');
-    const def = this.def(stepName);
-    if (step.state === 'failed' && def.approvals === 0) {
-      await this.event(incidentId, 'retry_requested', { actor: userId, step: stepName });
-      await this.runStep(incident, step, ['failed']);
-      await this.advance(incidentId);
-      return { ok: true, message: `Retrying *${step.title}*.` };
+    const { incident, step, steps } = await this.load(incidentId, stepName);
+    const isResponder = incident.status !== 'open' ? false : await this.d.access.isResponder(userId);
+    const decision = decideRerequest(incident, step, steps, this.def, isResponder);
+    switch (decision.kind) {
+      case 'refuse':
+        if (decision.refreshCard) await this.refreshCard(incidentId);
+        await this.event(incidentId, 'click_refused', { actor: userId, step: stepName, detail: { kind: 'request', refusal: decision.result.refusal } });
+        return this.answer(decision.result);
+      case 'retry':
+        await this.event(incidentId, 'retry_requested', { actor: userId, step: stepName });
+        await this.runStep(incident, step, ['failed']);
+        await this.advance(incidentId);
+        return this.answer(decision.result);
+      case 'request':
+        await this.requestApproval(incident, step, decision.from, userId);
+        return this.answer(decision.result);
     }
-    if (step.state === 'pending' && def.optional) {
-      const after = def.offer ? (await this.d.store.get(incidentId))?.steps.find((s) => s.name === def.offer!.after) : undefined;
-      if (def.offer && after?.state !== 'succeeded') {
-        return refused('not_yet', `*${step.title}* is only possible after ${this.def(def.offer.after).title} has succeeded.`);
-      }
-      await this.requestApproval(incident, step, ['pending'], userId);
-      return { ok: true, message: `Approval for *${step.title}* requested.` };
-    }
-    if (step.state !== 'expired' && step.state !== 'failed') {
-      await this.refreshCard(incidentId);
-      return refused('stale', `*${step.title}* is ${step.state.replace('_', ' ')}; nothing to ask again. The card has been refreshed.`);
-    }
-    await this.requestApproval(incident, step, [step.state], userId);
-    return { ok: true, message: `Approval for *${step.title}* requested again.` };
   }
 
   /** Expire every approval whose time is up (a periodic sweep; clicks also check). */
@@ -525,53 +491,39 @@ export class PlaybookEngine {
   /** After a step that ends the playbook (Undo): the steps not yet run are skipped, with why. */
   private async skipRemaining(incidentId: string, reason: string, except: string): Promise<void> {
     const bundle = await this.d.store.get(incidentId);
-    for (const step of bundle?.steps ?? []) {
-      const def = this.def(step.name);
-      // Optional steps too (a Remove awaiting approval must not run after an Undo).
-      if (step.name === except || def.manual || !['pending', 'awaiting_approval', 'expired', 'failed'].includes(step.state)) continue;
-      const won = await this.transition(step, [step.state], { state: 'skipped', note: reason, finishedAt: this.iso() });
-      if (won) await this.event(incidentId, 'step_skipped', { step: step.name, detail: { reason } });
+    for (const s of decideSkipRemaining(bundle?.steps ?? [], this.def, reason, except, this.d.now())) {
+      const won = await this.write(s.step, s.write);
+      if (won) await this.record(incidentId, s.event);
     }
   }
 
   /** The close step is done; steps never reached are skipped, with that said. */
   private async settleStepsOnClose(incidentId: string, userId: string): Promise<void> {
     const bundle = await this.d.store.get(incidentId);
-    const now = this.iso();
     for (const step of bundle?.steps ?? []) {
-      if (step.state === 'running' && step.leaseUntil && step.leaseUntil <= now) {
-        // Its runner is gone and closed incidents are not reconciled: say so in the record
-        // instead of leaving it running for ever. (A live runner finishes and records itself.)
-        const won = await this.transition(step, ['running'], {
-          state: 'failed', leaseUntil: undefined, finishedAt: now,
-          error: { code: 'ABANDONED', message: 'the incident was closed while this step had no live runner; check AWS by hand' },
-          note: 'closed while its runner was gone; check AWS by hand',
-        });
-        if (won) await this.event(incidentId, 'step_abandoned', { step: step.name, detail: { runner: step.runner } });
+      const move = decideOnClose(step, this.def(step.name).manual === true, userId, this.d.now());
+      if (move.kind === 'leave') continue;
+      const won = await this.write(step, move.write);
+      if (move.kind === 'close') {
+        if (won) await this.write(won, move.then);
         continue;
       }
-      if (TERMINAL_STATES.includes(step.state) || step.state === 'running') continue;
-      const isClose = this.def(step.name).manual === true;
-      const won = await this.transition(step, [step.state], isClose
-        ? { state: step.state === 'pending' ? 'running' : step.state, note: `closed by <@${userId}>` }
-        : { state: 'skipped', note: 'incident closed before this step ran', finishedAt: this.iso() });
-      if (won && isClose) await this.transition(won, ['running'], { state: 'succeeded', finishedAt: this.iso() });
-      if (won && !isClose) await this.event(incidentId, 'step_skipped', { step: step.name, detail: { reason: 'incident closed' } });
+      if (won) await this.record(incidentId, move.event);
     }
   }
 
   async close(incidentId: string, userId: string, resolution: string): Promise<ClickOutcome> {
     for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
       const inc = await this.d.store.getIncident(incidentId);
-      if (!inc) return { ok: false, message: `No incident ${incidentId}.` };
-      if (inc.status === 'closed') return { ok: false, message: `Incident ${incidentId} is already closed.` };
+      if (!inc) return this.answer({ kind: 'close_refused', incidentId, why: 'missing' });
+      if (inc.status === 'closed') return this.answer({ kind: 'close_refused', incidentId, why: 'already_closed' });
       const closed = await this.d.store.updateIncident({ ...inc, status: 'closed', closedAt: this.iso(), resolution }, inc.version);
       if (!closed) continue;
       await this.d.store.releaseKeyLock(inc.keyId, inc.id);
       await this.event(incidentId, 'incident_closed', { actor: userId, detail: { resolution } });
       await this.settleStepsOnClose(incidentId, userId);
       await this.refreshCard(incidentId);
-      return { ok: true, message: `Closed ${incidentId}.` };
+      return this.answer({ kind: 'closed', incidentId });
     }
     throw new KeyguardError('CONFLICT', 'The incident changed while closing it; try again.');
   }

@@ -1,0 +1,42 @@
+/**
+ * What the engine and the watch tell people, as typed events. Presentation (src/slack)
+ * owns every word of how they are said. Pure data.
+ */
+import type { PlannedCall } from './aws-plan';
+import type { Refusal } from './approval-rules';
+import type { StepState } from './incident';
+import type { WatchFinding } from './watch';
+
+/** Said in the incident's thread. */
+export type IncidentNotice =
+  | { kind: 'approval_requested'; step: string; title: string; plan: PlannedCall[] }
+  | { kind: 'step_finished'; step: string; title: string; ok: boolean; dryRun: boolean; note: string }
+  | { kind: 'step_denied'; step: string; title: string; by: string; reason: string }
+  | { kind: 'watch_started'; keyId: string; minutes: number; every: number }
+  | { kind: 'watch_stopped'; reason: 'undone' | 'closed' }
+  | { kind: 'watch_alert'; keyId: string; finding: WatchFinding }
+  | { kind: 'watch_ended'; keyId: string; total: number };
+
+/** Why a request to ask for approval (again), retry or close was refused. */
+export type RequestRefusal =
+  | { refusal: 'closed'; incidentId: string }
+  | { refusal: 'not_responder' }
+  | { refusal: 'not_yet'; title: string; afterTitle: string }
+  | { refusal: 'stale'; title: string; state: StepState };
+
+/** What a person's click or command did, answered to that person. */
+export type ClickResult =
+  | { kind: 'approved'; title: string; approvals: number; required: number }
+  | { kind: 'denied'; title: string }
+  /** Refused by the approval rules (their message says why). */
+  | { kind: 'refused'; refusal: Refusal; message: string }
+  | ({ kind: 'request_refused' } & RequestRefusal)
+  | { kind: 'retrying'; title: string }
+  | { kind: 'requested'; title: string; again: boolean }
+  | { kind: 'closed'; incidentId: string }
+  | { kind: 'close_refused'; incidentId: string; why: 'missing' | 'already_closed' };
+
+/** Whether the person's action took effect. */
+export function clickOk(r: ClickResult): boolean {
+  return r.kind === 'approved' || r.kind === 'denied' || r.kind === 'retrying' || r.kind === 'requested' || r.kind === 'closed';
+}

@@ -1,0 +1,73 @@
+/**
+ * Every word the engine and the watch say, from their typed notices and click results: the
+ * incident thread's messages and the answers to the person who clicked. Pure.
+ */
+import type { ClickResult, IncidentNotice } from '../domain/incident-notice';
+import type { WatchFinding } from '../domain/watch';
+import { planLines } from './incident-card';
+import { esc, escKeepMentions } from './text';
+
+/** The thread message for a notice (undefined: nothing to say). */
+export function noticeText(n: IncidentNotice): string | undefined {
+  switch (n.kind) {
+    case 'approval_requested':
+      return n.plan.length > 0 ? `*${n.title}*: approval requested. The whole plan:\n\`\`\`${planLines(n.plan).join('\n')}\`\`\`` : undefined;
+    case 'step_finished':
+      return `${n.ok ? ':white_check_mark:' : ':x:'} *${n.title}*${n.dryRun ? ' (DRY RUN)' : ''}: ${escKeepMentions(n.note)}`;
+    case 'step_denied':
+      return `:no_entry: *${n.title}* denied by <@${n.by}>: ${esc(n.reason)}`;
+    case 'watch_started':
+      return `:eyes: Watching \`${n.keyId}\` for ${n.minutes} min: CloudTrail is checked every ${n.every} min for any use since containment or new persistence.`;
+    case 'watch_stopped':
+      return `Watch stopped: ${n.reason === 'undone' ? 'containment was undone' : 'the incident is closed'}.`;
+    case 'watch_alert':
+      return watchAlertText(n.finding, n.keyId);
+    case 'watch_ended':
+      return n.total === 0
+        ? `:white_check_mark: Watch ended: no use of \`${n.keyId}\` or its sessions since containment.`
+        : `Watch ended: ${n.total} call(s) since containment in all; see the alerts above.`;
+  }
+}
+
+export function watchAlertText(f: WatchFinding, keyId: string): string | undefined {
+  if (f.newEvents === 0 && f.created.length === 0) return undefined;
+  const lines = [`:rotating_light: *Watch:* \`${keyId}\` or a session it minted was used after containment: ${f.newEvents} new call(s); since containment ${f.succeeded} succeeded, ${f.denied} were denied.`];
+  if (f.ips.length > 0) lines.push(`From: ${f.ips.map((ip) => `\`${ip}\``).join(', ')}`);
+  if (f.created.length > 0) lines.push(`:anchor: New persistence: ${f.created.slice(0, 10).join(', ')}${f.created.length > 10 ? ` …and ${f.created.length - 10} more` : ''}`);
+  if (f.succeeded > 0) lines.push('Calls are still *succeeding*: check that the deny policy is in place and look for other credentials.');
+  return lines.join('\n');
+}
+
+/** The answer to the person who clicked Approve, Deny, Request again, Retry or Close. */
+export function clickText(r: ClickResult): string {
+  switch (r.kind) {
+    case 'approved':
+      return r.approvals < r.required
+        ? `Approval recorded for *${r.title}*: ${r.approvals} of ${r.required}. One more approver (not the requester) is needed.`
+        : `Approved *${r.title}*. It is running now; the card shows the result.`;
+    case 'denied':
+      return `Denied *${r.title}*. Nothing was changed in AWS.`;
+    case 'refused':
+      return r.message;
+    case 'request_refused':
+      switch (r.refusal) {
+        case 'closed':
+          return `Incident ${r.incidentId} is closed.`;
+        case 'not_responder':
+          return 'Only incident responders can ask for approval again.';
+        case 'not_yet':
+          return `*${r.title}* is only possible after ${r.afterTitle} has succeeded.`;
+        case 'stale':
+          return `*${r.title}* is ${r.state.replace('_', ' ')}; nothing to ask again. The card has been refreshed.`;
+      }
+      break;
+    case 'retrying':
+      return `Retrying *${r.title}*.`;
+    case 'requested':
+      return r.again ? `Approval for *${r.title}* requested again.` : `Approval for *${r.title}* requested.`;
+    case 'closed':
+      return `Closed ${r.incidentId}.`;
+    case 'close_refused':
+      return r.why === 'missing' ? `No incident ${r.incidentId}.` : `Incident ${r.incidentId} is already closed.`;
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The engine's decisions, pure: given the stored state and what happened (a click, a
+ * request, a step's result, the clock), what to write (a patch and the states it may be
+ * written from), which event to record and what to tell people. Nothing here reads the
+ * store, calls AWS or talks to Slack: run.ts does that, and a write it loses means the
+ * decision had no effect (it re-reads and decides again).
+ */
+import type { Incident, IncidentEvent, StepRecord, StepState } from '../../src/domain/incident';
+import { TERMINAL_STATES } from '../../src/domain/incident';
+import { checkClick, type Refusal } from '../../src/domain/approval-rules';
+import type { ClickResult, IncidentNotice } from '../../src/domain/incident-notice';
+import type { StepError } from '../../src/domain/step-outcome';
+import type { PlannedCall } from '../../src/domain/aws-plan';
+import { isKeyguardError } from '../../src/errors';
+import type { StepDefinition, StepResult } from '../playbook';
+
+/** An audit event to append (the incident id and time are added when it is written). */
+export type EventSpec = Omit<IncidentEvent, 'incidentId' | 'at'>;
+
+/** A conditional step write: applied only when the stored state is one of `from`. */
+export interface StepWrite {
+  from: readonly StepState[];
+  patch: Partial<StepRecord>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Approve and Deny: one click path
+
+export interface Click {
+  kind: 'approve' | 'deny';
+  userId: string;
+  /** The step version the card showed when the person clicked. */
+  shownVersion: number;
+  /** Deny: the reason typed in the modal. */
+  reason?: string;
+  isApprover: boolean;
+  approversConfigured: boolean;
+  now: Date;
+}
+
+export type ClickDecision =
+  | {
+      kind: 'refuse';
+      refusal: Refusal;
+      result: ClickResult;
+      event: EventSpec;
+      /** The refusal was the expiry: expire the step. */
+      expire: boolean;
+      /** Redraw the card (it was out of date or the step just expired). */
+      refreshCard: boolean;
+    }
+  | {
+      kind: 'write';
+      write: StepWrite;
+      event: EventSpec;
+      notice?: IncidentNotice;
+      result: ClickResult;
+      /** Enough approvals: the step can run now. */
+      runs: boolean;
+    };
+
+export function decideClick(incident: Incident, step: StepRecord, c: Click): ClickDecision {
+  const verdict = checkClick({ incident, step, userId: c.userId, shownVersion: c.shownVersion, isApprover: c.isApprover, approversConfigured: c.approversConfigured, now: c.now, kind: c.kind });
+  if (!verdict.ok) {
+    return {
+      kind: 'refuse',
+      refusal: verdict.refusal,
+      result: { kind: 'refused', refusal: verdict.refusal, message: verdict.message },
+      event: { type: 'click_refused', actor: c.userId, step: step.name, detail: { kind: c.kind, refusal: verdict.refusal } },
+      expire: verdict.refusal === 'expired',
+      refreshCard: verdict.refusal === 'expired' || verdict.refusal === 'stale',
+    };
+  }
+  const at = c.now.toISOString();
+  if (c.kind === 'approve') {
+    const approvals = [...step.approvals, { userId: c.userId, at }];
+    const enough = approvals.length >= step.approvalsRequired;
+    return {
+      kind: 'write',
+      write: { from: ['awaiting_approval'], patch: { approvals, state: enough ? 'approved' : 'awaiting_approval' } },
+      event: { type: 'approved', actor: c.userId, step: step.name, detail: { approvals: approvals.length, of: step.approvalsRequired } },
+      result: { kind: 'approved', title: step.title, approvals: approvals.length, required: step.approvalsRequired },
+      runs: enough,
+    };
+  }
+  const reason = c.reason ?? '';
+  return {
+    kind: 'write',
+    write: { from: ['awaiting_approval'], patch: { state: 'denied', note: `denied by <@${c.userId}>: ${reason}`, finishedAt: at } },
+    event: { type: 'denied', actor: c.userId, step: step.name, detail: { reason } },
+    notice: { kind: 'step_denied', step: step.name, title: step.title, by: c.userId, reason },
+    result: { kind: 'denied', title: step.title },
+    runs: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Advancing: what moves next by itself
+
+export type NextMove =
+  | { kind: 'run'; step: StepRecord; from: readonly StepState[] }
+  | { kind: 'skip'; step: StepRecord; write: StepWrite; event: EventSpec }
+  | { kind: 'request_approval'; step: StepRecord; from: readonly StepState[] }
+  /** Nothing moves by itself: wait for a person, a runner, or a closed incident. */
+  | { kind: 'wait' };
+
+export function decideNext(incident: Incident, steps: readonly StepRecord[], def: (name: string) => StepDefinition, now: Date): NextMove {
+  if (incident.status !== 'open') return { kind: 'wait' };
+  // An approved step runs first, wherever it is (an optional step such as Undo).
+  const approved = steps.find((s) => s.state === 'approved');
+  if (approved) return { kind: 'run', step: approved, from: ['approved'] };
+  // A denied or expired step stops the playbook: nothing after it runs until a person asks
+  // again (expired) or closes the incident (denied). Eradicating a key whose containment
+  // was refused would be exactly wrong.
+  if (steps.some((s) => !def(s.name).optional && (s.state === 'denied' || s.state === 'expired'))) return { kind: 'wait' };
+  const step = steps.find((s) => !TERMINAL_STATES.includes(s.state) && !def(s.name).optional);
+  if (!step || step.state !== 'pending') return { kind: 'wait' };
+  const d = def(step.name);
+  if (d.manual) return { kind: 'wait' };
+  if (!d.action) {
+    const reason = `not available yet: ${d.unavailableReason ?? 'not available yet'}`;
+    return {
+      kind: 'skip',
+      step,
+      write: { from: ['pending'], patch: { state: 'skipped', note: reason, finishedAt: now.toISOString() } },
+      event: { type: 'step_skipped', step: step.name, detail: { reason } },
+    };
+  }
+  if (d.approvals === 0) return { kind: 'run', step, from: ['pending'] };
+  return { kind: 'request_approval', step, from: ['pending'] };
+}
+
+/** The step asks for approval: its plan, a fresh approval list and the expiry. */
+export function decideApprovalRequest(step: StepRecord, from: readonly StepState[], plan: PlannedCall[], now: Date, expiresAt: string, actor?: string): { write: StepWrite; event: EventSpec; notice?: IncidentNotice } {
+  return {
+    write: {
+      from,
+      patch: { state: 'awaiting_approval', plan, approvals: [], awaitingSince: now.toISOString(), expiresAt, error: undefined, requestedAtVersion: step.version + 1 },
+    },
+    event: { type: 'approval_requested', actor, step: step.name, detail: { approvalsRequired: step.approvalsRequired, expiresAt, plan } },
+    notice: plan.length > 0 ? { kind: 'approval_requested', step: step.name, title: step.title, plan } : undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Asking again, retrying
+
+export type RerequestDecision =
+  | { kind: 'refuse'; result: ClickResult & { kind: 'request_refused' }; refreshCard: boolean }
+  | { kind: 'retry'; result: ClickResult }
+  | { kind: 'request'; from: readonly StepState[]; result: ClickResult };
+
+export function decideRerequest(
+  incident: Incident,
+  step: StepRecord,
+  steps: readonly StepRecord[],
+  def: (name: string) => StepDefinition,
+  isResponder: boolean,
+): RerequestDecision {
+  if (incident.status !== 'open') return { kind: 'refuse', result: { kind: 'request_refused', refusal: 'closed', incidentId: incident.id }, refreshCard: false };
+  if (!isResponder) return { kind: 'refuse', result: { kind: 'request_refused', refusal: 'not_responder' }, refreshCard: false };
+  const d = def(step.name);
+  if (step.state === 'failed' && d.approvals === 0) return { kind: 'retry', result: { kind: 'retrying', title: step.title } };
+  if (step.state === 'pending' && d.optional) {
+    const after = d.offer ? steps.find((s) => s.name === d.offer!.after) : undefined;
+    if (d.offer && after?.state !== 'succeeded') {
+      return { kind: 'refuse', result: { kind: 'request_refused', refusal: 'not_yet', title: step.title, afterTitle: def(d.offer.after).title }, refreshCard: false };
+    }
+    return { kind: 'request', from: ['pending'], result: { kind: 'requested', title: step.title, again: false } };
+  }
+  if (step.state !== 'expired' && step.state !== 'failed') {
+    return { kind: 'refuse', result: { kind: 'request_refused', refusal: 'stale', title: step.title, state: step.state }, refreshCard: true };
+  }
+  return { kind: 'request', from: [step.state], result: { kind: 'requested', title: step.title, again: true } };
+}
+
+// ---------------------------------------------------------------------------------------
+// Finishing a step
+
+/** Above this the step's result is not copied into its event (it stays on the step). */
+export const MAX_EVENT_RESULT_BYTES = 50_000;
+
+/**
+ * What an action that threw is recorded as. Retryable only when the adapter that threw
+ * said so (KeyguardError.retryable); an unknown error is not.
+ */
+export function thrownResult(e: unknown): StepResult {
+  const error: StepError = isKeyguardError(e) ? { code: e.code, message: e.userMessage } : { code: 'UNEXPECTED', message: e instanceof Error ? e.message : String(e) };
+  return { ok: false, summary: error.message, error, retryable: isKeyguardError(e) && e.retryable };
+}
+
+/** The step's final write, from what the action returned. */
+export function decideFinish(result: StepResult, now: Date): StepWrite {
+  return {
+      from: ['running'],
+      patch: {
+        state: result.ok ? 'succeeded' : 'failed',
+        error: result.ok ? undefined : result.error ?? { code: 'FAILED', message: result.summary },
+        note: result.summary,
+        finishedAt: now.toISOString(),
+        leaseUntil: undefined,
+        result: result.detail,
+      },
+  };
+}
+
+/** The result could not be stored (too large, malformed): the failure itself, small. */
+export function storeFailedPatch(result: StepResult, errName: string): Partial<StepRecord> {
+  return { result: undefined, state: 'failed', error: { code: 'STORE_FAILED', message: `the result could not be recorded (${errName}); ${result.summary}` } };
+}
+
+/** The event of a finished step: the AWS answer too, unless it is large. */
+export function finishedEvent(done: StepRecord, result: StepResult): EventSpec {
+  // A large answer (the investigation) lives on the step only, so neither item nears
+  // DynamoDB's 400 KB limit.
+  const small = Buffer.byteLength(JSON.stringify(result.detail ?? null)) <= MAX_EVENT_RESULT_BYTES;
+  return {
+    type: done.state === 'succeeded' ? 'step_succeeded' : 'step_failed',
+    step: done.name,
+    detail: { summary: done.note, retryable: result.retryable ?? false, error: done.error, ...(small ? { result: result.detail } : { resultOnStep: true }) },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Expiry, Undo's end of the playbook, closing
+
+export function decideExpire(step: StepRecord, now: Date): { write: StepWrite; event: EventSpec } {
+  return {
+    write: { from: ['awaiting_approval'], patch: { state: 'expired', finishedAt: now.toISOString(), note: `approval expired at ${step.expiresAt}` } },
+    event: { type: 'approval_expired', step: step.name, detail: { expiresAt: step.expiresAt, approvals: step.approvals } },
+  };
+}
+
+/** After a step that ends the playbook (Undo): the steps not yet run are skipped, with why. */
+export function decideSkipRemaining(steps: readonly StepRecord[], def: (name: string) => StepDefinition, reason: string, except: string, now: Date): Array<{ step: StepRecord; write: StepWrite; event: EventSpec }> {
+  return steps
+    // Optional steps too (a Remove awaiting approval must not run after an Undo).
+    .filter((s) => s.name !== except && !def(s.name).manual && ['pending', 'awaiting_approval', 'expired', 'failed'].includes(s.state))
+    .map((s) => ({
+      step: s,
+      write: { from: [s.state], patch: { state: 'skipped', note: reason, finishedAt: now.toISOString() } },
+      event: { type: 'step_skipped', step: s.name, detail: { reason } },
+    }));
+}
+
+export type CloseMove =
+  /** Its runner is gone and closed incidents are not reconciled: say so in the record. */
+  | { kind: 'abandon'; write: StepWrite; event: EventSpec }
+  | { kind: 'skip'; write: StepWrite; event: EventSpec }
+  /** The Close step itself: marked running, then succeeded. */
+  | { kind: 'close'; write: StepWrite; then: StepWrite }
+  | { kind: 'leave' };
+
+export function decideOnClose(step: StepRecord, isCloseStep: boolean, userId: string, now: Date): CloseMove {
+  const at = now.toISOString();
+  if (step.state === 'running' && step.leaseUntil && step.leaseUntil <= at) {
+    return {
+      kind: 'abandon',
+      write: {
+        from: ['running'],
+        patch: {
+          state: 'failed', leaseUntil: undefined, finishedAt: at,
+          error: { code: 'ABANDONED', message: 'the incident was closed while this step had no live runner; check AWS by hand' },
+          note: 'closed while its runner was gone; check AWS by hand',
+        },
+      },
+      event: { type: 'step_abandoned', step: step.name, detail: { runner: step.runner } },
+    };
+  }
+  // A live runner finishes and records itself.
+  if (TERMINAL_STATES.includes(step.state) || step.state === 'running') return { kind: 'leave' };
+  if (isCloseStep) {
+    return {
+      kind: 'close',
+      write: { from: [step.state], patch: { state: step.state === 'pending' ? 'running' : step.state, note: `closed by <@${userId}>` } },
+      then: { from: ['running'], patch: { state: 'succeeded', finishedAt: at } },
+    };
+  }
+  return {
+    kind: 'skip',
+    write: { from: [step.state], patch: { state: 'skipped', note: 'incident closed before this step ran', finishedAt: at } },
+    event: { type: 'step_skipped', step: step.name, detail: { reason: 'incident closed' } },
+  };
+}
