@@ -1,7 +1,7 @@
 /** TA0007 Discovery: what the key can reach. Low on its own, telling in a sequence. Pure. */
 import { isAccessDeniedEvent, TrailEvent } from '../trail-event';
 import { burstRule, eventRules } from './define';
-import { call, eventsOf, outcomeOf } from './match';
+import { call, eventsOf } from './match';
 
 const ENUMERATION: ReadonlyArray<[string, string[]]> = [
   ['s3', ['ListBuckets']],
@@ -43,7 +43,7 @@ export const DISCOVERY = [
     next: 'List the denied calls in the export: they show what the attacker wanted.',
     ignores: 'Fewer than 10 denials in 5 minutes; errors other than access denied (throttling, bad input).',
     events: ['*:* (refused)'],
-    counts: (e: TrailEvent) => isAccessDeniedEvent(e) && outcomeOf(e) === 'refused',
+    counts: (e: TrailEvent) => isAccessDeniedEvent(e),
     threshold: 10,
     windowMinutes: 5,
   }),
