@@ -124,10 +124,10 @@ it('shows each viewer what waits for them; Approve on the tab runs the card\'s r
   const timeline = homeButton(closedHome, ACTION.homeTimeline);
   expect(timeline.value).toBe(id);
   const packs = () => h.slack.callsTo('files.completeUploadExternal').filter((c) => String(c.args.initial_comment).startsWith(`Review pack of ${id}`));
-  await h.slack.waitFor(() => packs().length === 1, 'the pack posted on close');
+  await h.slack.waitFor(() => packs().length === 1, 'the pack posted on close', 30_000);
   await clickOnHome(timeline, REQUESTER);
-  await h.slack.waitFor(() => packs().length === 2, 'the pack posted from the Home tab');
-  await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.channel === REQUESTER && c.args.text.includes(`The timeline of *${id}* is in the incident's thread`)), 'the answer to the Timeline button');
+  await h.slack.waitFor(() => packs().length === 2, 'the pack posted from the Home tab', 30_000);
+  await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.channel === REQUESTER && c.args.text.includes(`The timeline of *${id}* is in the incident's thread`)), 'the answer to the Timeline button', 30_000);
   // Someone who is not a responder gets no timeline.
   await clickOnHome(timeline, OUTSIDER);
   await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.channel === OUTSIDER && c.args.text.includes('Only incident responders')), 'the refusal');

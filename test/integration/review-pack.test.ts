@@ -63,7 +63,7 @@ it('closing posts the whole review pack to the thread; the timeline reply shows 
   const close = await h.slash('/incident', `close ${id} key rotated, nothing else found`, REQUESTER);
   expect((await h.slack.waitFor(() => responsesTo(h, close.responseUrl)[0], 'close reply')).args.text).toBe(`Closed ${id}.`);
   const packUploads = () => h.slack.callsTo('files.completeUploadExternal').filter((c) => String(c.args.initial_comment).startsWith('Review pack'));
-  const upload = await h.slack.waitFor(() => packUploads()[0], 'the review pack upload');
+  const upload = await h.slack.waitFor(() => packUploads()[0], 'the review pack upload', 30_000);
   expect(upload.args).toMatchObject({ channel_id: CHANNEL, thread_ts: (await h.store.getIncident(id))!.cardTs });
   expect(upload.args.initial_comment).toMatch(new RegExp(`Review pack of ${id} .*Time to .*contain`));
   const uploaded = new Map([...h.slack.uploads.values()].map((f) => [f.filename, f.content]));
@@ -84,11 +84,11 @@ it('closing posts the whole review pack to the thread; the timeline reply shows 
 
   // Asked again: the files go to the thread again, and the reply is in the viewer's zone.
   const again = await h.slash('/incident', `timeline ${id}`, REQUESTER);
-  const reply = await h.slack.waitFor(() => responsesTo(h, again.responseUrl)[0], 'timeline reply');
+  const reply = await h.slack.waitFor(() => responsesTo(h, again.responseUrl)[0], 'timeline reply', 30_000);
   const text = blocksText(reply.args);
   expect(text).toContain(`The timeline of *${id}* is in the incident's thread`);
   expect(text).toMatch(/\*Detected\* \w{3} \d{1,2} \w{3} \d\d:\d\d E[SD]T/);
   expect(text).toContain('Times in your time zone (America/New_York)');
   expect(h.slack.callsTo('users.info').some((c) => c.args.user === REQUESTER)).toBe(true);
-  await h.slack.waitFor(() => packUploads().length === 2, 'the second upload');
+  await h.slack.waitFor(() => packUploads().length === 2, 'the second upload', 30_000);
 });

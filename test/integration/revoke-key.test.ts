@@ -336,14 +336,15 @@ describe('/incident', () => {
     await cardShowing('CLOSED');
     expect(buttonOn(latestCard(h, CHANNEL), ACTION.approve)).toBeUndefined();
     // Closing posts the post-incident timeline into the incident's thread.
-    const upload = await h.slack.waitFor(() => h.slack.callsTo('files.completeUploadExternal')[0], 'the timeline upload');
+    // The review pack draws its chart first: allow for a loaded machine.
+    const upload = await h.slack.waitFor(() => h.slack.callsTo('files.completeUploadExternal')[0], 'the timeline upload', 30_000);
     expect(upload.args.thread_ts).toBeDefined();
     const timeline = [...h.slack.uploads.values()].find((f) => f.filename === `${id}-timeline.md`)!.content.toString();
     expect(timeline).toContain(`# ${id}: leaked access key ${keyId}`);
     expect(timeline).toContain('incident closed: false positive, test key');
     expect(timeline).toContain('| 2 | Contain | skipped |');
     const again2 = await h.slash('/incident', `timeline ${id}`, REQUESTER);
-    expect((await h.slack.waitFor(() => responsesTo(h, again2.responseUrl)[0], 'timeline reply')).args.text).toContain(`The timeline of ${id} is in the incident's thread`);
+    expect((await h.slack.waitFor(() => responsesTo(h, again2.responseUrl)[0], 'timeline reply', 30_000)).args.text).toContain(`The timeline of ${id} is in the incident's thread`);
     // The key can be the subject of a new incident now.
     const again = await h.slash('/revoke-key', `${keyId} leaked again`, REQUESTER);
     expect((await h.slack.waitFor(() => responsesTo(h, again.responseUrl)[0], 'reply')).args.text).toMatch(/Incident \*IR-.*opened/);
