@@ -6,6 +6,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { InvestigationPort, InvestigationRequest, InvestigationResult, LogPort, TrailPort } from '../ports';
 import { reportTrail } from './trail-report';
+import { historyNote } from './history-note';
 
 export class SlackInvestigation implements InvestigationPort {
   constructor(private readonly trail: TrailPort, private readonly client: WebClient, private readonly logger: LogPort) {}
@@ -23,6 +24,10 @@ export class SlackInvestigation implements InvestigationPort {
       // The findings stand; only the attachment is missing. Say so instead of failing the step.
       uploadFailed: (why) => `:warning: The full CloudTrail export could not be uploaded (${why}). Run \`/trail ${o.keyId}\` to get it.`,
       pullFailed: `:warning: CloudTrail pull for ${label} failed.`,
+      // Which history answered (LookupEvents, Athena or Lake) and why, as /trail says it.
+      afterSummary: async (res, say) => {
+        if (res.history) await say(historyNote(res.history));
+      },
     });
     return { summary: r.summary, regionsQueried: r.regions.length, regionsFailed: r.progress.regionsFailed.map((f) => f.region) };
   }

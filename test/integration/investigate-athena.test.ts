@@ -79,4 +79,8 @@ it('Investigate reads the key\'s history from Athena and finds what the attacker
   expect(lookup.stats().total.requests).toBe(0);
   const inv = (await incident()).steps.find((s) => s.name === 'investigate')!;
   expect(JSON.stringify(inv.result)).toContain('backup-svc');
+  // The incident thread says which history answered, and why.
+  const note = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => /\*Athena\* answered/.test(c.args.text ?? '')), 'the history note in the thread');
+  expect(note.args.text).toMatch(/IR_HISTORY_SOURCE|athena/i);
+  expect(note.args.text).toMatch(/Scanned .* at \$5\/TB/);
 });
