@@ -107,9 +107,16 @@ export function timelineEntries(steps: StepRecord[], events: IncidentEvent[]): T
   return t.map((x) => x.e);
 }
 
+/** A recorded actor in words: a Slack user, an automatic intake source, or a policy. */
+export function actorName(id: string): string {
+  if (id.startsWith('intake:')) return `${id.slice(7)} (automatic intake)`;
+  if (id.startsWith('policy:')) return `policy ${id.slice(7)}`;
+  return `<@${id}>`;
+}
+
 export function whoOf(e: TimelineEntry): string {
   if (e.source === 'attacker') return `principal${e.ip ? ` from ${e.ip}` : ''}`;
-  return e.actor ? `<@${e.actor}>` : 'keyguard';
+  return e.actor ? actorName(e.actor) : 'keyguard';
 }
 
 export function metricLines(m: ReviewMetrics, tz?: string): string[] {
@@ -146,7 +153,7 @@ export function* incidentTimelineLines(incident: Incident, steps: StepRecord[], 
     `- Severity: ${incident.severity}`,
     `- Account: ${incident.account ?? 'unknown'}`,
     `- Principal: ${incident.principal?.type ?? 'unknown'} ${incident.principal?.name ?? ''}${incident.rootKey ? ` (root key ${incident.rootKey.accessKeyId})` : ''}`,
-    `- Requested by: <@${incident.requester}> at ${fileTime(incident.createdAt)}`,
+    `- Requested by: ${actorName(incident.requester)} at ${fileTime(incident.createdAt)}`,
     `- Reason: ${cell(incident.reason || '—')}`,
     ...(incident.source?.link ? [`- Source: ${incident.source.kind} ${cell(incident.source.link)}`] : []),
     ...(incident.ticket ? [`- Ticket: ${cell(incident.ticket)}`] : []),

@@ -53,3 +53,15 @@ it('keeps attacker text from breaking the tables', () => {
   const md = incidentTimeline(incident, steps, events);
   expect(md).toContain('found \\| on pastebin');
 });
+
+it('names an automatic intake source and a policy approval in words, not as Slack mentions', () => {
+  const auto: Incident = { ...incident, requester: 'intake:aws-health' };
+  const md = incidentTimeline(auto, steps, [
+    { incidentId: incident.id, at: '2026-11-28T03:00:00.000Z', type: 'incident_opened', actor: 'intake:aws-health', detail: { severity: 'critical' } },
+    { incidentId: incident.id, at: '2026-11-28T03:00:05.000Z', type: 'approved', actor: 'policy:IR_AUTO_CONTAIN', step: 'contain', detail: { approvals: 1, of: 1 } },
+  ]);
+  expect(md).toContain('Requested by: aws-health (automatic intake)');
+  expect(md).toContain('policy IR_AUTO_CONTAIN');
+  expect(md).not.toContain('<@intake:');
+  expect(md).not.toContain('<@policy:');
+});
