@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { HTTPReceiver } from '@slack/bolt';
 import type { Logger } from './logger';
 import { verifySlackSignature } from './slack/verify-signature';
+import { header, readBody } from './http-body';
 
-const MAX_BODY = 1024 * 1024;
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -51,20 +51,7 @@ export function httpFrontDoor(opts: {
     // Counted until the answer is sent: background work waits while acks are due.
     waiting++;
     res.once('close', () => waiting--);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        res.writeHead(413).end();
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (res.writableEnded) return;
-      const rawBody = Buffer.concat(chunks);
+    readBody(req, res, (rawBody) => {
       const verdict = verifySlackSignature(
         opts.signingSecret,
         { timestamp: header(req, 'x-slack-request-timestamp'), signature: header(req, 'x-slack-signature') },
@@ -99,7 +86,3 @@ export function httpFrontDoor(opts: {
   };
 }
 
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}

@@ -5,37 +5,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GitHubDelivery, WebhookAnswer } from './github-webhook';
-
-const MAX_BODY = 1024 * 1024;
+import { header, readBody } from '../http-body';
 
 export type IntakeRoute = (delivery: GitHubDelivery) => Promise<WebhookAnswer>;
 
-const header = (req: http.IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
-
 /** Read the body (bounded), hand it to the route, write its answer. */
 export function serveIntake(route: IntakeRoute, req: http.IncomingMessage, res: http.ServerResponse, onError: (e: unknown) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size > MAX_BODY) {
-      res.writeHead(413).end();
-      req.destroy();
-      return;
-    }
-    chunks.push(c);
-  });
-  req.on('end', () => {
-    if (res.writableEnded) return;
+  readBody(req, res, (rawBody) => {
     route({
       event: header(req, 'x-github-event'),
       signature: header(req, 'x-hub-signature-256'),
       deliveryId: header(req, 'x-github-delivery'),
       remoteAddress: req.socket.remoteAddress,
-      rawBody: Buffer.concat(chunks).toString('utf8'),
+      rawBody: rawBody.toString('utf8'),
     })
       .then((a) => res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body)))
       .catch((e) => {
