@@ -125,6 +125,10 @@ export interface CreatedResource {
   eventId: string;
   time: string;
   region: string;
+  /** The access key that made the creating call (from the event's identity). */
+  byAccessKeyId?: string;
+  /** Who the creating call is attributed to (set when a credential graph was built); see credential-graph.ts. */
+  attribution?: import('./credential-graph').EventAttribution;
 }
 
 /** One line of the incident timeline; the raw events are not stored. */
