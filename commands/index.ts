@@ -10,13 +10,14 @@ import { approveHandler, denyHandler, denySubmission, rerequestHandler } from '.
 import type { IncidentDeps } from './incident-deps';
 import { appHomeOpenedHandler, homeTimelineHandler } from './app-home';
 import type { BackgroundQueue } from '../src/background-queue';
+import { afterAckInQueue } from './after-ack-queue';
 
 export function registerCommands(app: App, deps: CommandDeps, background: BackgroundQueue, incidents?: IncidentDeps): void {
   app.command(KEY_OWNER_COMMAND, keyOwnerHandler(deps, background));
-  app.command(TRAIL_COMMAND, trailHandler(deps));
+  app.command(TRAIL_COMMAND, afterAckInQueue(background, deps.logger, trailHandler(deps)));
   if (!incidents) return;
   app.command(REVOKE_KEY_COMMAND, revokeKeyHandler(incidents));
-  app.command(INCIDENT_COMMAND, incidentHandler(incidents));
+  app.command(INCIDENT_COMMAND, afterAckInQueue(background, deps.logger, incidentHandler(incidents)));
   app.view(VIEW.revokeKey, revokeKeySubmission(incidents));
   app.view(VIEW.denyReason, denySubmission(incidents));
   app.action(ACTION.approve, approveHandler(incidents));

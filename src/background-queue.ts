@@ -71,6 +71,24 @@ export class BackgroundQueue {
     });
   }
 
+  /**
+   * Take a slot for work the caller runs itself (a handler that goes on after its ack): the
+   * slot is counted at once, the promise resolves when it is the caller's turn, with the
+   * function that gives it back. Rejects with BusyError, taking nothing, when full.
+   */
+  async enter(): Promise<() => void> {
+    let release!: () => void;
+    const finished = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const turn = new Promise<void>((r) => (started = r));
+    const job = this.run(() => {
+      started();
+      return finished;
+    });
+    await Promise.race([turn, job]);
+    return release;
+  }
+
   private async yieldToAcks(): Promise<void> {
     const waiting = this.opts.yieldWhile;
     if (!waiting) return;

@@ -63,6 +63,8 @@ export interface HarnessOptions {
   athenaUrl?: string;
   /** The CloudTrail Lake emulator's URL (with IR_CLOUDTRAIL_LAKE_EDS in env). */
   lakeUrl?: string;
+  /** Limits of the background queue (default: the app's). */
+  background?: AppParts['background'];
 }
 
 export async function startHarness(env: Record<string, string> = {}, opts: HarnessOptions = {}): Promise<Harness> {
@@ -113,6 +115,7 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
         cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials }),
       },
       intake: opts.intake,
+      background: opts.background,
       athena: opts.athenaUrl ? new AthenaClient({ region: 'us-east-1', endpoint: opts.athenaUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,
       lake: opts.lakeUrl ? new CloudTrailClient({ region: 'us-east-1', endpoint: opts.lakeUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,
     },

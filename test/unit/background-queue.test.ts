@@ -105,6 +105,29 @@ describe('BackgroundQueue', () => {
     await expect(q.run(async () => 'ran anyway')).resolves.toBe('ran anyway');
   });
 
+  it('enter() takes a slot for work the caller runs itself, in turn, and gives it back on release', async () => {
+    const q = new BackgroundQueue({ concurrency: 1, maxBacklog: 1 });
+    const releaseA = await q.enter();
+    expect([q.running, q.backlog]).toEqual([1, 0]);
+    let bEntered = false;
+    const b = q.enter().then((release) => {
+      bEntered = true;
+      return release;
+    });
+    await turn();
+    expect(bEntered).toBe(false);
+    expect(q.full).toBe(true);
+    // Full: a third caller is refused at once and takes nothing.
+    await expect(q.enter()).rejects.toBeInstanceOf(BusyError);
+    releaseA();
+    const releaseB = await b;
+    expect(bEntered).toBe(true);
+    expect([q.running, q.backlog]).toEqual([1, 0]);
+    releaseB();
+    await turn();
+    expect([q.running, q.backlog]).toEqual([0, 0]);
+  });
+
   it('refuses limits that could never run anything', () => {
     expect(() => new BackgroundQueue({ concurrency: 0, maxBacklog: 1 })).toThrow(/limits/);
     expect(() => new BackgroundQueue({ concurrency: 1, maxBacklog: -1 })).toThrow(/limits/);
