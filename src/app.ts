@@ -220,7 +220,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
         now: deps.now,
         readBackDelaysMs: hooks.readBackDelaysMs,
       }),
-      ownerContact: new SlackOwnerContact(app.client),
+      ownerContact: new SlackOwnerContact(app.client, logger),
       investigation: new SlackInvestigation(trail, app.client, logger),
       trace: (keyId, now, account) => trail.trace(keyId, now, account),
     }),

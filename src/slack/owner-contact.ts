@@ -2,8 +2,9 @@
  * Finds the key owner's Slack account from the IAM user's tags and sends them a DM.
  * Tags tried: `slack` (a U…/W… id), then `email`/`owner`/`contact` holding an email address.
  */
+import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
-import type { OwnerContactPort, OwnerNotice } from '../ports';
+import type { LogPort, OwnerContactPort, OwnerNotice } from '../ports';
 import { esc } from './text';
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -35,22 +36,52 @@ export function ownerMessage(n: OwnerNotice): string {
   );
 }
 
+/** Slack's answer when no account has that email: not a failure, just no match. */
+const NOT_FOUND = 'users_not_found';
+
+/** What Slack said, in a word a responder can act on (Slack's error code, or why the call failed). */
+export function slackFailure(e: unknown): string {
+  const o = (e ?? {}) as { code?: unknown; data?: { error?: unknown }; message?: unknown };
+  if (typeof o.data?.error === 'string') {
+    const hint = o.data.error === 'missing_scope' ? ' (the bot needs the users:read.email scope)' : '';
+    return `Slack answered ${o.data.error}${hint}`;
+  }
+  if (o.code === 'slack_webapi_rate_limited_error') return 'Slack rate-limited the lookup';
+  if (o.code === 'slack_webapi_request_error') return 'Slack could not be reached';
+  return typeof o.message === 'string' && o.message ? o.message.slice(0, 120) : 'the lookup failed';
+}
+
 export class SlackOwnerContact implements OwnerContactPort {
-  constructor(private readonly client: WebClient) {}
+  constructor(
+    private readonly client: WebClient,
+    private readonly logger: LogPort,
+    private readonly newId: () => string = () => randomUUID().slice(0, 8),
+  ) {}
 
   async notifyOwner(o: { incidentId: string; keyId: string; tags: Record<string, string>; notice: OwnerNotice }): Promise<{ reached?: string; summary: string }> {
     const { slackIds, emails } = ownerCandidates(o.tags);
     let userId: string | undefined = slackIds[0];
+    // Lookups that failed (not "no such user"): logged with a reference, and told to the responder.
+    const failed: string[] = [];
     for (const email of emails) {
       if (userId) break;
-      const r = await this.client.users.lookupByEmail({ email }).catch(() => undefined);
-      userId = r?.user?.id;
+      try {
+        const r = await this.client.users.lookupByEmail({ email });
+        userId = r.user?.id;
+      } catch (e) {
+        if ((e as { data?: { error?: unknown } } | undefined)?.data?.error === NOT_FOUND) continue;
+        const correlationId = this.newId();
+        this.logger.warn({ correlationId, err: e, incidentId: o.incidentId, email }, 'owner email lookup failed');
+        failed.push(`could not look up ${esc(email)} in Slack: ${slackFailure(e)} (reference \`${correlationId}\`)`);
+      }
     }
+    const failures = failed.length > 0 ? `; ${failed.join('; ')}` : '';
     if (!userId) {
-      return { summary: 'no Slack owner found in the user\'s tags (slack, email, owner, contact): tell the owner yourself' };
+      const why = failed.length > 0 ? 'the owner could not be found in Slack' : 'no Slack owner found in the user\'s tags (slack, email, owner, contact)';
+      return { summary: `${why}${failures}: tell the owner yourself` };
     }
     const dm = await this.client.conversations.open({ users: userId });
     await this.client.chat.postMessage({ channel: dm.channel!.id!, text: ownerMessage(o.notice) });
-    return { reached: userId, summary: `told <@${userId}> by DM what happened and what to do next` };
+    return { reached: userId, summary: `told <@${userId}> by DM what happened and what to do next${failures}` };
   }
 }
