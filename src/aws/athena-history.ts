@@ -44,10 +44,12 @@ export class AthenaHistory implements HistoryQuerySource {
     const now = this.o.now ?? Date.now;
     const started = now();
     const bytes: number[] = [];
+    // Bytes the query running now has scanned so far (Athena reports them while it runs).
+    let running = 0;
     const stats: HistoryQueryStats = { source: 'athena', queryIds: [], scannedBytes: 0, costUsd: 0, events: 0, pages: 0, elapsedMs: 0 };
     const update = () => {
-      stats.scannedBytes = bytes.reduce((a, b) => a + b, 0);
-      stats.costUsd = scanCostUsd(bytes, ATHENA_MIN_BILLED_BYTES);
+      stats.scannedBytes = bytes.reduce((a, b) => a + b, 0) + running;
+      stats.costUsd = scanCostUsd(running > 0 ? [...bytes, running] : bytes, ATHENA_MIN_BILLED_BYTES);
       stats.elapsedMs = now() - started;
     };
     const self = this;
@@ -57,7 +59,13 @@ export class AthenaHistory implements HistoryQuerySource {
       const seen = parts.length > 1 ? new Set<string>() : undefined;
       for (const part of parts) {
         const queryId = await self.start(part, stats);
-        const done = await self.wait(queryId, stats.events > 0, options.signal);
+        const done = await self.wait(queryId, stats.events > 0, options.signal, (q) => {
+          stats.state = q.Status?.State;
+          running = q.Status?.State === 'SUCCEEDED' ? 0 : q.Statistics?.DataScannedInBytes ?? 0;
+          update();
+          options.onPoll?.();
+        });
+        running = 0;
         bytes.push(done.Statistics?.DataScannedInBytes ?? 0);
         update();
         for await (const e of self.results(queryId, stats, options.signal)) {
@@ -99,7 +107,7 @@ export class AthenaHistory implements HistoryQuerySource {
     }
   }
 
-  private async wait(queryId: string, partial: boolean, signal?: AbortSignal): Promise<QueryExecution> {
+  private async wait(queryId: string, partial: boolean, signal?: AbortSignal, polled?: (q: QueryExecution) => void): Promise<QueryExecution> {
     const now = this.o.now ?? Date.now;
     const deadline = now() + (this.o.timeoutMs ?? 300_000);
     let delay = this.o.pollIntervalMs ?? 200;
@@ -112,6 +120,7 @@ export class AthenaHistory implements HistoryQuerySource {
         throw fromAwsError(e, 'athena:GetQueryExecution');
       }
       const state = q?.Status?.State;
+      if (q) polled?.(q);
       if (state === 'SUCCEEDED') return q!;
       if (state === 'FAILED' || state === 'CANCELLED') {
         const reason = q?.Status?.StateChangeReason ?? q?.Status?.AthenaError?.ErrorMessage ?? state;

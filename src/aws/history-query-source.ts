@@ -12,6 +12,8 @@ export interface HistoryQueryOptions {
   signal?: AbortSignal;
   /** Stop after this many events (the export limit). */
   maxEvents?: number;
+  /** Called after each poll of a running query (state, bytes scanned so far in `stats()`). */
+  onPoll?: () => void;
 }
 
 export interface HistoryQueryRun {

@@ -52,7 +52,11 @@ export class LakeHistory implements HistoryQuerySource {
         throw fromAwsError(e, 'cloudtrail:StartQuery');
       }
       stats.queryIds.push(queryId);
-      let page = await self.wait(queryId, options.signal);
+      let page = await self.wait(queryId, options.signal, (status) => {
+        stats.state = status;
+        update();
+        options.onPoll?.();
+      });
       for (;;) {
         stats.pages++;
         stats.scannedBytes = Math.max(stats.scannedBytes, page.QueryStatistics?.BytesScanned ?? 0);
@@ -84,13 +88,14 @@ export class LakeHistory implements HistoryQuerySource {
   }
 
   /** Polls GetQueryResults until the query has FINISHED; returns its first page. */
-  private async wait(queryId: string, signal?: AbortSignal): Promise<GetQueryResultsCommandOutput> {
+  private async wait(queryId: string, signal?: AbortSignal, polled?: (status: string | undefined) => void): Promise<GetQueryResultsCommandOutput> {
     const now = this.o.now ?? Date.now;
     const timeout = this.o.timeoutMs ?? 300_000;
     const deadline = now() + timeout;
     let delay = this.o.pollIntervalMs ?? 200;
     for (;;) {
       const r = await this.page(queryId, undefined, signal);
+      polled?.(r.QueryStatus);
       if (r.QueryStatus === 'FINISHED') return r;
       if (r.QueryStatus === 'FAILED' || r.QueryStatus === 'CANCELLED' || r.QueryStatus === 'TIMED_OUT') {
         const kind = r.QueryStatus === 'TIMED_OUT' ? 'timeout' : r.QueryStatus === 'FAILED' ? 'failed' : 'cancelled';

@@ -151,23 +151,25 @@ export class TrailService implements TrailPort {
   ): Promise<TrailPullResult> {
     const regions = await this.regions();
     const all = regions.includes(GLOBAL_EVENTS_REGION) ? regions : [GLOBAL_EVENTS_REGION, ...regions];
-    const run = engine.run(this.historyLookup(req, o.start, o.accounts, all), { signal: req.signal, maxEvents: o.maxEvents });
-    const progress = (finished: boolean): LookupProgress => {
-      const st = run.stats();
-      return {
-        regionsTotal: all.length, regionsDone: finished ? all.length : 0, regionsFailed: [], events: st.events,
-        duplicatesDropped: 0, pages: st.pages, throttled: 0, elapsedMs: st.elapsedMs, finished,
-      };
-    };
     const interval = req.progressIntervalMs ?? 1000;
     let last = 0;
-    const collected = await this.collect(run.events, req, () => {
+    // Progress while the query runs (each poll) and while its rows stream in (each event).
+    const tick = () => {
       const t = Date.now();
       if (req.onProgress && t - last >= interval) {
         last = t;
         req.onProgress(progress(false));
       }
-    });
+    };
+    const run = engine.run(this.historyLookup(req, o.start, o.accounts, all), { signal: req.signal, maxEvents: o.maxEvents, onPoll: tick });
+    const progress = (finished: boolean): LookupProgress => {
+      const st = run.stats();
+      return {
+        regionsTotal: all.length, regionsDone: finished ? all.length : 0, regionsFailed: [], events: st.events,
+        duplicatesDropped: 0, pages: st.pages, throttled: 0, elapsedMs: st.elapsedMs, finished, query: st,
+      };
+    };
+    const collected = await this.collect(run.events, req, tick);
     req.onProgress?.(progress(true));
     return {
       ...collected,

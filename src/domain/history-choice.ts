@@ -86,6 +86,11 @@ export interface HistoryQueryStats {
   /** Set when the results were cut at `maxEvents`: rerun the query to get the rest. */
   truncated?: { at: number; queryId: string };
   elapsedMs: number;
+  /**
+   * The engine's state of the query running now, as it says it (Athena: QUEUED, RUNNING,
+   * SUCCEEDED; Lake: QUEUED, RUNNING, FINISHED), for progress while it runs.
+   */
+  state?: string;
 }
 
 export interface HistoryAnswer {

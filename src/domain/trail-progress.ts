@@ -1,4 +1,5 @@
 /** How far a CloudTrail pull has got: what the progress message and the summary show. */
+import type { HistoryQueryStats } from './history-choice';
 
 export interface RegionFailure {
   region: string;
@@ -20,4 +21,6 @@ export interface LookupProgress {
   throttled: number;
   elapsedMs: number;
   finished: boolean;
+  /** Set when Athena or CloudTrail Lake answers: the query's state, time and bytes scanned so far. */
+  query?: HistoryQueryStats;
 }

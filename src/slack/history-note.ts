@@ -3,7 +3,7 @@
  * answered, why, what the query scanned and cost, and, when a query engine failed or its
  * results were cut, its own reason and the query id to rerun. Pure.
  */
-import type { HistoryAnswer } from '../domain/history-choice';
+import type { HistoryAnswer, HistoryQueryStats } from '../domain/history-choice';
 import { historySourceLabel } from '../domain/history-choice';
 
 export function formatBytes(n: number): string {
@@ -39,4 +39,18 @@ export function historyNote(a: HistoryAnswer): string {
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * The progress line while Athena or CloudTrail Lake answers: the query's state as the engine
+ * says it, the time so far, the bytes scanned so far (and their cost), the events read.
+ */
+export function queryProgressLine(q: HistoryQueryStats): string {
+  const engine = historySourceLabel(q.source);
+  const state = q.state ? plain(q.state, 20) : 'starting';
+  const reading = q.state === 'SUCCEEDED' || q.state === 'FINISHED';
+  const scanned = `${formatBytes(q.scannedBytes)} scanned${reading ? '' : ' so far'} (${formatUsd(q.costUsd)})`;
+  const events = `${q.events.toLocaleString('en-US')} events${reading ? ' read' : ''}`;
+  const parts = q.queryIds.length > 1 ? ` · query ${q.queryIds.length}` : '';
+  return `${engine} query ${state}${reading ? ', reading results' : ''}${parts} · ${(q.elapsedMs / 1000).toFixed(1)} s · ${scanned} · ${events}`;
 }

@@ -12,6 +12,8 @@ import type { CreatedResource, CreatedResourceKind, Finding, TrailSummary } from
 import { fitLines, SLACK_LIMITS } from './limits';
 import { clip, esc, mrkdwn, plain } from './text';
 import { dayMinute, hourMinute } from '../domain/time';
+import type { HistoryQueryStats } from '../domain/history-choice';
+import { queryProgressLine } from './history-note';
 
 export type { Block } from './blocks';
 import type { Block } from './blocks';
@@ -31,6 +33,8 @@ export interface TrailProgressView {
   regionsFailed?: ReadonlyArray<{ region: string; errorName: string }>;
   throttled?: number;
   finished?: boolean;
+  /** Athena or CloudTrail Lake answering: its query's state, time and bytes scanned so far. */
+  query?: HistoryQueryStats;
 }
 
 export interface TrailSummaryContext {
@@ -93,7 +97,9 @@ function failedRegionsText(failed: ReadonlyArray<{ region: string; errorName: st
 
 export function trailProgressBlocks(subject: string, p: TrailProgressView): { text: string; blocks: Block[] } {
   const status = p.finished ? ':white_check_mark: Finished pulling' : ':hourglass_flowing_sand: Pulling';
-  const line = `${status} CloudTrail for ${code(subject)}\n\`${progressBar(p.regionsDone, p.regionsTotal)}\`  ${p.regionsDone}/${p.regionsTotal} regions · ${formatCount(p.events)} events · ${formatDuration(p.elapsedMs)}`;
+  const line = p.query
+    ? `${status} CloudTrail for ${code(subject)}\n${queryProgressLine(p.query)}`
+    : `${status} CloudTrail for ${code(subject)}\n\`${progressBar(p.regionsDone, p.regionsTotal)}\`  ${p.regionsDone}/${p.regionsTotal} regions · ${formatCount(p.events)} events · ${formatDuration(p.elapsedMs)}`;
   const blocks: Block[] = [{ type: 'section', text: mrkdwn(line) }];
   const notes: string[] = [];
   if (p.regionsFailed && p.regionsFailed.length > 0) notes.push(`:warning: Failed: ${failedRegionsText(p.regionsFailed)}`);

@@ -52,6 +52,11 @@ export interface AthenaEmulatorOptions {
   workgroupOutputLocation?: string;
   /** Time a query stays QUEUED/RUNNING before it runs, to exercise polling. Default 0. */
   runDelayMs?: number;
+  /**
+   * Time a running query takes to read its files: it stays RUNNING that long and its
+   * `DataScannedInBytes` grows meanwhile, as Athena reports a running query's. Default 0.
+   */
+  scanMs?: number;
 }
 
 export interface RecordedQuery {
@@ -198,6 +203,8 @@ interface Execution {
   output: string;
   submittedAt: number;
   startedAt?: number;
+  /** When the files to read were known (the scan then takes `scanMs`). */
+  scanFrom?: number;
   completedAt?: number;
   resultTable?: string;
   columns: Array<{ name: string; type: string }>;
@@ -341,6 +348,11 @@ export async function startAthenaEmulator(o: AthenaEmulatorOptions): Promise<Ath
       if (cutoff !== undefined && x.record.scannedBytes > cutoff) {
         throw new AthenaFault('SCAN_LIMIT', 'Query cancelled! : Bytes scanned limit was exceeded');
       }
+      if (o.scanMs) {
+        x.scanFrom = Date.now();
+        await new Promise((r) => setTimeout(r, o.scanMs));
+        if (x.record.state !== 'RUNNING') return; // stopped meanwhile
+      }
       const list = files.map((f) => `'${f.path.replace(/'/g, "''")}'`).join(', ');
       const source = files.length > 0
         ? `(SELECT unnest(Records) AS r, regexp_extract(filename, '${FILE_RE.source.replace(/\\\//g, '/')}', ['account', 'region', 'y', 'm', 'd']) AS p FROM read_json([${list}], columns={Records: '${RECORD_TYPE}[]'}, filename=true, format='auto'))`
@@ -390,7 +402,9 @@ export async function startAthenaEmulator(o: AthenaEmulatorOptions): Promise<Ath
       },
       Statistics: {
         EngineExecutionTimeInMillis: x.startedAt ? end - x.startedAt : 0,
-        DataScannedInBytes: r.scannedBytes,
+        DataScannedInBytes: r.state === 'RUNNING' && x.scanFrom !== undefined && o.scanMs
+          ? Math.floor(r.scannedBytes * Math.min(1, (Date.now() - x.scanFrom) / o.scanMs))
+          : r.scannedBytes,
         TotalExecutionTimeInMillis: end - x.submittedAt,
         QueryQueueTimeInMillis: (x.startedAt ?? end) - x.submittedAt,
         ServiceProcessingTimeInMillis: 0,
