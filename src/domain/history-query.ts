@@ -294,6 +294,49 @@ export function buildLakeQuery(lookup: HistoryLookup, eventDataStore: string): s
   return `SELECT ${LAKE_COLUMNS.map(([c, a]) => `${c} AS ${a}`).join(', ')} FROM ${eds} WHERE ${where.join(' AND ')} ORDER BY eventTime DESC`;
 }
 
+/** StartQuery takes a `QueryStatement` of at most 10,000 characters. */
+export const LAKE_MAX_STATEMENT_CHARS = 10_000;
+
+/**
+ * The CloudTrail Lake queries for a lookup, each within Lake's 10,000 characters: a credential
+ * graph whose key ids, user names and role ARNs do not fit in one statement is searched by
+ * several, each with the same window, accounts and regions. Throws when even one principal
+ * does not fit (too many accounts or regions for one statement).
+ */
+export function buildLakeQueries(lookup: HistoryLookup, eventDataStore: string, maxChars = LAKE_MAX_STATEMENT_CHARS): string[] {
+  const whole = buildLakeQuery(lookup, eventDataStore);
+  if (whole.length <= maxChars) return [whole];
+  const principals = splitLookup(lookup, 1);
+  const merge = (parts: HistoryLookup[]): HistoryLookup => ({
+    ...lookup,
+    accessKeyIds: parts.flatMap((p) => p.accessKeyIds),
+    userNames: parts.flatMap((p) => p.userNames),
+    roleArns: parts.flatMap((p) => p.roleArns),
+  });
+  const out: string[] = [];
+  let current: HistoryLookup[] = [];
+  let currentSql = '';
+  for (const one of principals) {
+    const candidate = buildLakeQuery(merge([...current, one]), eventDataStore);
+    if (candidate.length <= maxChars) {
+      current.push(one);
+      currentSql = candidate;
+      continue;
+    }
+    if (current.length === 0) {
+      throw new HistoryQueryError(`The CloudTrail Lake query would exceed ${maxChars} characters even for one principal: search fewer accounts or regions.`);
+    }
+    out.push(currentSql);
+    current = [one];
+    currentSql = buildLakeQuery(one, eventDataStore);
+    if (currentSql.length > maxChars) {
+      throw new HistoryQueryError(`The CloudTrail Lake query would exceed ${maxChars} characters even for one principal: search fewer accounts or regions.`);
+    }
+  }
+  out.push(currentSql);
+  return out;
+}
+
 /** Lake prints maps as `{key=value, …}`; keyguard reads a few top-level keys from them. */
 function parseLakeMap(text: string | undefined): Record<string, unknown> | null {
   if (text === undefined || text === '' || text === 'null') return null;

@@ -7,8 +7,22 @@
  * CloudTrail's camelCase fields and `eventTime` as a timestamp. Rows come back as Lake
  * sends them: a list of one-entry `{column: text}` maps, maps printed as `{key=value}`.
  *
- * Not emulated: Lake's own SQL dialect beyond what DuckDB shares with it, the event data
- * store's retention and organization settings, and `DescribeQuery`.
+ * What it checks of Lake's SQL constraints (AWS CloudTrail User Guide, "CloudTrail Lake SQL
+ * constraints"; StartQuery in the API reference), refusing at StartQuery as Lake does:
+ * - the statement is at most 10,000 characters (StartQuery's `QueryStatement` limit;
+ *   refused with InvalidParameterException: AWS documents the limit, not the error name);
+ * - it is one `SELECT` statement (no DDL or DML, no second statement), checked with DuckDB's
+ *   own parser (InvalidQueryStatementException);
+ * - its `FROM` names the event data store by its ID (the last part of the ARN).
+ * The statement then runs in DuckDB, so it must also be SQL DuckDB shares with Lake's Trino:
+ * keyguard's builder keeps to SELECT of columns and dotted struct fields with aliases, WHERE
+ * with `AND`/`OR`/`IN`/`>=`/`<=` and parentheses (all in Lake's list of condition
+ * operators), string literals (eventTime compared with `'YYYY-MM-DD hh:mm:ss'`), and
+ * `ORDER BY … DESC`: no functions, no joins, no casts, no parameters (Lake takes none).
+ *
+ * Not emulated: the rest of Trino's dialect (a query DuckDB accepts and Trino would not
+ * passes here), the event data store's retention and organization settings, and
+ * `DescribeQuery`.
  */
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -85,9 +99,30 @@ export async function startLakeEmulator(o: LakeEmulatorOptions): Promise<LakeEmu
     }
   }
 
+  const fromEds = new RegExp(`\\bFROM\\s+${o.eventDataStoreId.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\b`, 'i');
+  const refuse = (type: string, message: string) => Object.assign(new Error(message), { type });
+
+  /** Lake's constraints on a statement, checked before it is accepted (see the header). */
+  async function checkStatement(sql: string): Promise<void> {
+    if (sql.length === 0 || sql.length > 10_000) {
+      throw refuse('InvalidParameterException', `QueryStatement must be 1 to 10000 characters long; it is ${sql.length}`);
+    }
+    if (!fromEds.test(sql)) throw refuse('InvalidQueryStatementException', 'The query must select FROM the event data store ID');
+    const conn = await db.connect();
+    try {
+      const r = await conn.runAndReadAll('SELECT json_serialize_sql(?::VARCHAR) AS j', [sql.replace(fromEds, 'FROM __lake')]);
+      const ast = JSON.parse(String(r.getRowObjectsJS()[0].j).replace(/"query_location":\d+/g, '"query_location":0')) as { error?: boolean; error_message?: string; statements?: unknown[] };
+      if (ast.error) throw refuse('InvalidQueryStatementException', `Only one SELECT statement is allowed: ${ast.error_message ?? 'not a SELECT'}`);
+      if ((ast.statements ?? []).length !== 1) throw refuse('InvalidQueryStatementException', 'Only one SELECT statement is allowed');
+    } finally {
+      conn.closeSync();
+    }
+  }
+
   const handlers: Record<string, (b: Record<string, unknown>) => Promise<unknown>> = {
     async StartQuery(b) {
       if (typeof b.QueryStatement !== 'string') throw Object.assign(new Error('QueryStatement is required'), { type: 'InvalidParameterException' });
+      await checkStatement(b.QueryStatement);
       const q: LakeQuery = { id: randomUUID(), sql: b.QueryStatement, status: 'QUEUED', rows: [], bytesScanned: 0, polls: 0 };
       if (failNext) {
         q.status = 'FAILED';
