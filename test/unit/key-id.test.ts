@@ -1,4 +1,4 @@
-import { parseKeyId, looksLikeSecretKey, maskKeyId } from '../../src/domain/key-id';
+import { containsSecretKey, parseKeyId, looksLikeSecretKey, maskKeyId } from '../../src/domain/key-id';
 
 const VALID = 'AKIAIOSFODNN7EXAMPLE';
 
@@ -64,4 +64,39 @@ describe('looksLikeSecretKey', () => {
 
 it('masks a key id', () => {
   expect(maskKeyId(VALID)).toBe('AKIA…MPLE');
+});
+
+describe('wrappers and secrets inside text', () => {
+  it.each([
+    ['a trailing comma', 'AKIAIOSFODNN7EXAMPLE,'],
+    ['a trailing full stop', 'AKIAIOSFODNN7EXAMPLE.'],
+    ['parentheses', '(AKIAIOSFODNN7EXAMPLE)'],
+    ['square brackets', '[AKIAIOSFODNN7EXAMPLE]'],
+    ['single quotes and a colon', "'AKIAIOSFODNN7EXAMPLE':"],
+  ])('strips %s', (_label, text) => {
+    expect(parseKeyId(text)).toMatchObject({ ok: true, keyId: VALID });
+  });
+
+  it('finds a secret key glued to other text (`name=secret`) and refuses without echoing it', () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    expect(containsSecretKey(`aws_secret_access_key=${secret}`)).toBe(true);
+    const r = parseKeyId(`${VALID} aws_secret_access_key=${secret}`);
+    expect(r).toMatchObject({ ok: false, problem: 'secret-pasted' });
+    expect(JSON.stringify(r)).not.toContain(secret);
+    // 41 characters of the same alphabet are not a secret key's shape.
+    expect(containsSecretKey(`x=${secret}A`)).toBe(false);
+  });
+
+  it('a secret needs both cases (or / +) and upper case or digits: 40 upper-case letters are not one', () => {
+    expect(looksLikeSecretKey('A'.repeat(40))).toBe(false);
+    expect(looksLikeSecretKey(`${'a'.repeat(39)}/`)).toBe(false);
+    expect(looksLikeSecretKey(`${'a'.repeat(39)}Z`)).toBe(true);
+    expect(looksLikeSecretKey(`${'A'.repeat(39)}+`)).toBe(true);
+    expect(looksLikeSecretKey(`${'a'.repeat(38)}Z`)).toBe(false);
+  });
+
+  it('names the prefix found when the length is wrong, for temporary keys too', () => {
+    expect(parseKeyId('ASIA2345')).toMatchObject({ ok: false, detail: 'expected 16 characters after ASIA, found 4' });
+    expect(parseKeyId('AROAIOSFODNN7EXAMPLE')).toMatchObject({ ok: false, detail: 'AROA… is a unique id of another IAM resource, not an access key id' });
+  });
 });
