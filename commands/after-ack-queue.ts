@@ -4,6 +4,9 @@
  * rest of it runs once the queue gives it a slot (src/background-queue.ts). When the backlog
  * is full the person is told the bot is busy, before anything else is looked at, and nothing
  * is started.
+ *
+ * The handler already holds a slot after its ack: it must not itself wait for another
+ * `background.run` job (a burst of such handlers would hold every slot while waiting).
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { BUSY_MESSAGE, type BackgroundQueue } from '../src/background-queue';
