@@ -51,9 +51,16 @@ module.exports = {
       to: { path: '^src/config\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'product-does-not-import-sandbox',
+      comment: 'sandbox/ (local emulators and the simulated Slack) serves the demo and the tests; the product never depends on it.',
+      severity: 'error',
+      from: { path: '^(src|commands|workflows)/' },
+      to: { path: '^sandbox/' },
+    },
+    {
       name: 'nothing-imports-tests-or-infra',
       severity: 'error',
-      from: { pathNot: '^(test|infra|bench)' },
+      from: { pathNot: '^(test|infra|bench)' },  // sandbox/ and cli/ included
       to: { path: '^(test|infra|bench)/' },
     },
   ],

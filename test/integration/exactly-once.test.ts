@@ -6,10 +6,10 @@
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { startHarness, Harness, blocksText, responsesTo } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
-import { seedUser } from '../support/iam-seed';
-import { resetMoto } from '../support/moto';
+import { seedUser } from '../../sandbox/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
 import { useFaultProxy, FaultProxy } from '../support/fault-proxy';
-import { startFakeSlack, FakeSlack } from '../support/fake-slack';
+import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
 import { latestCard, buttonOn, click } from '../support/clicks';
 import { incidentProbe } from '../support/incident-probe';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';

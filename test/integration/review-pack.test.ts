@@ -5,8 +5,8 @@
  */
 import { startHarness, Harness, responsesTo, blocksText } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
-import { seedUser } from '../support/iam-seed';
-import { resetMoto } from '../support/moto';
+import { seedUser } from '../../sandbox/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
 import { latestCard, buttonOn, click, submitView } from '../support/clicks';
 import { incidentProbe } from '../support/incident-probe';
 import { ACTION, FIELD, VIEW } from '../../src/slack/ids';
