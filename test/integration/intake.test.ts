@@ -13,7 +13,7 @@ import { startHarness, Harness, blocksText, HarnessOptions } from '../support/ha
 import { motoIam } from '../support/aws-clients';
 import { seedUser } from '../../sandbox/iam-seed';
 import { resetMoto } from '../../sandbox/moto';
-import { latestCard, buttonOn, click } from '../support/clicks';
+import { latestCard, buttonOn, click } from '../../sandbox/clicks';
 import { ACTION } from '../../src/slack/ids';
 import { motoSqs, intakeQueues, deliver, queueDepth, peek } from '../support/sqs';
 import { startFakeGitHub, FakeGitHub } from '../support/fake-github';

@@ -10,8 +10,8 @@ import { seedUser } from '../../sandbox/iam-seed';
 import { resetMoto } from '../../sandbox/moto';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
 import { attackerScenario, loadEvents } from '../../sandbox/cloudtrail-fixtures';
-import { latestCard, buttonOn, click } from '../support/clicks';
-import { incidentProbe } from '../support/incident-probe';
+import { latestCard, buttonOn, click } from '../../sandbox/clicks';
+import { incidentProbe } from '../../sandbox/incident-probe';
 import { ACTION } from '../../src/slack/ids';
 
 const REQUESTER = 'U0REQUEST';

@@ -11,8 +11,8 @@ import { resetMoto } from '../../sandbox/moto';
 import { useFaultProxy, FaultProxy } from '../support/fault-proxy';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
 import { assumeRoleChain, loadEvents } from '../../sandbox/cloudtrail-fixtures';
-import { latestCard, buttonOn, click } from '../support/clicks';
-import { incidentProbe } from '../support/incident-probe';
+import { latestCard, buttonOn, click } from '../../sandbox/clicks';
+import { incidentProbe } from '../../sandbox/incident-probe';
 import { ACTION } from '../../src/slack/ids';
 
 const REQUESTER = 'U0REQUEST';

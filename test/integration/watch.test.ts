@@ -10,7 +10,7 @@ import { resetMoto } from '../../sandbox/moto';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
 import { buildEvent, FixtureRandom, iamUserIdentity, loadEvents } from '../../sandbox/cloudtrail-fixtures';
 import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
-import { latestCard, buttonOn, click } from '../support/clicks';
+import { latestCard, buttonOn, click } from '../../sandbox/clicks';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
