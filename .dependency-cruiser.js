@@ -44,7 +44,7 @@ module.exports = {
     },
     {
       name: 'only-config-reads-env',
-      comment: 'Only src/config.ts reads process.env; everything else receives values. The entry points (src/main.ts, src/cli/main.ts, the sandbox's bot) call its loaders.',
+      comment: 'Only src/config.ts reads process.env; everything else receives values. The entry points (src/main.ts, src/cli/main.ts, sandbox/bot.ts) call its loaders.',
       severity: 'error',
       from: { pathNot: '^(src/(config|main|cli/main)|sandbox/bot)\\.ts$' },
       // type-only imports of Config are fine
