@@ -58,7 +58,7 @@ export async function seedWorld(motoUrl: string, trail: CloudTrailEmulator, star
   const routine = routineActivity({
     seed: 12,
     count: 40,
-    principal: { accountId: ACCOUNT_ID, userName: LEAKY_USER, accessKeyId: 'AKIAROUTINEWORK00001' },
+    principal: { accountId: ACCOUNT_ID, userName: LEAKY_USER, accessKeyId: 'AKIAROUTINEWORKQQQQQ' },
     regions: ['us-east-1', 'eu-west-1'],
     startMs,
     endMs: attack.endMs,
