@@ -44,16 +44,23 @@ module.exports = {
     },
     {
       name: 'only-config-reads-env',
-      comment: 'Only src/config.ts reads process.env; everything else receives values.',
+      comment: 'Only src/config.ts reads process.env; everything else receives values. The entry points (src/main.ts, src/cli/main.ts, sandbox/bot.ts) call its loaders.',
       severity: 'error',
-      from: { pathNot: '^src/(config|main)\\.ts$' },
+      from: { pathNot: '^(src/(config|main|cli/main)|sandbox/bot)\\.ts$' },
       // type-only imports of Config are fine
       to: { path: '^src/config\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'product-does-not-import-sandbox',
+      comment: 'sandbox/ (local emulators and the simulated Slack) serves the demo and the tests; the product never depends on it.',
+      severity: 'error',
+      from: { path: '^(src|commands|workflows)/' },
+      to: { path: '^sandbox/' },
+    },
+    {
       name: 'nothing-imports-tests-or-infra',
       severity: 'error',
-      from: { pathNot: '^(test|infra|bench)' },
+      from: { pathNot: '^(test|infra|bench)' },  // sandbox/ and cli/ included
       to: { path: '^(test|infra|bench)/' },
     },
   ],

@@ -3,7 +3,7 @@
  * - unit: test/unit, pure logic and in-process fakes; no servers, no moto; runs in seconds
  *   (`npm run test:unit`).
  * - integration: test/integration, the real Bolt receiver, moto_server, the CloudTrail
- *   emulator, dynalite. One moto_server per worker (see test/support/global-setup.ts).
+ *   emulator, dynalite. One moto_server per worker (see test/support/global-setup.ts, launcher in sandbox/moto.ts).
  * `npm test` runs both.
  */
 const shared = {

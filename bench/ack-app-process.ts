@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import type { FakeSlack } from '../test/support/fake-slack';
+import type { FakeSlack } from '../sandbox/fake-slack';
 
 export const BENCH_RESPONDER = 'U0RESPONDER';
 export const BARE_SIGNING_SECRET = 'bench-signing-secret-not-real';

@@ -19,10 +19,10 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import readline from 'node:readline';
-import { startMoto, MotoServer } from '../test/support/moto';
-import { startFakeSlack, FakeSlack } from '../test/support/fake-slack';
+import { startMoto, MotoServer } from '../sandbox/moto';
+import { startFakeSlack, FakeSlack } from '../sandbox/fake-slack';
 import { TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../test/support/harness';
-import { sign, slashCommandBody } from '../test/support/slack-signer';
+import { sign, slashCommandBody } from '../sandbox/slack-signer';
 import { BARE_SIGNING_SECRET, BENCH_RESPONDER } from './ack-app-process';
 import type { Bench } from './bench';
 import { fixed, markdownTable } from './bench';
@@ -102,7 +102,7 @@ async function run(): Promise<void> {
       AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_SESSION_TOKEN: 'testing', AWS_EC2_METADATA_DISABLED: 'true',
     });
     delete process.env.AWS_PROFILE;
-    const { seedUser } = await import('../test/support/iam-seed');
+    const { seedUser } = await import('../sandbox/iam-seed');
     const { motoIam } = await import('../test/support/aws-clients');
     const { keyIds: [keyId] } = await seedUser(motoIam(), {
       userName: 'leaky', tags: { slack: 'U0OWNER', team: 'payments' }, groups: ['developers'], consolePassword: true,

@@ -6,8 +6,8 @@
  * Usage: tsx bench/cloudtrail-emulator-process.ts '<EmulatorProcessConfig as JSON>'
  * Prints one JSON line `{"url": …, "events": …}` when ready; exits when stdin closes.
  */
-import { startCloudTrailEmulator } from '../test/support/cloudtrail-emulator';
-import { generateVolume, UserPrincipal } from '../test/support/cloudtrail-fixtures';
+import { startCloudTrailEmulator } from '../sandbox/cloudtrail-emulator';
+import { generateVolume, UserPrincipal } from '../sandbox/cloudtrail-fixtures';
 
 export interface EmulatorProcessConfig {
   requestsPerSecond: number;

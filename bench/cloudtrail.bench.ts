@@ -22,8 +22,8 @@ import {
 import { CLOUDTRAIL_REQUESTS_PER_SECOND } from '../src/aws/rate-limiter';
 import { parseTrailEvent } from '../src/domain/trail-event';
 import { TrailSummaryBuilder } from '../src/domain/trail-summary';
-import type { EmulatorStats, RegionStats } from '../test/support/cloudtrail-emulator';
-import { examplePrincipal } from '../test/support/cloudtrail-fixtures';
+import type { EmulatorStats, RegionStats } from '../sandbox/cloudtrail-emulator';
+import { examplePrincipal } from '../sandbox/cloudtrail-fixtures';
 import type { Bench } from './bench';
 import { fixed, markdownTable, mb } from './bench';
 import type { EmulatorProcessConfig } from './cloudtrail-emulator-process';

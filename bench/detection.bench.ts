@@ -6,8 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { parseTrailEvent, TrailEvent } from '../src/domain/trail-event';
 import { TrailSummaryBuilder } from '../src/domain/trail-summary';
-import { attackerScenario, examplePrincipal, regionOf, routineActivity } from '../test/support/cloudtrail-fixtures';
-import type { WireEvent } from '../test/support/cloudtrail-emulator';
+import { attackerScenario, examplePrincipal, regionOf, routineActivity } from '../sandbox/cloudtrail-fixtures';
+import type { WireEvent } from '../sandbox/cloudtrail-emulator';
 import { Bench, fixed, markdownTable } from './bench';
 
 const ROUNDS = 5;

@@ -12,10 +12,10 @@
  *    card, nothing left on the queue, nothing in the DLQ.
  */
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { startMoto } from '../test/support/moto';
+import { startMoto } from '../sandbox/moto';
 import { startHarness, Harness } from '../test/support/harness';
 import { motoSqs, intakeQueues, queueDepth, peek } from '../test/support/sqs';
-import { seedUser } from '../test/support/iam-seed';
+import { seedUser } from '../sandbox/iam-seed';
 import { motoIam } from '../test/support/aws-clients';
 import { healthEvent, guardDutyFinding } from '../test/support/intake-events';
 import type { Bench } from './bench';

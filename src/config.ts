@@ -356,3 +356,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     awsRegion: e.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1',
   };
 }
+
+// ---- break-glass CLI -----------------------------------------------------------------------
+
+/** Stands in for the Slack settings the CLI never uses to receive anything (never sent). */
+const CLI_PLACEHOLDER = {
+  SLACK_BOT_TOKEN: 'xoxb-break-glass-cli-not-used',
+  SLACK_SIGNING_SECRET: 'break-glass-cli-not-used',
+  IR_RESPONDERS: 'UBREAKGLASS',
+  IR_APPROVERS: 'UBREAKGLASS',
+} as const;
+
+/**
+ * The break-glass CLI's configuration: the same variables and checks as the bot (table,
+ * regions, quarantine, target role, history…), with the Slack ones optional. `slackConfigured`
+ * says whether a real bot token was given (then `keyguard incident card` can post the card).
+ */
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): Config & { slackConfigured: boolean } {
+  const slackConfigured = isSet(env.SLACK_BOT_TOKEN);
+  const filled: NodeJS.ProcessEnv = { ...env };
+  for (const [k, v] of Object.entries(CLI_PLACEHOLDER)) if (!isSet(filled[k])) filled[k] = v;
+  return { ...loadConfig(filled), slackConfigured };
+}

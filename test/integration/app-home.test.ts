@@ -4,14 +4,14 @@
  * the tab's Approve button answered by the card's own handler and rules.
  */
 import { startHarness, Harness, blocksText } from '../support/harness';
-import { signedPost } from '../support/slack-signer';
+import { signedPost } from '../../sandbox/slack-signer';
 import { TEST_SIGNING_SECRET } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
-import { seedUser } from '../support/iam-seed';
-import { resetMoto } from '../support/moto';
-import { latestCard, buttonOn } from '../support/clicks';
-import { incidentProbe } from '../support/incident-probe';
-import { viewProblems } from '../support/slack-limits-check';
+import { seedUser } from '../../sandbox/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { latestCard, buttonOn } from '../../sandbox/clicks';
+import { incidentProbe } from '../../sandbox/incident-probe';
+import { viewProblems } from '../../sandbox/slack-limits-check';
 import { ACTION } from '../../src/slack/ids';
 import { homeView, HOME_LIMITS } from '../../src/slack/home-tab';
 import { reviewScenario } from '../support/review-scenario';

@@ -3,8 +3,8 @@
  * client: other tests trust it, so its own behaviour is pinned here.
  */
 import { CloudTrailClient, LookupEventsCommand, LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
-import { CloudTrailEmulator, startCloudTrailEmulator } from '../support/cloudtrail-emulator';
-import { examplePrincipal, routineActivity } from '../support/cloudtrail-fixtures';
+import { CloudTrailEmulator, startCloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
+import { examplePrincipal, routineActivity } from '../../sandbox/cloudtrail-fixtures';
 
 const principal = examplePrincipal(1);
 const START = Date.parse('2024-05-01T00:00:00Z');

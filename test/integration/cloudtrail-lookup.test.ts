@@ -7,10 +7,10 @@ import {
   CloudTrailLookup, CloudTrailLookupOptions, createCloudTrailClientFactory, LookedUpEvent, lookupOneAttribute, principalLookupAttributes,
 } from '../../src/aws/cloudtrail-lookup';
 import { traceTemporaryKey } from '../../src/domain/asia-trace';
-import { CloudTrailEmulator, CloudTrailEmulatorOptions, startCloudTrailEmulator, WireEvent } from '../support/cloudtrail-emulator';
+import { CloudTrailEmulator, CloudTrailEmulatorOptions, startCloudTrailEmulator, WireEvent } from '../../sandbox/cloudtrail-emulator';
 import {
   assumeRoleChain, buildEvent, examplePrincipal, FixtureRandom, generateVolume, iamUserIdentity, loadEvents, routineActivity, UserPrincipal,
-} from '../support/cloudtrail-fixtures';
+} from '../../sandbox/cloudtrail-fixtures';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2024-05-08T00:00:00Z');

@@ -3,8 +3,8 @@
  * AccessDenied and stale reads. The SDK's retry sits between the bot and the proxy, so
  * the proxy's request counts show how many attempts were made.
  */
-import { resetMoto } from '../support/moto';
-import { seedUser } from '../support/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { seedUser } from '../../sandbox/iam-seed';
 import { FaultProxy, useFaultProxy } from '../support/fault-proxy';
 import { TEST_MAX_ATTEMPTS, callOutcomes as outcomes, containmentRig, seedAlice, snapshotUser, testFactory } from '../support/iam-rig';
 import { createClientFactory } from '../../src/aws/iam-sts-clients';

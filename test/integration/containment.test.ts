@@ -10,8 +10,8 @@ import {
   CreateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { resetMoto } from '../support/moto';
-import { SeedUser, seedRole, seedServiceLinkedRole, seedUser } from '../support/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { SeedUser, seedRole, seedServiceLinkedRole, seedUser } from '../../sandbox/iam-seed';
 import { FIXED_CUTOFF, FIXED_NOW, callOutcomes as outcomes, containmentRig, seedAlice, snapshotUser, testFactory } from '../support/iam-rig';
 import { normaliseDocument } from '../../src/aws/iam-state';
 import { KeyguardError } from '../../src/errors';

@@ -6,12 +6,12 @@
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { startHarness, Harness, blocksText, responsesTo } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
-import { seedUser } from '../support/iam-seed';
-import { resetMoto } from '../support/moto';
+import { seedUser } from '../../sandbox/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
 import { useFaultProxy, FaultProxy } from '../support/fault-proxy';
-import { startFakeSlack, FakeSlack } from '../support/fake-slack';
-import { latestCard, buttonOn, click } from '../support/clicks';
-import { incidentProbe } from '../support/incident-probe';
+import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
+import { latestCard, buttonOn, click } from '../../sandbox/clicks';
+import { incidentProbe } from '../../sandbox/incident-probe';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';

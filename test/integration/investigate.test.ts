@@ -6,12 +6,12 @@
 import { GetUserCommand } from '@aws-sdk/client-iam';
 import { startHarness, Harness, blocksText } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
-import { seedUser } from '../support/iam-seed';
-import { resetMoto } from '../support/moto';
-import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
-import { attackerScenario, loadEvents } from '../support/cloudtrail-fixtures';
-import { latestCard, buttonOn, click } from '../support/clicks';
-import { incidentProbe } from '../support/incident-probe';
+import { seedUser } from '../../sandbox/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
+import { attackerScenario, loadEvents } from '../../sandbox/cloudtrail-fixtures';
+import { latestCard, buttonOn, click } from '../../sandbox/clicks';
+import { incidentProbe } from '../../sandbox/incident-probe';
 import { ACTION } from '../../src/slack/ids';
 
 const REQUESTER = 'U0REQUEST';

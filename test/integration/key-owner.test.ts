@@ -4,9 +4,9 @@
  */
 import { startHarness, Harness, responsesTo, blocksText, TEST_SIGNING_SECRET } from '../support/harness';
 import { motoIam, MOTO_ACCOUNT } from '../support/aws-clients';
-import { seedUser, seedUserInAccount } from '../support/iam-seed';
-import { resetMoto } from '../support/moto';
-import { signedPost, slashCommandBody } from '../support/slack-signer';
+import { seedUser, seedUserInAccount } from '../../sandbox/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { signedPost, slashCommandBody } from '../../sandbox/slack-signer';
 import { startFaultProxy, FaultProxy } from '../support/fault-proxy';
 
 const RESPONDER = 'U0RESPOND';
@@ -170,7 +170,7 @@ describe('request signatures', () => {
   it('a body changed after signing is refused', async () => {
     const b = body();
     const ts = Math.floor(Date.now() / 1000);
-    const { sign } = await import('../support/slack-signer');
+    const { sign } = await import('../../sandbox/slack-signer');
     const res = await signedPost({ url: h.url, signingSecret: TEST_SIGNING_SECRET, body: b.replace('AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLF'), timestamp: ts, signature: sign(TEST_SIGNING_SECRET, ts, b) });
     expect(res.status).toBe(401);
   });

@@ -6,13 +6,13 @@
 import { GetRolePolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { startHarness, Harness, blocksText } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
-import { iamInAccount, seedRole, seedUser, seedUserInAccount } from '../support/iam-seed';
-import { resetMoto } from '../support/moto';
+import { iamInAccount, seedRole, seedUser, seedUserInAccount } from '../../sandbox/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
 import { useFaultProxy, FaultProxy } from '../support/fault-proxy';
-import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
-import { assumeRoleChain, loadEvents } from '../support/cloudtrail-fixtures';
-import { latestCard, buttonOn, click } from '../support/clicks';
-import { incidentProbe } from '../support/incident-probe';
+import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
+import { assumeRoleChain, loadEvents } from '../../sandbox/cloudtrail-fixtures';
+import { latestCard, buttonOn, click } from '../../sandbox/clicks';
+import { incidentProbe } from '../../sandbox/incident-probe';
 import { ACTION } from '../../src/slack/ids';
 
 const REQUESTER = 'U0REQUEST';

@@ -3,7 +3,7 @@
  * the plan the approver sees and the calls the bot sends name the same ARNs.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
-import { resetMoto } from '../support/moto';
+import { resetMoto } from '../../sandbox/moto';
 import { seedAlice } from '../support/iam-rig';
 import { createClientFactory } from '../../src/aws/iam-sts-clients';
 import { AwsContainment } from '../../src/aws/containment-adapter';

@@ -8,8 +8,8 @@ import {
   GetUserCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { resetMoto } from '../support/moto';
-import { seedRoleWithDependencies, seedServiceLinkedRole, seedUser } from '../support/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { seedRoleWithDependencies, seedServiceLinkedRole, seedUser } from '../../sandbox/iam-seed';
 import { callOutcomes as outcomes, containmentRig, snapshotUser, testFactory } from '../support/iam-rig';
 import { normaliseDocument } from '../../src/aws/iam-state';
 import type { AwsClients } from '../../src/aws/iam-sts-clients';

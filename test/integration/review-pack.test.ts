@@ -5,10 +5,10 @@
  */
 import { startHarness, Harness, responsesTo, blocksText } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
-import { seedUser } from '../support/iam-seed';
-import { resetMoto } from '../support/moto';
-import { latestCard, buttonOn, click, submitView } from '../support/clicks';
-import { incidentProbe } from '../support/incident-probe';
+import { seedUser } from '../../sandbox/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { latestCard, buttonOn, click, submitView } from '../../sandbox/clicks';
+import { incidentProbe } from '../../sandbox/incident-probe';
 import { ACTION, FIELD, VIEW } from '../../src/slack/ids';
 import { pngSize } from '../../src/timeline/chart-png';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/timeline/review-pack';

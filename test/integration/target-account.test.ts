@@ -6,8 +6,8 @@
  */
 import { GetUserCommand } from '@aws-sdk/client-iam';
 import { GetAccessKeyInfoCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { resetMoto } from '../support/moto';
-import { seedRole, seedUser } from '../support/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { seedRole, seedUser } from '../../sandbox/iam-seed';
 import { FaultProxy, useFaultProxy } from '../support/fault-proxy';
 import { FIXED_NOW, clientsInAccount, containmentRig, snapshotUser, testFactory } from '../support/iam-rig';
 import { MOTO_ACCOUNT } from '../support/aws-clients';

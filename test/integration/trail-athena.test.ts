@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startHarness, Harness, blocksText } from '../support/harness';
-import { startCloudTrailEmulator, CloudTrailEmulator, WireEvent } from '../support/cloudtrail-emulator';
-import { ACCOUNT_ID, attackerScenario, examplePrincipal, iamUserIdentity, loadEvents, routineActivity } from '../support/cloudtrail-fixtures';
+import { startCloudTrailEmulator, CloudTrailEmulator, WireEvent } from '../../sandbox/cloudtrail-emulator';
+import { ACCOUNT_ID, attackerScenario, examplePrincipal, iamUserIdentity, loadEvents, routineActivity } from '../../sandbox/cloudtrail-fixtures';
 import { AthenaEmulator, startAthenaEmulator } from '../support/athena-emulator';
 import { TrailRecord, writeTrailLogFiles } from '../support/trail-log-files';
-import { resetMoto } from '../support/moto';
+import { resetMoto } from '../../sandbox/moto';
 
 const RESPONDER = 'U0RESPOND';
 const REGIONS = 'us-east-1,eu-west-1,ap-southeast-3';

@@ -5,12 +5,12 @@
  * uploaded exports.
  */
 import { startHarness, Harness, responsesTo, blocksText } from '../support/harness';
-import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
+import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
 import {
   ACCOUNT_ID, assumedRoleIdentity, attackerScenario, assumeRoleChain, buildEvent, examplePrincipal, FixtureRandom, generateVolume, iamUserIdentity,
   loadEvents, routineActivity,
-} from '../support/cloudtrail-fixtures';
-import { resetMoto } from '../support/moto';
+} from '../../sandbox/cloudtrail-fixtures';
+import { resetMoto } from '../../sandbox/moto';
 
 const RESPONDER = 'U0RESPOND';
 const REGIONS = 'us-east-1,eu-west-1,ap-southeast-3';
@@ -145,7 +145,7 @@ it('finds an issuing AssumeRole logged outside us-east-1 (regional STS endpoint)
 });
 
 it('for a user\'s key, also searches by the owner\'s user name', async () => {
-  const { seedUser } = await import('../support/iam-seed');
+  const { seedUser } = await import('../../sandbox/iam-seed');
   const { motoIam } = await import('../support/aws-clients');
   const { keyIds: [keyId] } = await seedUser(motoIam(), { userName: 'console-user' });
   const owner = { accountId: '123456789012', userName: 'console-user', accessKeyId: keyId };

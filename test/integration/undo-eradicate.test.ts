@@ -3,8 +3,8 @@
  * assertion is about what IAM shows afterwards or what the outcome recorded.
  */
 import { IAMClient, DeleteUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { resetMoto } from '../support/moto';
-import { SeedUser, seedUser } from '../support/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { SeedUser, seedUser } from '../../sandbox/iam-seed';
 import { FIXED_CUTOFF, callOutcomes as outcomes, containmentRig, seedAlice, snapshotUser, testFactory } from '../support/iam-rig';
 import { normaliseDocument } from '../../src/aws/iam-state';
 import { USER_REVOKE_POLICY_NAME, userRevokeSessionsPolicy } from '../../src/domain/aws-plan';

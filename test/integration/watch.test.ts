@@ -5,12 +5,12 @@
  */
 import { startHarness, Harness } from '../support/harness';
 import { motoIam } from '../support/aws-clients';
-import { seedUser } from '../support/iam-seed';
-import { resetMoto } from '../support/moto';
-import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
-import { buildEvent, FixtureRandom, iamUserIdentity, loadEvents } from '../support/cloudtrail-fixtures';
-import { startFakeSlack, FakeSlack } from '../support/fake-slack';
-import { latestCard, buttonOn, click } from '../support/clicks';
+import { seedUser } from '../../sandbox/iam-seed';
+import { resetMoto } from '../../sandbox/moto';
+import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
+import { buildEvent, FixtureRandom, iamUserIdentity, loadEvents } from '../../sandbox/cloudtrail-fixtures';
+import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
+import { latestCard, buttonOn, click } from '../../sandbox/clicks';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';

@@ -2,7 +2,7 @@
  * One moto_server per jest worker, so a worker can reset moto between its tests without
  * disturbing the others. Worker N reads MOTO_URL_N (see env.ts).
  */
-import { startMoto, MotoServer } from './moto';
+import { startMoto, MotoServer } from '../../sandbox/moto';
 
 declare global {
   // eslint-disable-next-line no-var

@@ -11,9 +11,9 @@ import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dy
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
 import { DynamoWatchStore } from '../../src/store/watch-store';
-import { startFakeSlack, FakeSlack } from './fake-slack';
-import { startCloudTrailEmulator } from './cloudtrail-emulator';
-import { signedPost, slashCommandBody, interactionBody } from './slack-signer';
+import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
+import { startCloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
+import { signedPost, slashCommandBody, interactionBody } from '../../sandbox/slack-signer';
 import { motoIam, motoSts } from './aws-clients';
 import { createClientFactory } from '../../src/aws/iam-sts-clients';
 import { createCloudTrailClientFactory } from '../../src/aws/cloudtrail-lookup';

@@ -17,7 +17,7 @@ import { AwsClientFactory, AwsClients, createClientFactory } from '../../src/aws
 import { IamContainment } from '../../src/aws/iam-containment';
 import { normaliseDocument } from '../../src/aws/iam-state';
 import type { ActionOutcome } from '../../src/domain/aws-plan';
-import { SeedUser, seedUser } from './iam-seed';
+import { SeedUser, seedUser } from '../../sandbox/iam-seed';
 
 interface RetryTokenLike {
   getRetryCount(): number;

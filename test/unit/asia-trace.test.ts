@@ -1,7 +1,7 @@
 import { traceTemporaryKey, TraceLookupAttribute, TraceLookupFn } from '../../src/domain/asia-trace';
 import type { RawLookupEvent } from '../../src/domain/trail-event';
-import type { WireEvent } from '../support/cloudtrail-emulator';
-import { assumedRoleIdentity, buildEvent, examplePrincipal, FixtureRandom, iamUserIdentity, Identity } from '../support/cloudtrail-fixtures';
+import type { WireEvent } from '../../sandbox/cloudtrail-emulator';
+import { assumedRoleIdentity, buildEvent, examplePrincipal, FixtureRandom, iamUserIdentity, Identity } from '../../sandbox/cloudtrail-fixtures';
 
 const principal = examplePrincipal(2);
 const T0 = Date.parse('2024-05-01T10:00:00Z');

@@ -12,7 +12,7 @@ import { Finding, TrailSummary, TrailSummaryBuilder, TrailSummaryOptions } from 
 import {
   ACCOUNT_ID, ATTACKER_ACCOUNT_ID, assumedRoleIdentity, buildEvent, EventSpec, examplePrincipal, federatedUserIdentity, FixtureRandom,
   iamUserIdentity, Identity, instanceRoleIdentity, OFFICE_IP, rootIdentity,
-} from '../support/cloudtrail-fixtures';
+} from '../../sandbox/cloudtrail-fixtures';
 
 const principal = examplePrincipal(7);
 const T0 = Date.parse('2024-05-01T10:00:00Z');

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { HomeTab, MAX_VIEWERS, VIEWER_TTL_MS } from '../../src/slack/home-publisher';
 import { createLogger } from '../../src/logger';
 import { Writable } from 'node:stream';
-import { viewProblems } from '../support/slack-limits-check';
+import { viewProblems } from '../../sandbox/slack-limits-check';
 
 /** A Slack client that records views.publish and knows no user's zone. */
 function fakeClient() {

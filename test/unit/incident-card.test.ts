@@ -1,6 +1,6 @@
 import { incidentCard } from '../../src/slack/incident-card';
 import type { Incident, StepRecord } from '../../src/domain/incident';
-import { blockProblems } from '../support/slack-limits-check';
+import { blockProblems } from '../../sandbox/slack-limits-check';
 import { decodeStepRef } from '../../src/slack/ids';
 
 const T = '2026-11-28T03:00:00.000Z';

@@ -2,7 +2,7 @@
 import { incidentCard } from '../../src/slack/incident-card';
 import { intakeBlocks, who } from '../../src/slack/intake-card';
 import type { Incident, StepRecord } from '../../src/domain/incident';
-import { blockProblems } from '../support/slack-limits-check';
+import { blockProblems } from '../../sandbox/slack-limits-check';
 
 const T = '2026-11-30T09:20:00.000Z';
 const base: Incident = {

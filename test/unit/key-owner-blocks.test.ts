@@ -1,6 +1,6 @@
 import { keyOwnerBlocks, badKeyIdBlocks } from '../../src/slack/key-owner-blocks';
 import { riskFlags, KeyFacts } from '../../src/domain/key-facts';
-import { blockProblems } from '../support/slack-limits-check';
+import { blockProblems } from '../../sandbox/slack-limits-check';
 
 const NOW = new Date('2026-11-28T03:00:00Z');
 const base: KeyFacts = {

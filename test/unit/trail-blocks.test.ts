@@ -3,11 +3,11 @@ import { parseTrailEvent } from '../../src/domain/trail-event';
 import { TrailSummary, TrailSummaryBuilder } from '../../src/domain/trail-summary';
 import { assertWithinSlackLimits } from '../../src/slack/limits';
 import { asiaTraceBlocks, Block, formatDuration, progressBar, trailProgressBlocks, trailSummaryBlocks } from '../../src/slack/trail-blocks';
-import { blockProblems } from '../support/slack-limits-check';
-import type { WireEvent } from '../support/cloudtrail-emulator';
+import { blockProblems } from '../../sandbox/slack-limits-check';
+import type { WireEvent } from '../../sandbox/cloudtrail-emulator';
 import {
   ALL_REGIONS, attackerScenario, buildEvent, examplePrincipal, FixtureRandom, iamUserIdentity, regionOf, routineActivity,
-} from '../support/cloudtrail-fixtures';
+} from '../../sandbox/cloudtrail-fixtures';
 
 const principal = examplePrincipal(8);
 const T0 = Date.parse('2024-05-01T10:00:00Z');

@@ -1,6 +1,6 @@
 import { parseTrailEvent, TrailEvent } from '../../src/domain/trail-event';
 import { CSV_COLUMNS, csvCell, csvHeader, exportLines, toCsvLine, toNdjsonLine } from '../../src/timeline/trail-export';
-import { attackerScenario, buildEvent, examplePrincipal, FixtureRandom, iamUserIdentity, regionOf } from '../support/cloudtrail-fixtures';
+import { attackerScenario, buildEvent, examplePrincipal, FixtureRandom, iamUserIdentity, regionOf } from '../../sandbox/cloudtrail-fixtures';
 
 const principal = examplePrincipal(5);
 const T0 = Date.parse('2024-05-01T10:00:00Z');

@@ -1,9 +1,9 @@
 import { parseTrailEvent, TrailEvent } from '../../src/domain/trail-event';
 import { TrailSummary, TrailSummaryBuilder, TrailSummaryOptions } from '../../src/domain/trail-summary';
-import type { WireEvent } from '../support/cloudtrail-emulator';
+import type { WireEvent } from '../../sandbox/cloudtrail-emulator';
 import {
   attackerScenario, examplePrincipal, FixtureRandom, OFFICE_IP, regionOf, routineActivity,
-} from '../support/cloudtrail-fixtures';
+} from '../../sandbox/cloudtrail-fixtures';
 
 const principal = examplePrincipal(3);
 const HOUR = 3600_000;

@@ -1,10 +1,16 @@
 /** Reading the incident card from the fake Slack and clicking its buttons as a person would. */
-import type { Harness } from './harness';
+import type { FakeSlack } from './fake-slack';
+
+/** What clicking needs: the simulated workspace and a way to send a signed interaction. */
+export interface SlackDriver {
+  slack: FakeSlack;
+  interact(payload: Record<string, unknown>, extra?: { retryNum?: number }): Promise<{ status: number; json?: any; body: string }>;
+}
 
 let seq = 0;
 
 /** The card as last drawn (postMessage, then every chat.update), in a channel. */
-export function latestCard(h: Harness, channel: string): { ts: string; text: string; blocks: any[] } | undefined {
+export function latestCard(h: SlackDriver, channel: string): { ts: string; text: string; blocks: any[] } | undefined {
   const calls = h.slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel && !c.args.thread_ts && Array.isArray(c.args.blocks));
   const last = calls.at(-1);
   if (!last) return undefined;
@@ -20,7 +26,7 @@ export function buttonOn(card: { blocks: any[] } | undefined, actionId: string):
 }
 
 /** Send a signed block_actions payload for a button, as Slack does when someone clicks it. */
-export async function click(h: Harness, button: any, userId: string, opts: { channel?: string; triggerId?: string; retryNum?: number; actionTs?: string } = {}) {
+export async function click(h: SlackDriver, button: any, userId: string, opts: { channel?: string; triggerId?: string; retryNum?: number; actionTs?: string } = {}) {
   const responseUrl = h.slack.responseUrl();
   const triggerId = opts.triggerId ?? `trig-${Date.now()}-${++seq}`;
   const channel = opts.channel ?? 'C0INCIDENT';
@@ -44,7 +50,7 @@ export async function click(h: Harness, button: any, userId: string, opts: { cha
 }
 
 /** Submit a modal (view_submission) with the given input values. */
-export async function submitView(h: Harness, callbackId: string, userId: string, values: Record<string, Record<string, any>>, privateMetadata = '') {
+export async function submitView(h: SlackDriver, callbackId: string, userId: string, values: Record<string, Record<string, any>>, privateMetadata = '') {
   return h.interact({
     type: 'view_submission',
     team: { id: 'T1', domain: 'example' },
