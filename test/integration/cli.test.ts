@@ -19,7 +19,7 @@ import { DynamoIncidentStore } from '../../src/store/incident-store';
 import { pngSize } from '../../src/timeline/chart-png';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/timeline/review-pack';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 const TABLE = 'keyguard-cli-test';
 let emu: CloudTrailEmulator;
