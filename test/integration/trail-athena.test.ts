@@ -80,10 +80,12 @@ async function summaryOf(text: string): Promise<{ text: string; ts: string; note
   const summary = await h.slack.waitFor(
     () => h.slack.callsTo('chat.update').slice(before).find((c) => Array.isArray(c.args.blocks) && c.args.blocks[0]?.type === 'header'),
     'the summary',
+    30_000, // an Athena query, then the whole summary: slow on a loaded machine
   );
   const note = await h.slack.waitFor(
     () => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === summary.args.ts && /answered/.test(c.args.text ?? '')),
     'the source note',
+    30_000,
   );
   return { text: blocksText(summary.args), ts: summary.args.ts, note: note.args.text };
 }
