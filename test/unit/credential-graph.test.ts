@@ -10,6 +10,10 @@ import { removableItems } from '../../src/domain/persistence';
 import { graphScenario, OTHER_ACCOUNT_ID, sessionFlood } from '../support/graph-scenario';
 import { ACCOUNT_ID, iamUserIdentity } from '../support/cloudtrail-fixtures';
 import type { WireEvent } from '../support/cloudtrail-emulator';
+import { credentialGraphBlocks, trailSummaryBlocks } from '../../src/slack/trail-blocks';
+import { assertWithinSlackLimits } from '../../src/slack/limits';
+import { blockProblems } from '../support/slack-limits-check';
+import { describePath } from '../../src/domain/credential-graph-view';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const parse = (e: WireEvent) => parseTrailEvent(e, 'us-east-1');
@@ -163,5 +167,38 @@ describe('caps', () => {
     expect(graph.caps.depthHits).toBe(2);
     expect(graph.nodes.find((n) => n.id === s.keys.s2)).toMatchObject({ notFollowed: 'depth-cap', depth: 2 });
     expect(graph.nodes.find((n) => n.id === s.keys.s3)).toBeUndefined();
+  });
+});
+
+describe('the graph on Slack', () => {
+  it('names each node with its issuer, use and what it created, and the path of the deepest one', () => {
+    const s = graphScenario({ startMs: T0 });
+    const { graph } = walk(s.events, s.leakedKey);
+    expect(describePath(graph, s.keys.s3)).toBe(
+      `${s.leakedKey} → AssumeRole ops-admin/s1 → ${s.keys.s1} → AssumeRole deep-role/s2 → ${s.keys.s2} → AssumeRole xacct/s3 (account ${OTHER_ACCOUNT_ID}) → ${s.keys.s3}`,
+    );
+    const text = JSON.stringify(credentialGraphBlocks(graph));
+    expect(text).toContain('role session `ops-admin`/`s1`');
+    expect(text).toContain('(AssumeRole 2026-11-20');
+    expect(text).toContain('`198.51.100.66`');
+    expect(text).toContain('created `iam-user backdoor`');
+    expect(text).toContain(`federation token \`fed\``);
+    expect(text).toContain(`in account ${OTHER_ACCOUNT_ID}`);
+    expect(text).toContain('Minted keys searched in 2 region(s): us-east-1, eu-west-1; their use in other regions is unsearched.');
+  });
+
+  it('stays within Slack\'s limits for a flood of sessions, and names the caps and the regions that failed', () => {
+    const root = 'AKIAFLOODROOT0000000';
+    const flood = sessionFlood({ caller: iamUserIdentity({ accountId: ACCOUNT_ID, userName: 'owner', accessKeyId: root }), count: 2_000, startMs: T0 });
+    const { builder } = walk(flood.events, root, { maxFanOut: 10, maxNodes: 100 });
+    builder.markIncomplete('eu-west-1');
+    const graph = builder.graph(['us-east-1', 'eu-west-1']);
+    const summary = new TrailSummaryBuilder().result();
+    const { blocks } = trailSummaryBlocks(summary, { subject: root, window: { start: '2026-11-19T00:00:00Z', end: '2026-11-21T00:00:00Z' }, regionsQueried: 2, graph });
+    expect(() => assertWithinSlackLimits(blocks)).not.toThrow();
+    expect(blockProblems(blocks)).toEqual([]);
+    const text = JSON.stringify(blocks);
+    expect(text).toContain('1,990 credential(s) past the fan-out cap (10 a node)');
+    expect(text).toContain('Graph incomplete: lookups failed in eu-west-1');
   });
 });
