@@ -14,6 +14,8 @@ import { credentialGraphBlocks, trailSummaryBlocks } from '../../src/slack/trail
 import { assertWithinSlackLimits } from '../../src/slack/limits';
 import { blockProblems } from '../support/slack-limits-check';
 import { describePath } from '../../src/domain/credential-graph-view';
+import { incidentTimeline } from '../../src/timeline/incident-timeline';
+import type { Incident, StepRecord } from '../../src/domain/incident';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const parse = (e: WireEvent) => parseTrailEvent(e, 'us-east-1');
@@ -200,5 +202,25 @@ describe('the graph on Slack', () => {
     const text = JSON.stringify(blocks);
     expect(text).toContain('1,990 credential(s) past the fan-out cap (10 a node)');
     expect(text).toContain('Graph incomplete: lookups failed in eu-west-1');
+  });
+});
+
+describe('the graph in the post-incident timeline', () => {
+  it('lists each minted credential with its path and use, and puts each minting in the timeline', () => {
+    const s = graphScenario({ startMs: T0 });
+    const { graph } = walk(s.events, s.leakedKey);
+    const incident: Incident = {
+      id: 'IR-20261120-GRPH', keyId: s.leakedKey, keyKind: 'long-term', requester: 'UREQ', severity: 'high', reason: 'leaked', status: 'open',
+      channel: 'C1', dryRun: false, createdAt: '2026-11-20T12:00:00.000Z', version: 1, account: ACCOUNT_ID, principal: { type: 'user', name: 'owner' },
+    };
+    const inv: StepRecord = {
+      incidentId: incident.id, seq: 3, name: 'investigate', title: 'Investigate', state: 'succeeded', version: 3, approvalsRequired: 0, approvals: [], updatedAt: '',
+      result: { eventCount: 13, graph, ownerActivity: { userName: 'owner', eventCount: 3 }, eventIndex: { entries: [], dropped: 0 } },
+    };
+    const md = incidentTimeline(incident, [inv], []);
+    expect(md).toContain(`- Credentials the key minted (7):`);
+    expect(md).toContain(`  - ${s.leakedKey} → AssumeRole ops-admin/s1 → ${s.keys.s1} → AssumeRole deep-role/s2 → ${s.keys.s2}; 2 calls`);
+    expect(md).toContain('3 calls were the owner\'s other activity (owner: other keys, console): context, not counted above');
+    expect(md).toMatch(new RegExp(`\\| principal \\| minted ${s.keys.s1} \\(AssumeRole ops-admin/s1\\) by ${s.leakedKey} \\|`));
   });
 });
