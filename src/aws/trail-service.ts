@@ -305,8 +305,10 @@ export class TrailService implements TrailPort {
           let access: { clientFor: CloudTrailClientFactory; limiters: RateLimiterPool };
           try {
             access = await self.forAccount(account);
-          } catch {
-            // The account cannot be reached: those keys are named, not silently dropped.
+          } catch (e) {
+            // The leaked key's own account cannot be searched: say so rather than report an empty history.
+            if (keys.includes(rootKey)) throw e;
+            // A minted key's account cannot be reached: those keys are named, not silently dropped.
             for (const k of keys) builder.markNotFollowed(k, 'lookup-failed');
             continue;
           }
