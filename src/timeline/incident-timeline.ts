@@ -10,6 +10,8 @@ import type { EventIndexEntry } from '../domain/trail-summary';
 import { TACTICS, type Tactic } from '../domain/detection-rules';
 import { formatDuration, reviewMetrics, type ReviewMetrics } from './review-metrics';
 import { fileTime, zonedFileTime } from './zoned-time';
+import type { CredentialGraph } from '../domain/credential-graph';
+import { describePath, mintedHow } from '../domain/credential-graph-view';
 
 export interface InvestigationRecord {
   eventCount?: number;
@@ -20,6 +22,25 @@ export interface InvestigationRecord {
   findings?: Array<{ title: string; tactic?: string; technique?: string; outcome?: string; category?: string; severity: string; count: number }>;
   eventIndex?: { entries: EventIndexEntry[]; dropped: number };
   followUps?: string[];
+  /** The credentials the key minted (records since the credential graph). */
+  graph?: CredentialGraph;
+  /** The owner's other activity: context, not the attacker's. */
+  ownerActivity?: { userName: string; eventCount: number; callers?: Array<{ key: string; count: number }> };
+}
+
+/** The credential graph in the review: each minted credential with its path and use, caps and gaps named. */
+function graphLines(g: CredentialGraph): string[] {
+  const minted = g.nodes.filter((n) => n.id !== g.root);
+  if (minted.length === 0 && !g.caps.fanOutHits && !g.caps.depthHits) return ['- The key minted no credentials that CloudTrail showed.'];
+  const lines = [`- Credentials the key minted (${minted.length}):`];
+  for (const n of minted.slice(0, 50)) {
+    const use = n.use ? `; ${n.use.eventCount} calls ${n.use.firstUse ?? ''} → ${n.use.lastUse ?? ''} from ${n.use.sourceIps.join(', ') || '—'} in ${n.use.regions.join(', ') || '—'}` : n.notFollowed ? `; not followed (${n.notFollowed})` : '';
+    lines.push(`  - ${cell(describePath(g, n.id))}${use}`);
+  }
+  if (minted.length > 50) lines.push(`  - …and ${minted.length - 50} more`);
+  if (g.caps.fanOutHits || g.caps.depthHits) lines.push(`- Not followed: ${g.caps.fanOutHits} past the fan-out cap (${g.caps.maxFanOut}), ${g.caps.depthHits} past the depth cap (${g.caps.maxDepth}).`);
+  if (g.incompleteRegions.length) lines.push(`- The graph is incomplete: lookups failed in ${g.incompleteRegions.join(', ')}.`);
+  return lines;
 }
 
 /** Findings grouped under their ATT&CK tactic, each naming its technique; refused-only ones said to be attempts. */
@@ -100,6 +121,12 @@ export function timelineEntries(steps: StepRecord[], events: IncidentEvent[]): T
       at: x.time, source: 'attacker', event: x.name, region: x.region, ip: x.ip, error: x.error, rule: x.rule,
       what: `${x.name} in ${x.region}${x.error ? ` (${x.error})` : ''}${x.rule ? ` — flagged: ${x.rule}` : ''}`,
     });
+  }
+  // Each credential the key minted, at the moment it was minted.
+  for (const n of inv?.graph?.nodes ?? []) {
+    if (!n.issuedBy || n.id === inv?.graph?.root) continue;
+    const id = n.kind === 'login-profile' ? `console access of ${n.userName ?? '?'}` : n.id;
+    entries.push({ at: n.issuedBy.time, source: 'attacker', event: n.issuedBy.eventName, region: n.issuedBy.region, what: `minted ${id} (${mintedHow(n)}) by ${n.parent ?? '?'}` });
   }
   for (const e of events) entries.push({ at: e.at, source: 'response', actor: e.actor, step: e.step, what: describeEvent(e) });
   const t = entries.map((e, i) => ({ e, i, t: Date.parse(e.at) }));
@@ -185,6 +212,8 @@ export function* incidentTimelineLines(incident: Incident, steps: StepRecord[], 
     lines.push('', '## What CloudTrail showed', '');
     lines.push(`- ${inv.eventCount ?? 0} events${inv.firstTime ? `, ${inv.firstTime} → ${inv.lastTime}` : ''}${inv.firstSuspiciousTime ? `; first suspicious event at ${inv.firstSuspiciousTime}` : ''}`);
     lines.push(...findingLines(inv.findings ?? []));
+    if (inv.graph) lines.push(...graphLines(inv.graph));
+    if (inv.ownerActivity) lines.push(`- ${inv.ownerActivity.eventCount} calls were the owner's other activity (${cell(inv.ownerActivity.userName)}: other keys, console): context, not counted above, nothing of it offered for removal.`);
     if (inv.eventIndex?.dropped) lines.push(`- ${inv.eventIndex.dropped} less notable events are not listed below (see the CSV/NDJSON export in the thread).`);
   }
   lines.push('', '## Timeline (UTC)', '', '| time | who | what |', '|---|---|---|');

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startHarness, Harness, blocksText } from '../support/harness';
-import { ACCOUNT_ID, examplePrincipal, iamUserIdentity } from '../support/cloudtrail-fixtures';
+import { ACCOUNT_ID, examplePrincipal, iamUserIdentity } from '../../sandbox/cloudtrail-fixtures';
 import { AthenaEmulator, startAthenaEmulator } from '../support/athena-emulator';
 import { TrailRecord, writeTrailLogFiles } from '../support/trail-log-files';
 

@@ -6,7 +6,7 @@
  * nothing is started for it.
  */
 import { startHarness, Harness, responsesTo, blocksText } from '../support/harness';
-import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
+import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
 import { BUSY_MESSAGE } from '../../src/background-queue';
 
 const RESPONDER = 'U0RESPOND';

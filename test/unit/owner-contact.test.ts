@@ -4,7 +4,7 @@
  * summary tells the responder what failed and that the owner must be told by hand.
  */
 import { LogLevel, WebClient } from '@slack/web-api';
-import { startFakeSlack, FakeSlack } from '../support/fake-slack';
+import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
 import { SlackOwnerContact, slackFailure } from '../../src/slack/owner-contact';
 import type { LogPort, OwnerNotice } from '../../src/ports';
 
