@@ -138,3 +138,22 @@ it('a role since deleted is already done; a dry run sends nothing', async () => 
   if (!('calls' in out.detail!)) throw new Error('no calls recorded');
   expect(out.detail.calls.find((c) => c.params.RoleName === 'created-and-deleted')!.note).toContain('no longer exists');
 });
+
+it('a role IAM keeps throttling fails the step as retryable; the other roles are revoked; running it again finishes', async () => {
+  const g = graph();
+  g.nodes = g.nodes.filter((n) => n.kind === 'leaked-key' || /\/(ops-admin|deploy)$/.test(n.roleArn ?? ''));
+  const params = roleSessionsParams(g, 'alice');
+  const r = revoker('keyguard-responder');
+  proxy.failNext('PutRolePolicy', 'throttling', 3);
+  const out = await r.revoke('IR-4', params, { approvers: [APPROVER], dryRun: false, now: FIXED_NOW });
+  if (!('calls' in out.detail!)) throw new Error('no calls recorded');
+  expect(outcomes(out.detail.calls)).toEqual([['ops-admin', 'failed'], ['deploy', 'done']]);
+  expect(out).toMatchObject({ ok: false, retryable: true, error: { code: 'RETRYABLE' } });
+  expect(out.summary).toContain('Revoked 1 of 2 role(s)');
+  expect(await policies(own, 'ops-admin')).toEqual([]);
+
+  const again = await r.revoke('IR-4', params, { approvers: [APPROVER], dryRun: false, now: FIXED_NOW });
+  if (!('calls' in again.detail!)) throw new Error('no calls recorded');
+  expect(outcomes(again.detail.calls)).toEqual([['ops-admin', 'done'], ['deploy', 'already']]);
+  expect(again.ok).toBe(true);
+});
