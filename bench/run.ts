@@ -10,8 +10,9 @@ import { detectionBench } from './detection.bench';
 import { timelineBench } from './timeline.bench';
 import { intakeBench } from './intake.bench';
 import { athenaBench } from './athena.bench';
+import { trailUserPathBench } from './trail-user-path.bench';
 
-const BENCHES: Bench[] = [ackBench, cloudTrailBench, detectionBench, intakeBench, timelineBench, athenaBench];
+const BENCHES: Bench[] = [ackBench, cloudTrailBench, detectionBench, intakeBench, timelineBench, athenaBench, trailUserPathBench];
 
 async function main(): Promise<void> {
   const filter = process.argv[2];

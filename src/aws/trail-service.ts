@@ -11,7 +11,10 @@ import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CloudTrailClientFactory, CloudTrailLookup, LookupAttributeSpec, LookupProgress, lookupOneAttribute } from './cloudtrail-lookup';
 import { RateLimiterPool } from './rate-limiter';
 import { parseTrailEvent, TrailEvent } from '../domain/trail-event';
-import { TrailSummary, TrailSummaryBuilder, TrailSummaryOptions } from '../domain/trail-summary';
+import { createdResources, ownerActivityOf, TrailSummaryBuilder, TrailSummaryOptions } from '../domain/trail-summary';
+import { CredentialGraphBuilder, GraphCaps, callingKey } from '../domain/credential-graph-builder';
+import type { EventAttribution } from '../domain/credential-graph';
+import type { LookupProgress as Progress } from '../domain/trail-progress';
 import { csvHeader, toCsvLine, toNdjsonLine } from '../timeline/trail-export';
 import { traceTemporaryKey, AsiaTrace } from '../domain/asia-trace';
 import type { TrailSubject } from '../domain/trail-query';
@@ -23,6 +26,11 @@ import type { HistoryAnswer, HistorySelector } from './history-source';
 import type { TrailPort, TrailPullRequest, TrailPullResult } from '../ports/trail';
 import { shift } from '../domain/time';
 import { CLOUDTRAIL_RETENTION_DAYS } from '../domain/trail-query';
+
+/** What an event created, as the graph notes it on the node that made the call. */
+function createdNames(e: TrailEvent): string[] {
+  return createdResources(e).map((c) => `${c.kind} ${c.name}`);
+}
 
 /** IAM, STS and console sign-in events are recorded in us-east-1. */
 export const GLOBAL_EVENTS_REGION = 'us-east-1';
@@ -45,6 +53,48 @@ export interface TrailServiceOptions {
   summary?: TrailSummaryOptions;
   /** Athena / CloudTrail Lake, and the rule choosing between them and LookupEvents. */
   history?: HistorySelector;
+  /** Caps of the credential graph walk (depth, fan-out, nodes kept); defaults in credential-graph-builder.ts. */
+  graphCaps?: Partial<GraphCaps>;
+}
+
+/** An event and who it is attributed to; `context` events go to the owner's activity, not the summary. */
+interface Classified {
+  event: TrailEvent;
+  attribution?: EventAttribution;
+  context?: boolean;
+}
+
+/** Progress of several lookups in a row, as one: totals add up, regions are the current pass's. */
+class PassProgress {
+  private readonly done: Progress[] = [];
+  private readonly startMs = Date.now();
+  constructor(private readonly onProgress?: (p: Progress) => void) {}
+
+  ended(p: Progress): void {
+    this.done.push(p);
+  }
+
+  combined(current: Progress | undefined, finished = false): Progress {
+    const all = current ? [...this.done, current] : this.done;
+    const sum = (k: 'events' | 'duplicatesDropped' | 'pages' | 'throttled') => all.reduce((n, p) => n + p[k], 0);
+    const last = current ?? this.done.at(-1);
+    const failed = new Map(all.flatMap((p) => p.regionsFailed).map((f) => [f.region, f]));
+    return {
+      regionsTotal: last?.regionsTotal ?? 0,
+      regionsDone: finished ? (last?.regionsTotal ?? 0) - (last?.regionsFailed.length ?? 0) : (last?.regionsDone ?? 0),
+      regionsFailed: [...failed.values()],
+      events: sum('events'),
+      duplicatesDropped: sum('duplicatesDropped'),
+      pages: sum('pages'),
+      throttled: sum('throttled'),
+      elapsedMs: Date.now() - this.startMs,
+      finished,
+    };
+  }
+
+  report(current: Progress): void {
+    this.onProgress?.(this.combined(current));
+  }
 }
 
 export function attributesFor(subject: TrailSubject, alsoUserName?: string): LookupAttributeSpec[] {
@@ -161,16 +211,33 @@ export class TrailService implements TrailPort {
     };
     const interval = req.progressIntervalMs ?? 1000;
     let last = 0;
-    const collected = await this.collect(run.events, req, () => {
+    // A key's events are attributed as they arrive: the key, what it minted (when the minting
+    // event came first), or, for the owner's name, the owner's other activity (context).
+    const s = req.subject;
+    const builder = s.kind === 'key' ? new CredentialGraphBuilder({ accessKeyId: s.accessKeyId, userName: req.alsoUserName, account: req.account }, this.o.graphCaps) : undefined;
+    const owner = builder && req.alsoUserName ? req.alsoUserName : undefined;
+    async function* attributed(): AsyncGenerator<Classified> {
+      for await (const e of run.events) {
+        if (!builder) {
+          yield { event: e };
+          continue;
+        }
+        const attribution = builder.observe(e, createdNames(e));
+        yield { event: e, attribution, context: attribution.by === 'owner-other' };
+      }
+    }
+    const { context, ...collected } = await this.collect(attributed(), req, () => {
       const t = Date.now();
       if (req.onProgress && t - last >= interval) {
         last = t;
         req.onProgress(progress(false));
       }
-    });
+    }, owner);
     req.onProgress?.(progress(true));
     return {
       ...collected,
+      ...(builder ? { graph: builder.graph(all) } : {}),
+      ...(owner && context ? { ownerActivity: ownerActivityOf(owner, context, []) } : {}),
       progress: progress(true),
       regions: all,
       history: { source: engine.name, why, query: run.stats(), window: { start: o.start.toISOString(), end: req.end.toISOString() } },
@@ -178,6 +245,7 @@ export class TrailService implements TrailPort {
   }
 
   private async pullLookup(req: TrailPullRequest): Promise<TrailPullResult> {
+    if (req.subject.kind === 'key') return this.pullGraph(req, req.subject.accessKeyId);
     const regions = await this.regions();
     // Global events only exist in us-east-1; make sure it is searched.
     const all = regions.includes(GLOBAL_EVENTS_REGION) ? regions : [GLOBAL_EVENTS_REGION, ...regions];
@@ -199,13 +267,107 @@ export class TrailService implements TrailPort {
     return { ...collected, progress: lookup.progress(), regions: all };
   }
 
+  /**
+   * A key's history as its credential graph: the key by AccessKeyId in every region, then
+   * every key it minted (AssumeRole, GetSessionToken, GetFederationToken, CreateAccessKey),
+   * wave by wave, capped; then, at a lower priority, the owner's other activity by Username,
+   * skipping the events of keys already fetched. Each lookup is paced by the account's
+   * per-region limiters. A region that fails marks the graph incomplete; the rest proceeds.
+   */
+  private async pullGraph(req: TrailPullRequest, rootKey: string): Promise<TrailPullResult> {
+    const regions = await this.regions();
+    const all = regions.includes(GLOBAL_EVENTS_REGION) ? regions : [GLOBAL_EVENTS_REGION, ...regions];
+    const builder = new CredentialGraphBuilder({ accessKeyId: rootKey, userName: req.alsoUserName, account: req.account }, this.o.graphCaps);
+    const window = { start: req.newerThan && req.newerThan > req.start ? req.newerThan : req.start, end: req.end };
+    const passes = new PassProgress(req.onProgress);
+    const owner = req.alsoUserName && req.ownerActivity ? req.alsoUserName : undefined;
+    const callers = new Map<string, number>();
+    let ownerSkipped = 0;
+    const self = this;
+
+    const lookupWith = (clientFor: CloudTrailClientFactory, limiters: RateLimiterPool, attributes: LookupAttributeSpec[]) =>
+      new CloudTrailLookup({
+        clientFor, limiters, attributes, window, regions: all, signal: req.signal,
+        progressIntervalMs: req.progressIntervalMs,
+        onProgress: (p) => passes.report(p),
+      });
+
+    async function* classified(): AsyncGenerator<Classified> {
+      let wave: Array<{ id: string; account?: string }> = [{ id: rootKey }];
+      while (wave.length > 0) {
+        // Keys of one account are looked up together, through that account's clients.
+        const byAccount = new Map<string | undefined, string[]>();
+        for (const { id, account: nodeAccount } of wave) {
+          const account = nodeAccount && nodeAccount !== req.account ? nodeAccount : req.account;
+          byAccount.set(account, [...(byAccount.get(account) ?? []), id]);
+        }
+        for (const [account, keys] of byAccount) {
+          let access: { clientFor: CloudTrailClientFactory; limiters: RateLimiterPool };
+          try {
+            access = await self.forAccount(account);
+          } catch {
+            // The account cannot be reached: those keys are named, not silently dropped.
+            for (const k of keys) builder.markNotFollowed(k, 'lookup-failed');
+            continue;
+          }
+          const lookup = lookupWith(access.clientFor, access.limiters, keys.map((value) => ({ key: 'AccessKeyId' as const, value })));
+          for await (const { region, event } of lookup.events()) {
+            const e = parseTrailEvent(event, region);
+            const attribution = builder.observe(e, createdNames(e));
+            yield { event: e, attribution };
+          }
+          const p = lookup.progress();
+          for (const f of p.regionsFailed) builder.markIncomplete(f.region);
+          passes.ended(p);
+        }
+        wave = builder.toFollow();
+      }
+      if (!owner) return;
+      const { clientFor, limiters } = await self.forAccount(req.account);
+      const lookup = lookupWith(clientFor, limiters, [{ key: 'Username', value: owner }]);
+      for await (const { region, event } of lookup.events()) {
+        const e = parseTrailEvent(event, region);
+        // Already fetched by its key's own lookup: never counted twice.
+        if (builder.isFollowed(callingKey(e))) {
+          ownerSkipped++;
+          continue;
+        }
+        const attribution = builder.observe(e, createdNames(e));
+        if (attribution.by === 'owner-other') {
+          const caller = callingKey(e) ?? 'console / no key';
+          if (callers.has(caller) || callers.size < 20) callers.set(caller, (callers.get(caller) ?? 0) + 1);
+        }
+        yield { event: e, attribution, context: attribution.by === 'owner-other' };
+      }
+      const p = lookup.progress();
+      passes.ended(p);
+    }
+
+    const collected = await this.collect(classified(), req, undefined, owner);
+    const progress = passes.combined(undefined, true);
+    req.onProgress?.(progress);
+    const { context, ...rest } = collected;
+    return {
+      ...rest,
+      progress,
+      regions: all,
+      graph: builder.graph(all),
+      ...(owner && context
+        ? { ownerActivity: ownerActivityOf(owner, context, [...callers].sort((a, b) => b[1] - a[1]).map(([key, count]) => ({ key, count }))), ownerPassSkipped: ownerSkipped }
+        : {}),
+    };
+  }
+
   /** Streams events through the summary and, when asked, into CSV and NDJSON files on disk. */
   private async collect(
-    events: AsyncIterable<TrailEvent>,
+    events: AsyncIterable<TrailEvent | Classified>,
     req: TrailPullRequest,
     onEvent?: () => void,
-  ): Promise<Pick<TrailPullResult, 'summary' | 'files' | 'newest'>> {
+    contextFor?: string,
+  ): Promise<Pick<TrailPullResult, 'summary' | 'files' | 'newest'> & { context?: import('../domain/trail-summary').TrailSummary }> {
     const summary = new TrailSummaryBuilder(this.o.summary);
+    // The owner's other activity: summarised apart (its findings never reach the summary).
+    const context = contextFor ? new TrailSummaryBuilder(this.o.summary) : undefined;
     let files: TrailPullResult['files'];
     let csv: fs.WriteStream | undefined;
     let ndjson: fs.WriteStream | undefined;
@@ -221,8 +383,10 @@ export class TrailService implements TrailPort {
       if (s && !s.write(line)) await once(s, 'drain');
     };
     try {
-      for await (const e of events) {
-        summary.add(e);
+      for await (const item of events) {
+        const { event: e, attribution, context: isContext } = 'event' in item ? item : { event: item, attribution: undefined, context: false };
+        if (isContext && context) context.add(e, attribution);
+        else summary.add(e, attribution);
         await write(csv, toCsvLine(e));
         await write(ndjson, toNdjsonLine(e));
         if (newest.length < 20) newest.push(e);
@@ -236,7 +400,7 @@ export class TrailService implements TrailPort {
       if (files) fs.rmSync(files.dir, { recursive: true, force: true });
       throw e;
     }
-    return { summary: summary.result(), files, newest };
+    return { summary: summary.result(), files, newest, ...(context ? { context: context.result() } : {}) };
   }
 
   /** Where a temporary key came from: its issuing AssumeRole/GetSessionToken chain (us-east-1). */

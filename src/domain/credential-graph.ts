@@ -87,6 +87,8 @@ export interface CredentialGraph {
   };
   /** Regions whose lookups failed: that part of the graph is incomplete. */
   incompleteRegions: string[];
+  /** The regions derived keys were looked up in (IR_REGIONS): their use elsewhere was not searched. */
+  searchedRegions?: string[];
 }
 
 /** A node's path from the leaked key, as node ids (root first). */

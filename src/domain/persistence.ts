@@ -13,16 +13,46 @@ export interface Offered {
   title: string;
 }
 
+export interface RemovalScope {
+  /** The leaked key: a resource recorded as created by another key, with no attribution, is not offered. */
+  leakedKeyId?: string;
+  /** The incident's account: what was created in another account is a follow-up naming it. */
+  account?: string;
+}
+
+/**
+ * Whether the attacker made it: created by the leaked key or a credential derived from it.
+ * The owner's other activity is never the attacker's; without a graph, the creating key
+ * must be the leaked key when it is known.
+ */
+export function madeByAttacker(c: CreatedResource, leakedKeyId?: string): boolean {
+  if (c.attribution) return c.attribution.by !== 'owner-other';
+  return !leakedKeyId || !c.byAccessKeyId || c.byAccessKeyId === leakedKeyId;
+}
+
 /**
  * Users, roles, access keys and console passwords the attacker made. Keys and passwords of a
  * user that is itself offered go with the user; the compromised principal itself is never
  * offered (Eradicate handles its key). Trust-policy changes and policies given to existing
- * principals need a person's judgement and are listed as follow-ups instead.
+ * principals need a person's judgement and are listed as follow-ups instead. Only what the
+ * leaked key or a credential derived from it created is considered (attribution first: a user
+ * the owner's other key created is never offered); what was created in another account is a
+ * follow-up naming that account.
  */
-export function removableItems(created: readonly CreatedResource[], compromisedUser?: string): { offered: Offered[]; followUps: string[] } {
+export function removableItems(all: readonly CreatedResource[], compromisedUser?: string, scope: RemovalScope = {}): { offered: Offered[]; followUps: string[] } {
+  const followUps: string[] = [];
+  const created: CreatedResource[] = [];
+  for (const c of all) {
+    if (!madeByAttacker(c, scope.leakedKeyId)) continue;
+    if (scope.account && c.account && c.account !== scope.account) {
+      const via = c.attribution?.by === 'derived' ? ` through ${c.attribution.path.join(' → ')}` : '';
+      followUps.push(`${c.kind.replace('-', ' ')} ${c.name} was created in account ${c.account}${via} at ${c.time}: remove it there`);
+      continue;
+    }
+    created.push(c);
+  }
   const users = new Set(created.filter((c) => c.kind === 'iam-user' && c.name !== compromisedUser).map((c) => c.name));
   const items: PersistenceItem[] = [];
-  const followUps: string[] = [];
   const seen = new Set<string>();
   const add = (i: PersistenceItem) => {
     const key = JSON.stringify(i);

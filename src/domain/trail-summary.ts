@@ -129,6 +129,38 @@ export interface CreatedResource {
   byAccessKeyId?: string;
   /** Who the creating call is attributed to (set when a credential graph was built); see credential-graph.ts. */
   attribution?: import('./credential-graph').EventAttribution;
+  /** The account the creating call acted in (a cross-account role session's account). */
+  account?: string;
+}
+
+/**
+ * The owner's other activity (other keys, console) found by the Username pass: context,
+ * shown apart from the findings, never counted in them, never offered for removal.
+ */
+export interface OwnerActivitySummary {
+  userName: string;
+  eventCount: number;
+  firstTime?: string;
+  lastTime?: string;
+  /** The keys (or "console") that made these calls. */
+  callers: CountStat[];
+  eventNames: CountStat[];
+  sourceIps: CountStat[];
+  /** What the owner's other credentials created: shown as theirs, never offered for removal. */
+  createdResources: CreatedResource[];
+}
+
+/** Condenses a summary of the owner's other events into the context shown apart. */
+export function ownerActivityOf(userName: string, s: TrailSummary, callers: CountStat[]): OwnerActivitySummary {
+  return {
+    userName,
+    eventCount: s.eventCount,
+    ...(s.firstTime ? { firstTime: s.firstTime, lastTime: s.lastTime } : {}),
+    callers,
+    eventNames: s.eventNames.top.slice(0, 5),
+    sourceIps: s.sourceIps.top.slice(0, 5).map((ip) => ({ key: ip.ip, count: ip.count })),
+    createdResources: s.createdResources.items.map((c) => ({ ...c, attribution: { by: 'owner-other' } })),
+  };
 }
 
 /** One line of the incident timeline; the raw events are not stored. */
@@ -270,7 +302,8 @@ export class TrailSummaryBuilder {
     this.index = new BestOf<IndexCandidate>(this.opts.maxIndexEntries, (a, b) => a.priority - b.priority || a.timeMs - b.timeMs);
   }
 
-  add(e: TrailEvent): void {
+  /** One event; `attribution` (when a credential graph is built) goes onto what it created. */
+  add(e: TrailEvent, attribution?: import('./credential-graph').EventAttribution): void {
     const t = e.timeMs;
     this.count++;
     if (t < this.firstMs) this.firstMs = t;
@@ -306,7 +339,7 @@ export class TrailSummaryBuilder {
         this.baselineRegionFirstMs.set(e.region, Math.min(this.baselineRegionFirstMs.get(e.region) ?? Number.POSITIVE_INFINITY, t));
       }
     }
-    if (succeeded(e) && ignored !== 'keyguard') this.recordCreatedResources(e);
+    if (succeeded(e) && ignored !== 'keyguard') this.recordCreatedResources(e, attribution);
 
     const priority = topRule ? SEVERITY_RANK[topRule.severity] + 1 : inBurst || e.errorCode ? 1 : 0;
     this.index.add({
@@ -534,8 +567,9 @@ export class TrailSummaryBuilder {
     };
   }
 
-  private recordCreatedResources(e: TrailEvent): void {
-    for (const r of createdResources(e)) {
+  private recordCreatedResources(e: TrailEvent, attribution?: import('./credential-graph').EventAttribution): void {
+    for (const found of createdResources(e)) {
+      const r = attribution ? { ...found, attribution } : found;
       const key = `${r.kind}|${r.name}|${r.target?.type ?? ''}:${r.target?.name ?? ''}`;
       if (this.created.has(key)) continue;
       const kept = this.createdPerKind.get(r.kind) ?? 0;
@@ -580,7 +614,9 @@ function policyTarget(p: Record<string, unknown> | null): CreatedResource['targe
 export function createdResources(e: TrailEvent): CreatedResource[] {
   const p = e.requestParameters;
   const r = e.responseElements;
-  const base = { eventId: e.id, time: e.time, region: e.region };
+  const byKey = e.identity.accessKeyId ?? e.accessKeyId;
+  const account = e.identity.accountId ?? pickString(e.record, 'recipientAccountId');
+  const base = { eventId: e.id, time: e.time, region: e.region, ...(byKey ? { byAccessKeyId: byKey } : {}), ...(account ? { account } : {}) };
   const callerUser = e.identity.type === 'IAMUser' ? e.identity.userName : undefined;
   const userTarget = (name: string | undefined) => (name ? { target: { type: 'user' as const, name } } : {});
   const one = (kind: CreatedResourceKind, name: string | undefined, extra: Partial<CreatedResource> = {}): CreatedResource[] =>

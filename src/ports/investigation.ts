@@ -1,4 +1,5 @@
-import type { TrailSummary } from '../domain/trail-summary';
+import type { CredentialGraph } from '../domain/credential-graph';
+import type { OwnerActivitySummary, TrailSummary } from '../domain/trail-summary';
 
 export interface InvestigationRequest {
   incidentId: string;
@@ -14,9 +15,14 @@ export interface InvestigationRequest {
 }
 
 export interface InvestigationResult {
+  /** The attacker's events only: the leaked key and every credential derived from it. */
   summary: TrailSummary;
   regionsQueried: number;
   regionsFailed: string[];
+  /** The credentials the key minted (absent when the history engine could not build it). */
+  graph?: CredentialGraph;
+  /** The owner's other activity: context, never findings, never offered for removal. */
+  ownerActivity?: OwnerActivitySummary;
 }
 
 /** The Investigate step: pull CloudTrail for the key and its user, post the summary and the

@@ -2,13 +2,21 @@ import type { AsiaTrace } from '../domain/asia-trace';
 import type { LookupProgress } from '../domain/trail-progress';
 import type { TrailEvent } from '../domain/trail-event';
 import type { TrailSubject } from '../domain/trail-query';
-import type { TrailSummary } from '../domain/trail-summary';
+import type { OwnerActivitySummary, TrailSummary } from '../domain/trail-summary';
+import type { CredentialGraph } from '../domain/credential-graph';
 import type { HistoryAnswer, HistorySourceName } from '../domain/history-choice';
 
 export interface TrailPullRequest {
   subject: TrailSubject;
-  /** For a user's key: the owner's name, looked up as well (console use, other keys). */
+  /** For a user's key: the owner's name (for `ownerActivity`, and the graph's root node). */
   alsoUserName?: string;
+  /**
+   * Also look the owner's other activity (console, other keys) up by Username, in a second,
+   * lower-priority pass after the credential graph, skipping the events the key lookups
+   * already fetched, and report it apart as context (the Investigate step). Off by default:
+   * `/trail <key>` and the watch fetch each page once.
+   */
+  ownerActivity?: boolean;
   start: Date;
   end: Date;
   /** Write the full export to files (skipped by the watch). */
@@ -42,6 +50,12 @@ export interface TrailPullResult {
   newest: TrailEvent[];
   /** Which history answered and why (set when a history selector is configured). */
   history?: HistoryAnswer;
+  /** For a key: the credentials it minted, found by following each issued key (LookupEvents). */
+  graph?: CredentialGraph;
+  /** The owner's other activity: context, kept out of `summary` (its findings and created resources). */
+  ownerActivity?: OwnerActivitySummary;
+  /** The owner's events the Username pass found already fetched by a key lookup (not fetched twice into the summary). */
+  ownerPassSkipped?: number;
 }
 
 /** CloudTrail history of a principal (implemented by src/aws/trail-service.ts). */

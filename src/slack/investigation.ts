@@ -19,7 +19,7 @@ export class SlackInvestigation implements InvestigationPort {
       where: { channel: o.channel, ts: first.ts! },
       threadTs: o.threadTs,
       label,
-      pull: { subject: { kind: 'key', accessKeyId: o.keyId, temporary: o.keyId.startsWith('ASIA') }, alsoUserName: o.userName, account: o.account, start: o.start, end: o.end, signal: o.signal },
+      pull: { subject: { kind: 'key', accessKeyId: o.keyId, temporary: o.keyId.startsWith('ASIA') }, alsoUserName: o.userName, ownerActivity: true, account: o.account, start: o.start, end: o.end, signal: o.signal },
       files: { csv: `${o.incidentId}-cloudtrail.csv`, ndjson: `${o.incidentId}-cloudtrail.ndjson`, title: `${o.incidentId} CloudTrail`, comment: (n) => `All ${n} events for ${label}` },
       // The findings stand; only the attachment is missing. Say so instead of failing the step.
       uploadFailed: (why) => `:warning: The full CloudTrail export could not be uploaded (${why}). Run \`/trail ${o.keyId}\` to get it.`,
@@ -29,6 +29,12 @@ export class SlackInvestigation implements InvestigationPort {
         if (res.history) await say(historyNote(res.history));
       },
     });
-    return { summary: r.summary, regionsQueried: r.regions.length, regionsFailed: r.progress.regionsFailed.map((f) => f.region) };
+    return {
+      summary: r.summary,
+      regionsQueried: r.regions.length,
+      regionsFailed: r.progress.regionsFailed.map((f) => f.region),
+      ...(r.graph ? { graph: r.graph } : {}),
+      ...(r.ownerActivity ? { ownerActivity: r.ownerActivity } : {}),
+    };
   }
 }

@@ -8,7 +8,9 @@
  */
 import { Tactic, TACTIC_ORDER, TACTICS } from '../domain/detection-rules';
 import type { AsiaTrace } from '../domain/asia-trace';
-import type { CreatedResource, CreatedResourceKind, Finding, TrailSummary } from '../domain/trail-summary';
+import type { CreatedResource, CreatedResourceKind, Finding, OwnerActivitySummary, TrailSummary } from '../domain/trail-summary';
+import type { CredentialGraph, CredentialNode } from '../domain/credential-graph';
+import { describePath } from '../domain/credential-graph-view';
 import { fitLines, SLACK_LIMITS } from './limits';
 import { clip, esc, mrkdwn, plain } from './text';
 import { dayMinute, hourMinute } from '../domain/time';
@@ -40,6 +42,12 @@ export interface TrailSummaryContext {
   regionsQueried: number;
   regionsFailed?: ReadonlyArray<{ region: string; errorName: string }>;
   duplicatesDropped?: number;
+  /** The credentials the key minted: shown node by node, with caps and gaps named. */
+  graph?: CredentialGraph;
+  /** The owner's other activity (Investigate): shown apart, as context. */
+  ownerActivity?: OwnerActivitySummary;
+  /** The owner whose other activity was not searched (`/trail <key>`): say how to see it. */
+  ownerNotSearched?: string;
 }
 
 const SEVERITY_ICON: Record<Finding['severity'], string> = { high: ':red_circle:', medium: ':large_orange_circle:', low: ':white_circle:' };
@@ -187,7 +195,7 @@ function resourceLines(created: TrailSummary['createdResources']): string[] {
   for (const group of groups.values()) {
     const [first] = group;
     if (group.length <= 3) {
-      lines.push(...group.map((r) => `• ${resourceLine(r)}`));
+      lines.push(...group.map((r) => `• ${resourceLine(r)}${r.attribution?.by === 'derived' ? ` _via ${code(r.attribution.nodeId, 24)}_` : ''}`));
       continue;
     }
     const where = first.kind === 'ec2-instance' ? `${first.detail ? ` (${esc(clip(first.detail, 40))})` : ''} in ${first.region}` : '';
@@ -229,9 +237,13 @@ export function trailSummaryBlocks(s: TrailSummary, ctx: TrailSummaryContext): {
     if (inTactic.length > 0) blocks.push(findingsSection(tactic, inTactic));
   }
 
+  if (ctx.graph) blocks.push({ type: 'divider' }, ...credentialGraphBlocks(ctx.graph));
+
   const created = s.createdResources;
   if (created.items.length > 0) {
-    const title = ':broom: *Created or changed by this principal* (offered in the Eradicate step)';
+    const title = ctx.graph
+      ? ':broom: *Created or changed by the leaked key or what it minted* (offered for removal after Investigate)'
+      : ':broom: *Created or changed by this principal* (offered in the Eradicate step)';
     const lines = resourceLines(created);
     blocks.push({ type: 'divider' }, { type: 'section', text: mrkdwn(`${title}\n${fitLines(lines, SLACK_LIMITS.sectionText - title.length - 1)}`) });
   }
@@ -252,7 +264,12 @@ export function trailSummaryBlocks(s: TrailSummary, ctx: TrailSummaryContext): {
     blocks.push({ type: 'section', text: mrkdwn(`*User agents*\n${fitLines(lines, SLACK_LIMITS.sectionText - 20)}`) });
   }
 
+  if (ctx.ownerActivity) blocks.push({ type: 'divider' }, ownerActivityBlock(ctx.ownerActivity));
+
   const notes = [':new: = source IP first seen at or after the first suspicious event.', 'Full export (CSV and NDJSON) is in the thread.'];
+  if (ctx.ownerNotSearched) {
+    notes.push(`Only this key and the credentials it minted were searched. The owner's other activity (console, other keys) is not the key's: \`/trail ${esc(clip(ctx.ownerNotSearched, 64))}\` shows it.`);
+  }
   if (ctx.duplicatesDropped) notes.push(`${formatCount(ctx.duplicatesDropped)} duplicates dropped.`);
   notes.push(usualRegionsNote(s.usualRegions));
   if (s.ignored.keyguard || s.ignored.awsService) {
@@ -264,6 +281,80 @@ export function trailSummaryBlocks(s: TrailSummary, ctx: TrailSummaryContext): {
 
   const text = `CloudTrail for ${ctx.subject}: ${s.eventCount} events, ${s.findings.length} findings (${highs} high)`;
   return { text, blocks };
+}
+
+const KIND_LABEL: Record<CredentialNode['kind'], string> = {
+  'leaked-key': 'leaked key',
+  'role-session': 'role session',
+  'session-token': 'session token',
+  'federation-token': 'federation token',
+  'access-key': 'access key',
+  'login-profile': 'console password',
+};
+
+const NOT_FOLLOWED: Record<NonNullable<CredentialNode['notFollowed']>, string> = {
+  'depth-cap': 'not followed: depth cap',
+  'fan-out-cap': 'not followed: fan-out cap',
+  'region-outside-search': 'its regions were not searched',
+  'lookup-failed': 'could not be looked up',
+};
+
+/** One node: what it is, who issued it, its use, what it created. */
+function nodeLine(g: CredentialGraph, n: CredentialNode): string {
+  const indent = '   '.repeat(Math.min(n.depth, 4));
+  const what =
+    n.kind === 'role-session' ? `${n.roleArn ? code(n.roleArn.split(':role/').pop() ?? n.roleArn, 64) : 'role'}${n.sessionName ? `/${code(n.sessionName, 40)}` : ''}${n.account && n.account !== g.nodes[0]?.account ? ` in account ${esc(n.account)}` : ''}`
+    : n.kind === 'federation-token' && n.federatedUserArn ? code(n.federatedUserArn.split('/').pop() ?? n.federatedUserArn, 40)
+    : n.userName ? `user ${code(n.userName, 64)}` : '';
+  const id = n.kind === 'login-profile' ? '' : `${code(n.id, 24)} `;
+  const issued = n.issuedBy ? ` (${esc(n.issuedBy.eventName)} ${shortTime(n.issuedBy.time)})` : '';
+  const use = n.use
+    ? ` · ${formatCount(n.use.eventCount)} events ${shortTime(n.use.firstUse)} → ${shortTime(n.use.lastUse)} · ${n.use.sourceIps.slice(0, 3).map((ip) => code(ip, 40)).join(', ')} · ${esc(n.use.regions.join(', '))}`
+    : n.notFollowed ? ` · _${NOT_FOLLOWED[n.notFollowed]}_` : n.kind === 'login-profile' ? '' : ' · no events found';
+  const made = n.created.filter((c) => c.includes(' ')).slice(0, 3);
+  const madeText = made.length > 0 ? ` · created ${made.map((c) => code(c, 48)).join(', ')}${n.created.length > made.length ? ', …' : ''}` : '';
+  return `${indent}• ${id}${KIND_LABEL[n.kind]} ${what}${issued}${use}${madeText}`;
+}
+
+/** The credential graph: each node, then the caps and gaps, never silent. */
+export function credentialGraphBlocks(g: CredentialGraph): Block[] {
+  const minted = g.nodes.length - 1;
+  const title = `:link: *Credentials minted from the key* (${formatCount(minted)} found; only what these did is the attacker's)`;
+  // Depth-first, so each node sits under its issuer.
+  const children = new Map<string, CredentialNode[]>();
+  for (const n of g.nodes) if (n.parent) children.set(n.parent, [...(children.get(n.parent) ?? []), n]);
+  const ordered: CredentialNode[] = [];
+  const visit = (n: CredentialNode) => {
+    ordered.push(n);
+    for (const c of children.get(n.id) ?? []) visit(c);
+  };
+  const root = g.nodes.find((n) => n.id === g.root);
+  if (root) visit(root);
+  const lines = ordered.map((n) => nodeLine(g, n));
+  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`${title}\n${fitLines(lines, SLACK_LIMITS.sectionText - title.length - 1)}`) }];
+  const notes: string[] = [];
+  const deepest = ordered.filter((n) => n.depth >= 2).sort((a, b) => b.depth - a.depth)[0];
+  if (deepest) notes.push(`Longest path: ${esc(clip(describePath(g, deepest.id), 600))}`);
+  if (g.caps.depthHits || g.caps.fanOutHits) {
+    notes.push(`:warning: Not followed: ${formatCount(g.caps.fanOutHits)} credential(s) past the fan-out cap (${g.caps.maxFanOut} a node), ${formatCount(g.caps.depthHits)} past the depth cap (${g.caps.maxDepth} hops). Their calls are still the attacker's.`);
+  }
+  if (g.incompleteRegions.length > 0) notes.push(`:warning: Graph incomplete: lookups failed in ${esc(g.incompleteRegions.join(', '))}.`);
+  if (g.searchedRegions) notes.push(`Minted keys searched in ${formatCount(g.searchedRegions.length)} region(s): ${esc(clip(g.searchedRegions.join(', '), 300))}; their use in other regions is unsearched.`);
+  if (notes.length > 0) blocks.push({ type: 'context', elements: notes.slice(0, 10).map((n) => mrkdwn(n)) });
+  return blocks;
+}
+
+/** The owner's other keys and console: context, never findings, never offered for removal. */
+function ownerActivityBlock(o: OwnerActivitySummary): Block {
+  const title = `:bust_in_silhouette: *Other activity of ${code(o.userName, 64)}* (other keys, console): context only, not in the findings, never offered for removal`;
+  const lines = [
+    `${formatCount(o.eventCount)} events${o.firstTime ? ` (${shortTime(o.firstTime)} → ${shortTime(o.lastTime)})` : ''}`,
+    o.callers.length ? `By: ${o.callers.slice(0, 5).map((c) => `${code(c.key, 24)} ×${formatCount(c.count)}`).join(', ')}` : '',
+    o.eventNames.length ? `Top events: ${o.eventNames.map((n) => `${esc(clip(n.key, 48))} ×${formatCount(n.count)}`).join(', ')}` : '',
+    o.sourceIps.length ? `Source IPs: ${o.sourceIps.map((n) => `${code(n.key, 40)} ×${formatCount(n.count)}`).join(', ')}` : '',
+    ...o.createdResources.slice(0, 5).map((r) => `Created by the owner: ${resourceLine(r)}${r.byAccessKeyId ? ` (key ${code(r.byAccessKeyId, 24)})` : ''}`),
+  ].filter(Boolean);
+  return { type: 'section', text: mrkdwn(`${title}\n${fitLines(lines, SLACK_LIMITS.sectionText - title.length - 1)}`) };
 }
 
 function usualRegionsNote(u: TrailSummary['usualRegions']): string {

@@ -56,6 +56,9 @@ export async function reportTrail(trail: TrailPort, client: WebClient, logger: L
       regionsQueried: result.regions.length,
       regionsFailed: result.progress.regionsFailed,
       duplicatesDropped: result.progress.duplicatesDropped,
+      ...(result.graph ? { graph: result.graph } : {}),
+      ...(result.ownerActivity ? { ownerActivity: result.ownerActivity } : {}),
+      ...(r.pull.alsoUserName && !r.pull.ownerActivity ? { ownerNotSearched: r.pull.alsoUserName } : {}),
     });
     await client.chat.update({ channel: where.channel, ts: where.ts, ...summary });
     // The summary is out: anything failing from here on is said in the thread.

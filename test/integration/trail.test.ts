@@ -144,19 +144,21 @@ it('finds an issuing AssumeRole logged outside us-east-1 (regional STS endpoint)
   expect(text).toContain(principal.accessKeyId);
 });
 
-it('for a user\'s key, also searches by the owner\'s user name', async () => {
+it('for a user\'s key, fetches each page once: the owner\'s other activity is left to `/trail <user>`', async () => {
   const { seedUser } = await import('../support/iam-seed');
   const { motoIam } = await import('../support/aws-clients');
   const { keyIds: [keyId] } = await seedUser(motoIam(), { userName: 'console-user' });
   const owner = { accountId: '123456789012', userName: 'console-user', accessKeyId: keyId };
   const now = Date.now();
-  // A console sign-in has no access key id: only the Username lookup finds it.
+  // A console sign-in has no access key id: it is the owner's, not the key's.
   const signIn = routineActivity({ seed: 8, principal: owner, regions: ['us-east-1'], startMs: now - 3_600_000, endMs: now - 60_000, count: 5 })
     .map((e) => ({ ...e, AccessKeyId: undefined }));
   loadEvents(emu, signIn);
   await h.slash('/trail', keyId, RESPONDER);
   const summary = await summaryMessage();
-  expect(blocksText(summary.args)).toMatch(/\*Events\*\n5 /);
+  expect(blocksText(summary.args)).toMatch(/\*Events\*\n0/);
+  expect(blocksText(summary.args)).toContain('`/trail console-user`');
+  expect(emu.requestLog().map((r) => r.attribute)).not.toContain('Username');
 });
 
 it('never passes on the session tokens CloudTrail recorded (summary, CSV and NDJSON)', async () => {

@@ -71,7 +71,7 @@ export function fitItem<T extends { eventIndex: { entries: Array<{ rule?: string
 
 function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
   return {
-    plan: () => [{ service: 'cloudtrail', action: 'LookupEvents', params: { note: 'AccessKeyId and Username, every region, read-only' }, why: 'The key\'s and its user\'s CloudTrail history.' }],
+    plan: () => [{ service: 'cloudtrail', action: 'LookupEvents', params: { note: 'AccessKeyId of the key and of every key it minted, then Username for the owner\'s other activity; every region, read-only' }, why: 'The credential graph: what the key and what it minted did; the owner\'s other activity as context.' }],
     async run({ incident, now, signal }) {
       const facts = incident.facts as KeyFacts | undefined;
       // CloudTrail keeps 90 days: the investigation looks back that far, or to the key's creation.
@@ -80,12 +80,17 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
       const start = created && created > oldest ? created : oldest;
       const userName = incident.principal?.type === 'user' ? incident.principal.name : undefined;
       const r = await inv.investigate({ incidentId: incident.id, keyId: incident.keyId, userName, account: incident.account, channel: incident.channel, threadTs: incident.cardTs, start, end: now, signal });
-      const { offered, followUps } = removableItems(r.summary.createdResources.items, userName);
+      // Only what the leaked key and the credentials it minted created; the owner's other activity is context.
+      const { offered, followUps } = removableItems(r.summary.createdResources.items, userName, { leakedKeyId: incident.keyId, account: incident.account });
       const highs = r.summary.findings.filter((f) => f.severity === 'high').length;
       const failed = r.regionsFailed.length > 0 ? `; ${r.regionsFailed.length} region(s) could not be searched: ${r.regionsFailed.join(', ')}` : '';
+      const derived = r.graph ? r.graph.nodes.length - 1 : 0;
+      const capped = r.graph ? r.graph.caps.depthHits + r.graph.caps.fanOutHits : 0;
+      const graphNote = r.graph ? `; ${derived} credential(s) minted${capped ? ` (${capped} not followed: caps)` : ''}${r.graph.incompleteRegions.length ? `, graph incomplete in ${r.graph.incompleteRegions.join(', ')}` : ''}` : '';
+      const ownerNote = r.ownerActivity ? `; ${r.ownerActivity.eventCount} event(s) of the owner's other activity (context)` : '';
       return {
         ok: true,
-        summary: `${r.summary.eventCount} events in ${r.regionsQueried} regions, ${r.summary.findings.length} findings (${highs} high), ${offered.length} created principal(s) to remove${failed}`,
+        summary: `${r.summary.eventCount} events in ${r.regionsQueried} regions, ${r.summary.findings.length} findings (${highs} high), ${offered.length} created principal(s) to remove${graphNote}${ownerNote}${failed}`,
         detail: fitItem({
           eventCount: r.summary.eventCount,
           firstTime: r.summary.firstTime,
@@ -96,6 +101,8 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
           eventIndex: r.summary.eventIndex,
           followUps,
           regionsFailed: r.regionsFailed,
+          ...(r.graph ? { graph: r.graph } : {}),
+          ...(r.ownerActivity ? { ownerActivity: { ...r.ownerActivity, createdResources: r.ownerActivity.createdResources.slice(0, 20) } } : {}),
         }),
         addSteps: hasRemoval ? offered.map((o, i) => ({ name: `remove-${i + 1}`, title: o.title, params: o.item, offerAfter: 'investigate' })) : [],
       };
