@@ -14,6 +14,8 @@ import { resetMoto } from '../support/moto';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../support/cloudtrail-emulator';
 import { ACCOUNT_ID, assumedRoleIdentity, assumeRoleChain, buildEvent, FixtureRandom, loadEvents } from '../support/cloudtrail-fixtures';
 import { userSessionMinted } from '../support/minted-credentials';
+import { graphScenario, OTHER_ACCOUNT_ID } from '../support/graph-scenario';
+import { clientsInAccount, testFactory } from '../support/iam-rig';
 import { latestCard, buttonOn, click } from '../support/clicks';
 import { incidentProbe } from '../support/incident-probe';
 import { ACTION } from '../../src/slack/ids';
@@ -105,4 +107,50 @@ it('revokes the sessions of the role the key assumed, after one approval, and th
   expect(ended.args.text).toContain(`watched \`${keyId}\` and the 2 credential(s) it minted:`);
   expect(ended.args.text).toContain(`\`${roleKey}\` (session of role ops-admin) 1`);
   expect(ended.args.text).toContain(`\`${token.issuedKey}\` (session token of alice) 0`);
+});
+
+it('roles reached by chaining and in another account: all revoked with one approval, the other account through IR_TARGET_ROLE_NAME', async () => {
+  const iam = motoIam();
+  const { keyIds: [leakedKey, ciKey] } = await seedUser(iam, { userName: 'owner', keys: 2 });
+  await seedRole(iam, 'ops-admin');
+  await seedRole(iam, 'deep-role');
+  const other = (await clientsInAccount(testFactory(), testFactory()().sts, OTHER_ACCOUNT_ID)).iam;
+  await seedRole(other, 'keyguard-responder');
+  await seedRole(other, 'xacct');
+  const t0 = Date.now();
+  const s = graphScenario({ userName: 'owner', leakedKey, ownerOtherKey: ciKey, startMs: t0 + 1000 });
+  loadEvents(emu, s.events);
+  const shift = s.endMs - t0 + 60_000;
+  h = await startHarness(
+    { IR_RESPONDERS: REQUESTER, IR_APPROVERS: APPROVER, IR_CHANNEL_ID: CHANNEL, IR_REGIONS: 'us-east-1,eu-west-1', IR_TARGET_ROLE_NAME: 'keyguard-responder' },
+    { cloudTrailUrl: emu.url, now: () => new Date(Date.now() + shift) },
+  );
+  await h.slash('/revoke-key', `${leakedKey} found in a public repo`, REQUESTER);
+  await until('contain awaiting approval', stepIs('contain', 'awaiting_approval'));
+  await click(h, buttonOn(await cardWith('Contain* needs'), ACTION.approve), APPROVER);
+  await until('investigate done', stepIs('investigate', 'succeeded'), 40_000);
+  const note = (await step('investigate'))!.note!;
+  expect(note).toContain(`${s.keys.sessionToken} (GetSessionToken of owner): covered by Contain's deny policy`);
+  expect(note).toContain(`${s.keys.federation} (GetFederationToken of owner): covered by Contain's deny policy`);
+
+  const ask = await h.slack.waitFor(() => {
+    const block = latestCard(h, CHANNEL)?.blocks.find((b: any) => b.block_id === 'kg_asks') as any;
+    return block?.elements.find((e: any) => e.text.text === 'Revoke sessions of 3 role(s) the key reached');
+  }, 'the Revoke role sessions button');
+  await click(h, { ...ask, block_id: 'kg_asks' }, REQUESTER);
+  await until('awaiting approval', stepIs(ROLE_SESSIONS_STEP, 'awaiting_approval'));
+  const plan = (await step(ROLE_SESSIONS_STEP))!.plan!;
+  expect(plan.map((c) => [c.params.RoleName, c.account])).toEqual([['ops-admin', undefined], ['deep-role', undefined], ['xacct', OTHER_ACCOUNT_ID]]);
+  expect(plan[2].why).toContain(`${leakedKey} → ${s.keys.s1} → ${s.keys.s2} → ${s.keys.s3} (session s3)`);
+  expect(plan[2].why).toContain(`in account ${OTHER_ACCOUNT_ID} (through keyguard-responder)`);
+  const card = await cardWith('Revoke sessions of 3 role(s) the key reached* needs');
+  const approve = (card.blocks.find((b: any) => b.block_id === `kg_actions_${ROLE_SESSIONS_STEP}`) as any).elements[0];
+  await click(h, { ...approve, block_id: `kg_actions_${ROLE_SESSIONS_STEP}` }, APPROVER);
+  await until('role sessions revoked', stepIs(ROLE_SESSIONS_STEP, 'succeeded'));
+
+  for (const [client, role] of [[iam, 'ops-admin'], [iam, 'deep-role'], [other, 'xacct']] as const) {
+    await client.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: 'AWSRevokeOlderSessions' }));
+  }
+  expect((await other.send(new ListRolePoliciesCommand({ RoleName: 'keyguard-responder' }))).PolicyNames).toEqual([]);
+  expect((await step(ROLE_SESSIONS_STEP))!.note).toContain('Revoked the sessions of 3 role(s)');
 });
