@@ -28,6 +28,7 @@ import { clickText } from './slack/incident-messages';
 import { SlackOwnerContact } from './slack/owner-contact';
 import { SlackInvestigation } from './slack/investigation';
 import { AwsContainment } from './aws/containment-adapter';
+import { AwsRoleSessions } from './aws/role-sessions';
 import { createClientFactory, type AwsClientFactory } from './aws/iam-sts-clients';
 import { AccountAccess } from './aws/account-access';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
@@ -220,6 +221,8 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
         now: deps.now,
         readBackDelaysMs: hooks.readBackDelaysMs,
       }),
+      // Sessions of every role the leaked key reached (the credential graph), after Investigate.
+      roleSessions: new AwsRoleSessions({ access: accounts, targetRoleName: config.targetRoleName, logger, now: deps.now, readBackDelaysMs: hooks.readBackDelaysMs }),
       ownerContact: new SlackOwnerContact(app.client, logger),
       investigation: new SlackInvestigation(trail, app.client, logger),
       trace: (keyId, now, account) => trail.trace(keyId, now, account),

@@ -1,11 +1,13 @@
 /**
  * After Contain, keep looking: every few minutes for a while, re-query CloudTrail for the key
- * (and its user) since containment and post to the incident thread when it is still used or
- * new persistence appears. The schedule lives in the store, so a restart loses nothing; each
+ * and every credential it minted (the investigation's credential graph, learnt as soon as
+ * Investigate has stored it), each by its AccessKeyId, since containment, and post to the
+ * incident thread when one is still used or new persistence appears. The schedule lives in the store, so a restart loses nothing; each
  * check is claimed with a conditional write, so two replicas never both run it.
  */
 import type { Incident } from '../src/domain/incident';
-import { assessWatch, WatchState } from '../src/domain/watch';
+import { assessWatch, followGraph, WatchState, type WatchedKey, type WatchedSummary } from '../src/domain/watch';
+import { storedGraph } from '../src/domain/role-sessions';
 import type { IncidentNotifier, IncidentStore, LogPort, TrailPort, WatchStore } from '../src/ports';
 import { isoAfter } from '../src/domain/time';
 
@@ -77,23 +79,64 @@ export class Watcher {
       await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { reason: undone ? 'undone' : 'closed' } });
       return;
     }
-    const r = await this.d.trail.pull({
-      subject: { kind: 'key', accessKeyId: w.keyId, temporary: w.keyId.startsWith('ASIA') },
-      alsoUserName: w.userName,
-      account: incident.account,
-      start: new Date(w.since),
-      end: now,
-    });
-    const finding = assessWatch(w, r.summary);
-    if (finding.newEvents > 0 || finding.created.length > 0) {
-      await this.d.notifier.notify(incident, { kind: 'watch_alert', keyId: w.keyId, finding });
-      await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_alert', detail: { ...finding } });
-      await this.d.watches.save({ ...w, reportedEvents: r.summary.eventCount, reportedCreated: [...w.reportedCreated, ...finding.created] }, w.version);
+    // Follow every credential the leaked key minted, as the investigation's graph shows them.
+    let cur = w;
+    const investigate = bundle.steps.find((s) => s.name === 'investigate' && s.state === 'succeeded');
+    const follow = followGraph(cur, storedGraph(investigate?.result));
+    if (follow.derived.length !== (cur.derived ?? []).length || follow.notFollowed !== (cur.notFollowed ?? 0)) {
+      cur = (await this.d.watches.save({ ...cur, derived: follow.derived, notFollowed: follow.notFollowed }, cur.version)) ?? cur;
+      await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_following', detail: { derived: follow.derived.map((k) => k.keyId), notFollowed: follow.notFollowed } });
     }
+    const keys: WatchedKey[] = [{ keyId: cur.keyId, kind: 'leaked-key', ...(cur.userName ? { of: cur.userName } : {}) }, ...(cur.derived ?? [])];
+    const counts: Array<WatchedKey & { events: number }> = [];
+    const unsearched: string[] = [];
+    let reportedEvents = cur.reportedEvents;
+    const reportedByKey = { ...(cur.reportedByKey ?? {}) };
+    let reportedCreated = cur.reportedCreated;
+    let alerted = false;
+    for (const k of keys) {
+      const root = k.keyId === cur.keyId;
+      let summary;
+      try {
+        // By AccessKeyId only: what the owner's other keys or console do is not the attacker's.
+        const r = await this.d.trail.pull({
+          subject: { kind: 'key', accessKeyId: k.keyId, temporary: k.keyId.startsWith('ASIA') },
+          account: k.account ?? incident.account,
+          start: new Date(cur.since),
+          end: now,
+        });
+        summary = r.summary;
+      } catch (e) {
+        if (root) throw e;
+        this.d.logger.warn({ err: e, incident: w.incidentId, keyId: k.keyId }, 'watch lookup of a derived key failed');
+        unsearched.push(k.keyId);
+        continue;
+      }
+      counts.push({ ...k, events: summary.eventCount });
+      const finding = assessWatch({ reportedEvents: root ? reportedEvents : reportedByKey[k.keyId] ?? 0, reportedCreated }, summary);
+      if (finding.newEvents > 0 || finding.created.length > 0) {
+        await this.d.notifier.notify(incident, { kind: 'watch_alert', keyId: k.keyId, finding });
+        await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_alert', detail: { keyId: k.keyId, ...finding } });
+        if (root) reportedEvents = summary.eventCount;
+        else reportedByKey[k.keyId] = summary.eventCount;
+        reportedCreated = [...reportedCreated, ...finding.created];
+        alerted = true;
+      }
+    }
+    if (alerted) cur = (await this.d.watches.save({ ...cur, reportedEvents, reportedByKey, reportedCreated }, cur.version)) ?? cur;
     if (last) {
-      const total = r.summary.eventCount;
-      await this.d.notifier.notify(incident, { kind: 'watch_ended', keyId: w.keyId, total });
-      await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { eventsSinceContainment: total } });
+      const total = counts.reduce((n, k) => n + k.events, 0);
+      const watched: WatchedSummary = {
+        keyId: cur.keyId,
+        minutes: Math.round((Date.parse(cur.until) - Date.parse(cur.since)) / 60_000),
+        checks: cur.checks,
+        keys: counts,
+        notFollowed: cur.notFollowed ?? 0,
+        unsearched,
+        total,
+      };
+      await this.d.notifier.notify(incident, { kind: 'watch_ended', keyId: w.keyId, total, watched });
+      await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { eventsSinceContainment: total, watched: { ...watched } } });
     }
   }
 }

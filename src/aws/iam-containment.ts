@@ -76,6 +76,13 @@ export interface ContainUserKeyInput {
 export interface ContainRoleInput {
   roleName: string;
   cutoff?: Date;
+  /**
+   * A role that does not exist: 'error' (default) fails the action, since a wrong or
+   * mistyped role name must never read as "contained"; 'gone' records it as already done
+   * (a role CloudTrail showed being assumed and since deleted: its sessions have no
+   * permissions left).
+   */
+  ifMissing?: 'error' | 'gone';
 }
 
 export interface UndoInput {
@@ -177,6 +184,10 @@ export class IamContainment {
     const { roleName } = input;
     return this.act(async () => {
       const role = await this.state.role(roleName);
+      if (!role && (input.ifMissing ?? 'error') === 'error') {
+        const me = await this.guard.identity();
+        throw new KeyguardError('AWS_NOT_FOUND', `Role ${roleName} does not exist in account ${me.account}: nothing was contained. Check the role name (the CloudTrail trace of the key names its issuer) and ask again.`);
+      }
       await this.guard.assertRoleTarget({ roleName, path: role?.path });
       const cutoffIso = (input.cutoff ?? this.deps.now()).toISOString();
       const wanted = tokenIssueCutoff(cutoffIso);

@@ -31,7 +31,11 @@ export interface TraceHop {
   issuedBy: string;
   eventId: string;
   eventTime: string;
+  /** The role whose session this is (AssumeRole*, never anything else). */
   roleArn?: string;
+  /** GetFederationToken: the federated user's ARN. A federated user is not a role: it is
+   *  contained through the IAM user whose long-term key minted it. */
+  federatedUserArn?: string;
   sessionName?: string;
   sourceIdentity?: string;
   sourceIp?: string;
@@ -89,7 +93,8 @@ function toHop(keyId: string, e: TrailEvent): TraceHop {
     issuedBy: e.name,
     eventId: e.id,
     eventTime: e.time,
-    roleArn: pickString(req, 'roleArn') ?? federatedArn,
+    roleArn: e.name.startsWith('AssumeRole') ? pickString(req, 'roleArn') : undefined,
+    federatedUserArn: e.name === 'GetFederationToken' ? federatedArn : undefined,
     sessionName: pickString(req, 'roleSessionName') ?? pickString(req, 'name'),
     sourceIdentity: pickString(res, 'sourceIdentity') ?? pickString(req, 'sourceIdentity'),
     sourceIp: e.sourceIp,

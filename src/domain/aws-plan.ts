@@ -20,6 +20,16 @@ export interface PlannedCall {
   params: Record<string, unknown>;
   /** One line for the approver: why this call. */
   why: string;
+  /**
+   * The account the call is made in, when a step acts in several (role sessions in other
+   * accounts). Absent: the incident's account.
+   */
+  account?: string;
+  /**
+   * Shown, never sent: why the bot does not make this call (no role in that account, a
+   * guard rail). It is recorded as 'skipped' with this note, so the record matches the plan.
+   */
+  notSent?: string;
 }
 
 export type CallOutcomeKind = 'done' | 'already' | 'dry-run' | 'failed' | 'skipped';
@@ -244,7 +254,8 @@ export function planContainUserKey(t: UserKeyTarget, o: ContainOptions): Planned
     iam(
       'PutUserPolicy',
       { UserName: t.userName, PolicyName: USER_REVOKE_POLICY_NAME, PolicyDocument: policyJson(userRevokeSessionsPolicy(o.now)) },
-      `Deactivating a key does not end sessions already minted from it: this denies everything to ${t.userName}'s credentials issued before ${cutoff}.`,
+      `Deactivating a key does not end sessions already minted from it: this denies everything to ${t.userName}'s credentials issued before ${cutoff}. ` +
+        `That includes every GetSessionToken session and GetFederationToken (federated user) session minted from ${t.userName}'s keys: they are covered by this policy, no other call is needed.`,
     ),
   ];
   if (o.quarantine) {

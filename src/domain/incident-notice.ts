@@ -5,7 +5,7 @@
 import type { PlannedCall } from './aws-plan';
 import type { Refusal } from './approval-rules';
 import type { StepState } from './incident';
-import type { WatchFinding } from './watch';
+import type { WatchedSummary, WatchFinding } from './watch';
 
 /** Said in the incident's thread. */
 export type IncidentNotice =
@@ -15,7 +15,7 @@ export type IncidentNotice =
   | { kind: 'watch_started'; keyId: string; minutes: number; every: number }
   | { kind: 'watch_stopped'; reason: 'undone' | 'closed' }
   | { kind: 'watch_alert'; keyId: string; finding: WatchFinding }
-  | { kind: 'watch_ended'; keyId: string; total: number };
+  | { kind: 'watch_ended'; keyId: string; total: number; watched?: WatchedSummary };
 
 /** Why a request to ask for approval (again), retry or close was refused. */
 export type RequestRefusal =

@@ -16,6 +16,7 @@ export type { InvestigationPort, InvestigationRequest, InvestigationResult } fro
 export type { KeyOwnerPort } from './key-owner';
 export type { LogFn, LogPort } from './log';
 export type { OwnerContactPort, OwnerNotice } from './owner-contact';
+export type { RoleSessionsPort } from './role-sessions';
 export type { TrailPort, TrailPullRequest, TrailPullResult } from './trail';
 export type { WatchStore } from './watch-store';
 

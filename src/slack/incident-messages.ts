@@ -3,7 +3,7 @@
  * incident thread's messages and the answers to the person who clicked. Pure.
  */
 import type { ClickResult, IncidentNotice } from '../domain/incident-notice';
-import type { WatchFinding } from '../domain/watch';
+import { MAX_WATCHED_KEYS, type WatchedKey, type WatchedSummary, type WatchFinding } from '../domain/watch';
 import { planLines } from './incident-card';
 import { esc, escKeepMentions } from './text';
 
@@ -17,16 +17,46 @@ export function noticeText(n: IncidentNotice): string | undefined {
     case 'step_denied':
       return `:no_entry: *${n.title}* denied by <@${n.by}>: ${esc(n.reason)}`;
     case 'watch_started':
-      return `:eyes: Watching \`${n.keyId}\` for ${n.minutes} min: CloudTrail is checked every ${n.every} min for any use since containment or new persistence.`;
+      return `:eyes: Watching \`${n.keyId}\`, and every credential the investigation finds it minted, for ${n.minutes} min: CloudTrail is checked every ${n.every} min for any use since containment or new persistence.`;
     case 'watch_stopped':
       return `Watch stopped: ${n.reason === 'undone' ? 'containment was undone' : 'the incident is closed'}.`;
     case 'watch_alert':
       return watchAlertText(n.finding, n.keyId);
     case 'watch_ended':
+      if (n.watched) return watchEndedText(n.watched);
       return n.total === 0
         ? `:white_check_mark: Watch ended: no use of \`${n.keyId}\` or its sessions since containment.`
         : `Watch ended: ${n.total} call(s) since containment in all; see the alerts above.`;
   }
+}
+
+const KIND_WORDS: Record<string, string> = {
+  'role-session': 'session of role',
+  'session-token': 'session token of',
+  'federation-token': 'federation token of',
+  'access-key': 'access key of',
+  'login-profile': 'console access of',
+};
+
+/** The watch's closing line: exactly which credentials it followed, and what each did since containment. */
+export function watchEndedText(w: WatchedSummary): string {
+  const derived = w.keys.filter((k) => k.keyId !== w.keyId);
+  const label = (k: WatchedKey) => `\`${k.keyId}\`${KIND_WORDS[k.kind] ? ` (${KIND_WORDS[k.kind]}${k.of ? ` ${esc(k.of)}` : ''})` : ''}`;
+  const shown = derived.slice(0, 10);
+  const more = derived.length > shown.length ? ` and ${derived.length - shown.length} more` : '';
+  const what =
+    derived.length > 0
+      ? `\`${w.keyId}\` and the ${derived.length} credential(s) it minted: ${shown.map((k) => `${label(k)}${w.total > 0 ? ` ${k.events}` : ''}`).join(', ')}${more}`
+      : `\`${w.keyId}\` (the investigation found no credential it minted)`;
+  const head = `after ${w.minutes} min (${w.checks} check(s)), by AccessKeyId`;
+  const lines = [
+    w.total === 0
+      ? `:white_check_mark: Watch ended ${head}: no use since containment of ${what}.`
+      : `Watch ended ${head}: ${w.total} call(s) since containment. \`${w.keyId}\`: ${w.keys.find((k) => k.keyId === w.keyId)?.events ?? 0}; watched ${what}. See the alerts above.`,
+  ];
+  if (w.notFollowed > 0) lines.push(`${w.notFollowed} more minted credential(s) were not followed (the watch follows at most ${MAX_WATCHED_KEYS} besides the key); check them with \`/trail\`.`);
+  if (w.unsearched.length > 0) lines.push(`Not searched in the last check (lookup failed): ${w.unsearched.map((k) => `\`${k}\``).join(', ')}.`);
+  return lines.join('\n');
 }
 
 export function watchAlertText(f: WatchFinding, keyId: string): string | undefined {

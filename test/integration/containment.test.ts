@@ -195,8 +195,16 @@ describe('containRoleSessions', () => {
     });
   });
 
-  it('a role already deleted is idempotent success', async () => {
+  it('a role that does not exist is an error, never "already contained"; nothing is sent', async () => {
     const out = await containmentRig(clients).containment.containRoleSessions({ roleName: 'gone' });
+    expect(out.ok).toBe(false);
+    expect(out.retryable).toBe(false);
+    expect(out.calls).toEqual([]);
+    expect(out.message).toContain('Role gone does not exist in account 123456789012: nothing was contained');
+  });
+
+  it('a role CloudTrail showed being assumed and since deleted (ifMissing: gone) is already done', async () => {
+    const out = await containmentRig(clients).containment.containRoleSessions({ roleName: 'gone', ifMissing: 'gone' });
     expect(out.ok).toBe(true);
     expect(outcomes(out)).toEqual([['PutRolePolicy', 'already']]);
   });

@@ -44,6 +44,26 @@ describe('traceTemporaryKey', () => {
     expect(trace.origin).toMatchObject({ kind: 'long-term-key', accessKeyId: principal.accessKeyId });
   });
 
+  it('a GetFederationToken key names its federated user, never as a role', async () => {
+    const key = rng.awsId('ASIA');
+    const fed = buildEvent(
+      {
+        service: 'sts', name: 'GetFederationToken', timeMs: T0, region: 'us-east-1', identity: iamUserIdentity(principal), sourceIp: '192.0.2.3', userAgent: 'x',
+        requestParameters: { name: 'mallory', durationSeconds: 3600 },
+        responseElements: {
+          credentials: { accessKeyId: key, expiration: 'May 1, 2024, 11:00:00 AM' },
+          federatedUser: { arn: 'arn:aws:sts::123456789012:federated-user/mallory', federatedUserId: '123456789012:mallory' },
+        },
+        resources: [{ ResourceType: 'AWS::IAM::AccessKey', ResourceName: key }],
+      },
+      rng,
+    );
+    const trace = await traceTemporaryKey(key, fakeLookup([fed]));
+    expect(trace.hops[0]).toMatchObject({ issuedBy: 'GetFederationToken', federatedUserArn: 'arn:aws:sts::123456789012:federated-user/mallory', sessionName: 'mallory' });
+    expect(trace.hops[0].roleArn).toBeUndefined();
+    expect(trace.origin).toMatchObject({ kind: 'long-term-key', accessKeyId: principal.accessKeyId, userName: principal.userName });
+  });
+
   it('falls back to the AccessKeyId lookup when the event lists no resources', async () => {
     const key = rng.awsId('ASIA');
     const event = issuing('AssumeRole', iamUserIdentity(principal), key, { roleName: 'r', resources: false });

@@ -4,7 +4,8 @@
  */
 import type { Incident } from '../../src/domain/incident';
 import type { KeyFacts } from '../../src/domain/key-facts';
-import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort, OwnerNotice } from '../../src/ports';
+import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort, OwnerNotice, RoleSessionsPort } from '../../src/ports';
+import { isRoleSessionsParams, needsRoleSessionsStep, ROLE_SESSIONS_STEP, roleSessionsNotes, roleSessionsParams, roleSessionsTitle, storedGraph, type RoleSessionsParams } from '../../src/domain/role-sessions';
 import { removableItems } from '../../src/domain/persistence';
 import { addedArtifactsOf, isContainSnapshot, isPersistenceItem, type PersistenceItem } from '../../src/domain/aws-plan';
 import { KeyguardError } from '../../src/errors';
@@ -22,6 +23,8 @@ export interface CompromisedKeyDeps {
   containment?: ContainmentPort;
   ownerContact?: OwnerContactPort;
   investigation?: InvestigationPort;
+  /** Revokes the sessions of every role the leaked key reached (the credential graph). */
+  roleSessions?: RoleSessionsPort;
 }
 
 /** Room the investigation's record may take in its step item (DynamoDB items stop at 400 KB). */
@@ -127,13 +130,44 @@ export function targetOf(incident: Incident): ContainmentTarget {
     keyId: incident.keyId,
     keyKind: incident.keyKind,
     account: incident.account,
-    userName: p?.type === 'user' ? p.name : undefined,
+    // A temporary key of a user is not that user's key: only Contain acts on the user (containTargetOf).
+    userName: p?.type === 'user' && incident.keyKind !== 'temporary' ? p.name : undefined,
     roleName: p?.type === 'role' ? p.name : undefined,
     rootKey: incident.rootKey,
   };
 }
 
 const roleNameOf = (arn: string) => arn.split('/').pop()!;
+
+/**
+ * Who a temporary key belongs to, from its CloudTrail trace. The issuer the trace found wins:
+ * a role typed in the modal that disagrees is refused (both are said); a GetSessionToken or
+ * GetFederationToken key belongs to the IAM user whose long-term key minted it (a federated
+ * user's ARN is never taken for a role). Pure.
+ */
+export function temporaryKeyPrincipal(
+  t: AsiaTrace,
+  typed: Incident['principal'],
+): { principal?: Incident['principal']; rootKey?: Incident['rootKey']; refusedRole?: string; said: string } {
+  const hop = t.hops[0];
+  const rootKey = t.origin.kind === 'long-term-key' ? { accessKeyId: t.origin.accessKeyId, userName: t.origin.userName } : undefined;
+  const from = rootKey ? ` from long-term key ${rootKey.accessKeyId}${rootKey.userName ? ` of ${rootKey.userName}` : ''}` : '';
+  const typedRole = typed?.type === 'role' ? typed.arn ?? typed.name : undefined;
+  if (hop?.roleArn) {
+    const principal = { type: 'role' as const, name: roleNameOf(hop.roleArn), arn: hop.roleArn };
+    const disagrees = typed?.type === 'role' && (typed.arn ? typed.arn !== hop.roleArn : typed.name !== principal.name);
+    const refusal = disagrees ? `; the role given (${typedRole}) was refused: CloudTrail shows ${hop.accessKeyId} was issued by ${hop.roleArn} (${hop.issuedBy} at ${hop.eventTime}), so that role is contained` : '';
+    return { principal, rootKey, refusedRole: disagrees ? typedRole : undefined, said: `; issued to ${hop.roleArn}${from}${refusal}` };
+  }
+  if (hop && (hop.issuedBy === 'GetSessionToken' || hop.issuedBy === 'GetFederationToken')) {
+    const userName = rootKey?.userName ?? hop.caller.userName;
+    const principal = userName ? { type: 'user' as const, name: userName, arn: t.origin.kind === 'long-term-key' ? t.origin.userArn : undefined } : undefined;
+    const what = hop.issuedBy === 'GetSessionToken' ? 'a GetSessionToken session' : `a GetFederationToken session (federated user ${hop.federatedUserArn ?? hop.sessionName ?? 'unknown'}, not a role)`;
+    const refusal = typedRole ? `; the role given (${typedRole}) was refused: this key is ${what} of IAM user ${userName ?? 'unknown'}, not a role session` : '';
+    return { principal, rootKey, refusedRole: typedRole, said: `; ${what} of ${userName ?? 'an unknown user'}${from}, contained through the user${refusal}` };
+  }
+  return { principal: typed, rootKey, said: `; issued to ${typed?.type === 'role' ? `${typed.arn ?? typed.name} (as given; CloudTrail did not show the issuer)` : 'an unknown principal'}${from}` };
+}
 
 function identify(keyOwner: KeyOwnerPort, trace?: TraceFn): StepAction {
   return {
@@ -145,40 +179,58 @@ function identify(keyOwner: KeyOwnerPort, trace?: TraceFn): StepAction {
       const facts: KeyFacts = await keyOwner.lookup(incident.keyId, incident.keyKind);
       let principal: Incident['principal'] = facts.user ? { type: 'user', name: facts.user.userName, arn: facts.user.arn } : incident.principal ?? { type: 'unknown' };
       let rootKey: Incident['rootKey'];
+      let refusedRole: string | undefined;
       let traced = '';
       if (incident.keyKind === 'temporary' && trace) {
-        // Where the temporary key came from: the role that issued it (unless the responder
-        // named one) and the long-term key at the root of the chain.
+        // Where the temporary key came from: the principal that issued it and the long-term
+        // key at the root of the chain. What CloudTrail shows wins over what was typed.
         try {
-          const t = await trace(incident.keyId, now, facts.account);
-          const issuer = t.hops[0]?.roleArn;
-          if (issuer && principal?.type !== 'role') principal = { type: 'role', name: roleNameOf(issuer), arn: issuer };
-          if (t.origin.kind === 'long-term-key') rootKey = { accessKeyId: t.origin.accessKeyId, userName: t.origin.userName };
-          traced = `; issued to ${issuer ?? 'an unknown role'}${rootKey ? ` from long-term key ${rootKey.accessKeyId}${rootKey.userName ? ` of ${rootKey.userName}` : ''}` : ''}`;
+          const found = temporaryKeyPrincipal(await trace(incident.keyId, now, facts.account), incident.principal);
+          principal = found.principal ?? principal;
+          rootKey = found.rootKey;
+          refusedRole = found.refusedRole;
+          traced = found.said;
         } catch (e) {
           traced = `; CloudTrail trace failed (${(e as Error).message})`;
         }
       }
-      const who = facts.user ? `key of IAM user ${facts.user.userName}` : principal?.type === 'role' ? `temporary key of role ${principal.name}` : `${facts.kind === 'temporary' ? 'temporary key' : 'key'}`;
+      const who = facts.user
+        ? `key of IAM user ${facts.user.userName}`
+        : principal?.type === 'role' ? `temporary key of role ${principal.name}` : principal?.type === 'user' ? `temporary key of IAM user ${principal.name}` : `${facts.kind === 'temporary' ? 'temporary key' : 'key'}`;
       return {
         ok: true,
         summary: `${who} in ${facts.account}${facts.status ? `, ${facts.status}` : ''}${traced}`,
-        detail: { account: facts.account, user: facts.user?.userName, status: facts.status, principal, rootKey },
+        detail: { account: facts.account, user: facts.user?.userName, status: facts.status, principal, rootKey, ...(refusedRole ? { refusedRole } : {}) },
         incidentPatch: { facts, account: facts.account, principal, ...(rootKey ? { rootKey } : {}) },
       };
     },
   };
 }
 
+/**
+ * What Contain acts on. A temporary key of an IAM user (GetSessionToken, GetFederationToken)
+ * is contained through that user: the deny policy ends its session, and the long-term key that
+ * minted it is deactivated. So Contain's plan, its run, its snapshot and Undo all act on the
+ * long-term key, and the plan shown is what runs.
+ */
+export function containTargetOf(incident: Incident): ContainmentTarget {
+  const t = targetOf(incident);
+  if (incident.keyKind !== 'temporary' || incident.principal?.type !== 'user') return t;
+  if (!incident.rootKey) {
+    throw new KeyguardError('NOT_AVAILABLE', `Temporary key ${incident.keyId} belongs to IAM user ${incident.principal.name ?? ''}, but CloudTrail did not show the long-term key that minted it; contain the user's keys by hand (deny policy and the key).`);
+  }
+  return { ...t, keyId: incident.rootKey.accessKeyId, keyKind: 'long-term', userName: incident.rootKey.userName ?? incident.principal.name, roleName: undefined, rootKey: undefined };
+}
+
 function contain(c: ContainmentPort): StepAction {
   return {
-    plan: ({ incident, now }) => c.planContain(targetOf(incident), now),
+    plan: ({ incident, now }) => c.planContain(containTargetOf(incident), now),
     async run({ incident, step, approvers, dryRun, now, signal }) {
       // Sessions issued before the step first started are cut off; a re-run after a crash
       // uses the same time and so finds its own deny policy already in place.
-      return c.contain(targetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal });
+      return c.contain(containTargetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal });
     },
-    snapshot: ({ incident }) => c.snapshot(targetOf(incident)),
+    snapshot: ({ incident }) => c.snapshot(containTargetOf(incident)),
   };
 }
 
@@ -197,8 +249,52 @@ function containRecord(steps: { name: string; result?: unknown; before?: unknown
 
 function undo(c: ContainmentPort): StepAction {
   return {
-    plan: ({ incident, steps }) => c.planUndo(targetOf(incident), containRecord(steps)),
-    run: ({ incident, steps, approvers, dryRun, now, signal }) => c.undo(targetOf(incident), containRecord(steps), { approvers, dryRun, now, signal }),
+    plan: ({ incident, steps }) => c.planUndo(containTargetOf(incident), containRecord(steps)),
+    run: ({ incident, steps, approvers, dryRun, now, signal }) => c.undo(containTargetOf(incident), containRecord(steps), { approvers, dryRun, now, signal }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Revoke role sessions: generated after Investigate when the credential graph holds a role
+// session (1 approval, the exact plan shown).
+
+function roleSessionsOf(params: unknown): RoleSessionsParams {
+  if (!isRoleSessionsParams(params)) throw new KeyguardError('NOT_AVAILABLE', 'This step does not name the roles whose sessions to revoke.');
+  return params;
+}
+
+function revokeRoleSessions(r: RoleSessionsPort): StepAction {
+  return {
+    plan: ({ incident, step, now }) => r.planRevoke(incident.id, roleSessionsOf(step.params), now),
+    // Sessions issued before the step first started are cut off (a re-run finds them 'already').
+    run: ({ incident, step, approvers, dryRun, now, signal }) =>
+      r.revoke(incident.id, roleSessionsOf(step.params), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal }),
+  };
+}
+
+/**
+ * Investigate, extended: when its credential graph holds role sessions, the Revoke role
+ * sessions step is generated (before the Remove steps); the session tokens it found are said
+ * in its summary (covered by Contain's deny policy, or left to a person).
+ */
+export function withRoleSessionsStep(inner: StepAction): StepAction {
+  return {
+    ...inner,
+    async run(ctx) {
+      const result = await inner.run(ctx);
+      const graph = result.ok ? storedGraph(result.detail) : undefined;
+      if (!graph) return result;
+      const p = ctx.incident.principal;
+      const params = roleSessionsParams(graph, p?.type === 'user' ? p.name : undefined);
+      const notes = roleSessionsNotes(params).filter((n) => !n.includes('role session whose'));
+      const summary = notes.length ? `${result.summary}; ${notes.slice(0, 3).join('; ')}${notes.length > 3 ? `; and ${notes.length - 3} more` : ''}` : result.summary;
+      if (!needsRoleSessionsStep(params)) return { ...result, summary };
+      return {
+        ...result,
+        summary,
+        addSteps: [{ name: ROLE_SESSIONS_STEP, title: roleSessionsTitle(params), params, offerAfter: 'investigate' }, ...(result.addSteps ?? [])],
+      };
+    },
   };
 }
 
@@ -255,6 +351,11 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
       action: d.containment ? undo(d.containment) : undefined,
     },
   ];
+  const investigateStep = steps.find((s) => s.name === 'investigate');
+  if (investigateStep?.action && d.roleSessions) investigateStep.action = withRoleSessionsStep(investigateStep.action);
+  const roleSessions: StepDefinition | undefined = d.roleSessions
+    ? { seq: 10, name: ROLE_SESSIONS_STEP, title: 'Revoke role sessions', approvals: 1, optional: true, offer: { label: 'Revoke role sessions', after: 'investigate' }, action: revokeRoleSessions(d.roleSessions) }
+    : undefined;
   const remove: StepDefinition | undefined = d.containment
     ? { seq: 10, name: 'remove', title: 'Remove', approvals: 2, optional: true, offer: { label: 'Remove', after: 'investigate' }, action: removeItem(d.containment) }
     : undefined;
@@ -262,6 +363,6 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
     name: 'compromised-key',
     steps,
     // remove-1, remove-2…: one per persistence item the investigation found, two approvals each.
-    generated: (name) => (remove && /^remove-\d+$/.test(name) ? { ...remove, name } : undefined),
+    generated: (name) => (name === ROLE_SESSIONS_STEP ? roleSessions : remove && /^remove-\d+$/.test(name) ? { ...remove, name } : undefined),
   };
 }
