@@ -109,7 +109,7 @@ function itemOf(params: unknown): PersistenceItem {
 function removeItem(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), itemOf(step.params)),
-    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal }),
+    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal, plan: step.plan }),
   };
 }
 
@@ -169,7 +169,7 @@ function contain(c: ContainmentPort): StepAction {
     async run({ incident, step, approvers, dryRun, now, signal }) {
       // Sessions issued before the step first started are cut off; a re-run after a crash
       // uses the same time and so finds its own deny policy already in place.
-      return c.contain(targetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal });
+      return c.contain(targetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, plan: step.plan });
     },
     snapshot: ({ incident }) => c.snapshot(targetOf(incident)),
   };
@@ -178,7 +178,7 @@ function contain(c: ContainmentPort): StepAction {
 function eradicate(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, now }) => c.planEradicate(targetOf(incident), now),
-    run: ({ incident, approvers, dryRun, now, signal }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal }),
+    run: ({ incident, step, approvers, dryRun, now, signal }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal, plan: step.plan }),
   };
 }
 
@@ -191,7 +191,7 @@ function containRecord(steps: { name: string; result?: unknown; before?: unknown
 function undo(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, steps }) => c.planUndo(targetOf(incident), containRecord(steps)),
-    run: ({ incident, steps, approvers, dryRun, now, signal }) => c.undo(targetOf(incident), containRecord(steps), { approvers, dryRun, now, signal }),
+    run: ({ incident, step, steps, approvers, dryRun, now, signal }) => c.undo(targetOf(incident), containRecord(steps), { approvers, dryRun, now, signal, plan: step.plan }),
   };
 }
 
