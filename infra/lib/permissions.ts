@@ -256,7 +256,8 @@ export function protectedPrincipalStatements(scope: AccountScope, p: ProtectedPr
       Sid: 'DenyProtectedPrincipals',
       Effect: 'Deny',
       Action: containmentWriteActions(scope),
-      Resource: [...new Set(roles)].map((r) => `${base}:role*/${r}`).concat((p.protectedUsers ?? []).map((u) => `${base}:user*/${u}`)),
+      // NAME and */NAME: the principal at any path (IAM refuses a wildcard before the first '/').
+      Resource: [...new Set(roles)].flatMap((r) => [`${base}:role/${r}`, `${base}:role/*/${r}`]).concat((p.protectedUsers ?? []).flatMap((u) => [`${base}:user/${u}`, `${base}:user/*/${u}`])),
     },
     {
       Sid: 'DenyProtectedTag',

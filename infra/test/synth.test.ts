@@ -153,7 +153,8 @@ describe('Keyguard stack', () => {
     const byName = statements.find((s) => s.Sid === 'DenyProtectedPrincipals');
     assert.ok(byName && byName.Effect === 'Deny');
     for (const r of ['keyguard-responder', 'keyguard-bot', 'OrganizationAccountAccessRole']) {
-      assert.ok(resourcesOf(byName).includes(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role*/${r}`), r);
+      assert.ok(resourcesOf(byName).includes(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${r}`), r);
+      assert.ok(resourcesOf(byName).includes(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*/${r}`), r);
     }
     const byTag = statements.find((s) => s.Sid === 'DenyProtectedTag');
     assert.deepEqual(byTag?.Condition, { StringEquals: { 'iam:ResourceTag/keyguard:protected': 'true' } });
@@ -244,8 +245,8 @@ describe('Keyguard stack options', () => {
     assert.equal(env.IR_PROTECTED_PRINCIPALS, 'user/breakglass-admin,role/prod-admin');
     const deny = roleStatements(bot, 'keyguard-responder').find((s) => s.Sid === 'DenyProtectedPrincipals');
     assert.ok(deny);
-    assert.ok(resourcesOf(deny).includes('arn:${AWS::Partition}:iam::${AWS::AccountId}:user*/breakglass-admin'));
-    assert.ok(resourcesOf(deny).includes('arn:${AWS::Partition}:iam::${AWS::AccountId}:role*/prod-admin'));
+    assert.ok(resourcesOf(deny).includes('arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*/breakglass-admin'));
+    assert.ok(resourcesOf(deny).includes('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/prod-admin'));
     bot.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
   });
 

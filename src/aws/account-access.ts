@@ -217,6 +217,8 @@ export class AccountAccess {
     const credentials = memoised(
       fromTemporaryCredentials({
         params: { ...params, Policy: policy },
+        // Assumed with exactly the credentials of the bot's own clients.
+        masterCredentials: this.own().sts.config.credentials,
         ...(options ? { clientConfig: clientConfig(options) } : {}),
         clientPlugins: [requestIdProbe((id) => (requestId = id))],
       }),

@@ -11,9 +11,9 @@
  * A new plan kind needs no change here unless it uses such an action.
  *
  * Size: AWS takes at most 2,048 characters of session policy. Calls on the same resource
- * are grouped into one statement (one ARN, many actions), and an ARN covers any path
- * (`user*\/alice`: alice at / or at /any/path/, and nobody else: IAM names are unique per
- * account). Should a very large plan still not fit, the PolicyARN conditions of removals
+ * are grouped into one statement (one principal, many actions). A principal is named by two
+ * ARNs, `user/alice` and `user/*\/alice`: alice at / or at any path, and nobody else (IAM
+ * names are unique per account; IAM refuses a wildcard before the first `/`). Should a very large plan still not fit, the PolicyARN conditions of removals
  * (Detach*) are dropped first (the resource stays pinned); beyond that the plan is refused.
  *
  * Pure: no SDK, no clock.
@@ -76,14 +76,15 @@ const PARAM_OF_TYPE: Readonly<Record<IamResourceType, string>> = {
 /** IAM names: 1–128 of [\w+=,.@-] (role names 64); anything else cannot be scoped safely. */
 const IAM_NAME = /^[\w+=,.@-]{1,128}$/;
 
-/** `arn:aws:iam::123456789012:user*\/alice`: the named entity at any path. */
-export function iamEntityArn(scope: SessionScope, type: IamResourceType, name: string): string {
-  return `arn:${scope.partition}:iam::${scope.account}:${type}*/${name}`;
+/** `arn:aws:iam::123456789012:user/alice` and `…:user/*\/alice`: the named entity at any path. */
+export function iamEntityArns(scope: SessionScope, type: IamResourceType, name: string): string[] {
+  const base = `arn:${scope.partition}:iam::${scope.account}:${type}`;
+  return [`${base}/${name}`, `${base}/*/${name}`];
 }
 
 interface Grant {
   action: string;
-  resource: string;
+  resources: string[];
   policyArn?: string;
   removal: boolean;
 }
@@ -96,7 +97,7 @@ function grantOf(call: PlannedCall, scope: SessionScope): Grant | string {
   if (typeof name !== 'string' || !IAM_NAME.test(name)) return `iam:${call.action} has no valid ${PARAM_OF_TYPE[type]}`;
   const policyArn = call.params.PolicyArn;
   if (policyArn !== undefined && typeof policyArn !== 'string') return `iam:${call.action} has a PolicyArn that is not a string`;
-  return { action: `iam:${call.action}`, resource: iamEntityArn(scope, type, name), policyArn, removal: /^(Detach|Delete|Remove)/.test(call.action) };
+  return { action: `iam:${call.action}`, resources: iamEntityArns(scope, type, name), policyArn, removal: /^(Detach|Delete|Remove)/.test(call.action) };
 }
 
 function build(grants: readonly Grant[], pinRemovals: boolean): SessionPolicyDocument {
@@ -105,10 +106,10 @@ function build(grants: readonly Grant[], pinRemovals: boolean): SessionPolicyDoc
   const statements = new Map<string, SessionStatement>();
   for (const g of grants) {
     const pinned = g.policyArn !== undefined && (pinRemovals || !g.removal);
-    const key = pinned ? `${g.resource}\n${g.action}` : g.resource;
+    const key = pinned ? `${g.resources[0]}\n${g.action}` : g.resources[0];
     let s = statements.get(key);
     if (!s) {
-      s = { Effect: 'Allow', Action: [], Resource: [g.resource] };
+      s = { Effect: 'Allow', Action: [], Resource: [...g.resources] };
       if (pinned) s.Condition = { ArnEquals: { 'iam:PolicyARN': [] } };
       statements.set(key, s);
     }

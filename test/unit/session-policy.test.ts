@@ -139,7 +139,7 @@ describe('session policy: size and shape', () => {
     const r = sessionPolicyFor(planEradicateUserKey({ userName: 'alice', accessKeyId: 'AKIAAAAAAAAAAAAAAAA1' }, { keyStatus: 'Active', loginProfile: true, mfaSerials: ['m1', 'm2'] }), scope);
     if (!r.ok) throw new Error(r.reason);
     expect(r.document.Statement).toEqual([
-      { Effect: 'Allow', Action: ['iam:UpdateAccessKey', 'iam:DeleteAccessKey', 'iam:DeleteLoginProfile', 'iam:DeactivateMFADevice'], Resource: [`arn:aws:iam::${ACCOUNT}:user*/alice`] },
+      { Effect: 'Allow', Action: ['iam:UpdateAccessKey', 'iam:DeleteAccessKey', 'iam:DeleteLoginProfile', 'iam:DeactivateMFADevice'], Resource: [`arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:iam::${ACCOUNT}:user/*/alice`] },
     ]);
   });
 
