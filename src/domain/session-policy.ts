@@ -11,7 +11,8 @@
  * A new plan kind needs no change here unless it uses such an action.
  *
  * Size: AWS takes at most 2,048 characters of session policy. Calls on the same resource
- * are grouped into one statement (one principal, many actions). A principal is named by two
+ * are grouped into one statement (one principal, many actions), and principals given the
+ * same actions share one statement. A principal is named by two
  * ARNs, `user/alice` and `user/*\/alice`: alice at / or at any path, and nobody else (IAM
  * names are unique per account; IAM refuses a wildcard before the first `/`). Should a very large plan still not fit, the PolicyARN conditions of removals
  * (Detach*) are dropped first (the resource stays pinned); beyond that the plan is refused.
@@ -117,7 +118,16 @@ function build(grants: readonly Grant[], pinRemovals: boolean): SessionPolicyDoc
     const arns = s.Condition?.ArnEquals['iam:PolicyARN'];
     if (arns && g.policyArn && !arns.includes(g.policyArn)) arns.push(g.policyArn);
   }
-  return { Version: '2012-10-17', Statement: [...statements.values()] };
+  // Principals given the very same actions (e.g. ten groups a user leaves) share one
+  // statement: the same grants, fewer characters.
+  const merged = new Map<string, SessionStatement>();
+  for (const st of statements.values()) {
+    const key = st.Condition ? `${st.Resource[0]}\n${st.Action.join(',')}` : st.Action.join(',');
+    const same = merged.get(key);
+    if (same) same.Resource.push(...st.Resource);
+    else merged.set(key, st);
+  }
+  return { Version: '2012-10-17', Statement: [...merged.values()] };
 }
 
 /**
