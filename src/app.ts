@@ -176,6 +176,9 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     factory: hooks.containmentFactory ?? createClientFactory({ region: config.awsRegion }),
     cloudTrail: (credentials) => (credentials ? withCredentials(credentials) : hooks.cloudTrail ?? createCloudTrailClientFactory()),
     targetRoleName: config.targetRoleName,
+    // Least privilege: every IAM write through the responder role (IR_DIRECT_WRITES: trial only).
+    responderRoleName: config.privilege?.responderRoleName,
+    directWrites: config.privilege?.directWrites,
     now,
     logger,
   });
@@ -217,6 +220,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
       containment: new AwsContainment({
         access: accounts,
         quarantine: config.quarantine,
+        protectedPrincipals: config.privilege?.protectedPrincipals,
         logger,
         now: deps.now,
         readBackDelaysMs: hooks.readBackDelaysMs,
@@ -282,8 +286,15 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
   return { app, frontDoor, deps, engine, inflight, watcher, notifier };
 }
 
+/** Logged at start-up when IR_DIRECT_WRITES=true. */
+export const DIRECT_WRITES_WARNING =
+  "IR_DIRECT_WRITES=true: IAM writes use the bot's own credentials, without the responder role's session policy. " +
+  'For a trial only: every step record and card says so. Deploy the keyguard-responder role and unset IR_DIRECT_WRITES.';
+
 export async function startApp(parts: AppParts, host?: string): Promise<RunningApp> {
   const { app, frontDoor, engine, inflight, watcher, notifier, deps } = buildApp(parts);
+  // Least privilege: writing with the bot's own credentials is a trial mode, said loudly.
+  if (parts.config.privilege?.directWrites) parts.logger.warn({ directWrites: true }, DIRECT_WRITES_WARNING);
   // Finish what a previous process left running, then keep expiring stale approvals.
   const reconciled = await engine.reconcile();
   if (reconciled.resumed.length > 0) parts.logger.info({ resumed: reconciled.resumed }, 'reconciled steps left running');

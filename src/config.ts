@@ -4,10 +4,13 @@
  * Secret values never appear in an error message.
  */
 import { z } from 'zod';
+import { DEFAULT_RESPONDER_ROLE_NAME } from './domain/session-policy';
 
 const SLACK_ID = /^[UWS][A-Z0-9]{2,}$/;
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** IR_PROTECTED_PRINCIPALS entries: user/NAME or role/NAME (IAM names). */
+const PROTECTED_PRINCIPAL = /^(user|role)\/[\w+=,.@-]{1,64}$/;
 
 const csv = (v: string | undefined): string[] =>
   (v ?? '')
@@ -215,6 +218,23 @@ const schema = z
       /^arn:aws[\w-]*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:eventdatastore\/[\w-]{1,128}$/,
       'a CloudTrail Lake event data store ARN (arn:aws:cloudtrail:<region>:<account>:eventdatastore/<id>)',
     ),
+    // Least privilege: who writes IAM, and what it never writes to
+    IR_DIRECT_WRITES: boolish,
+    IR_PROTECTED_PRINCIPALS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const entries = csv(v);
+        const bad = entries.filter((p) => !PROTECTED_PRINCIPAL.test(p));
+        if (bad.length > 0) {
+          ctx.addIssue({ code: 'custom', message: `must be comma-separated user/NAME or role/NAME entries (e.g. user/breakglass-admin); not valid: ${bad.map((b) => `"${b.slice(0, 80)}"`).join(', ')}` });
+          return z.NEVER;
+        }
+        return {
+          users: entries.filter((p) => p.startsWith('user/')).map((p) => p.slice(5)),
+          roles: entries.filter((p) => p.startsWith('role/')).map((p) => p.slice(5)),
+        };
+      }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     AWS_REGION: z.string().optional(),
   });
@@ -294,7 +314,20 @@ export interface Config {
   };
   logLevel: string;
   awsRegion: string;
+  /** Least privilege (README "Least privilege"). */
+  privilege: {
+    /**
+     * The role every IAM write goes through, in the bot's own account too:
+     * IR_TARGET_ROLE_NAME, default keyguard-responder.
+     */
+    responderRoleName: string;
+    /** IR_DIRECT_WRITES=true (trial only): write with the bot's own credentials in its own account. */
+    directWrites: boolean;
+    /** IR_PROTECTED_PRINCIPALS: break-glass users and roles the bot never writes to. */
+    protectedPrincipals: { users: string[]; roles: string[] };
+  };
 }
+
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -351,6 +384,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { database: e.IR_ATHENA_DATABASE, table: e.IR_ATHENA_TABLE, workgroup: e.IR_ATHENA_WORKGROUP, outputLocation: e.IR_ATHENA_OUTPUT }
         : undefined,
       lake: e.IR_CLOUDTRAIL_LAKE_EDS ? { eventDataStoreArn: e.IR_CLOUDTRAIL_LAKE_EDS, region: e.IR_CLOUDTRAIL_LAKE_EDS.split(':')[3] } : undefined,
+    },
+    privilege: {
+      responderRoleName: e.IR_TARGET_ROLE_NAME ?? DEFAULT_RESPONDER_ROLE_NAME,
+      directWrites: e.IR_DIRECT_WRITES ?? false,
+      protectedPrincipals: e.IR_PROTECTED_PRINCIPALS ?? { users: [], roles: [] },
     },
     logLevel: e.LOG_LEVEL ?? 'info',
     awsRegion: e.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1',

@@ -3,7 +3,8 @@
  * the tests construct exactly the same app.
  *
  *   botAccount           account id of the bot (needed for KeyguardResponder only)
- *   targetRoleName       responder role name, default keyguard-responder; empty: no cross-account
+ *   targetRoleName       responder role name (every IAM write goes through it), default keyguard-responder
+ *   protectedPrincipals  user/NAME,role/NAME: break-glass principals the responder role may never write to
  *   botRoleName          default keyguard-bot
  *   botRoleArn           overrides botAccount+botRoleName in the responder's trust policy
  *   image                container image to run; unset: built from the repository
@@ -63,9 +64,13 @@ export function buildKeyguardApp(app: App): KeyguardApp {
   const flag = (key: string): boolean => ['1', 'true', 'yes', 'on'].includes((ctx(key) ?? '').toLowerCase());
 
   const botRoleName = ctx('botRoleName') || 'keyguard-bot';
-  const targetRoleNameCtx = ctx('targetRoleName');
-  // Unset: the default name; set to the empty string: no cross-account access at all.
-  const targetRoleName = targetRoleNameCtx === undefined ? 'keyguard-responder' : targetRoleNameCtx || undefined;
+  // Every IAM write goes through this role, in the bot's account too: it always exists.
+  const targetRoleName = ctx('targetRoleName') || 'keyguard-responder';
+  const protectedPrincipals = list(ctx('protectedPrincipals'));
+  const badProtected = protectedPrincipals.find((p) => !/^(user|role)\/[\w+=,.@-]{1,64}$/.test(p));
+  if (badProtected) throw new Error(`context protectedPrincipals: "${badProtected}" is not user/NAME or role/NAME`);
+  const protectedUsers = protectedPrincipals.filter((p) => p.startsWith('user/')).map((p) => p.slice(5));
+  const protectedRoles = protectedPrincipals.filter((p) => p.startsWith('role/')).map((p) => p.slice(5));
   for (const [what, name] of [['botRoleName', botRoleName], ['targetRoleName', targetRoleName]] as const) {
     if (name !== undefined && !ROLE_NAME.test(name)) throw new Error(`context ${what}: "${name}" is not an IAM role name`);
   }
@@ -97,6 +102,8 @@ export function buildKeyguardApp(app: App): KeyguardApp {
     desiredCount,
     botEnvironment,
     detachAnyUserPolicy: flag('detachAnyUserPolicy'),
+    protectedUsers,
+    protectedRoles,
     intake,
     intakeOrgId,
   });
@@ -122,8 +129,10 @@ export function buildKeyguardApp(app: App): KeyguardApp {
     // One IAM role, no assets: deployable without `cdk bootstrap` in every account, or as a StackSet.
     synthesizer: new BootstraplessSynthesizer(),
     botRoleArn,
-    roleName: targetRoleName ?? 'keyguard-responder',
+    roleName: targetRoleName,
     detachAnyUserPolicy: flag('detachAnyUserPolicy'),
+    protectedUsers,
+    protectedRoles,
   });
   return { bot, responder, forwarder, history };
 }

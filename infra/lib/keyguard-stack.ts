@@ -25,6 +25,7 @@ import type { Construct } from 'constructs';
 import { botPolicyDocument } from './permissions';
 import { tablePropsFromSchema } from './table-from-schema';
 import { IntakeQueue } from './intake';
+import { addResponderRole } from './responder-role-stack';
 import { TTL_ATTRIBUTE } from '../../src/store/table-schema';
 
 /** Repository root: the Docker build context. */
@@ -53,8 +54,11 @@ export const SLACK_SECRET_KEYS = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN'] as const
 export interface KeyguardStackProps extends StackProps {
   /** Name of the bot's IAM role. Fixed (not generated) because responder roles in other accounts trust it by ARN. */
   botRoleName?: string;
-  /** IR_TARGET_ROLE_NAME: the responder role assumed in other accounts. Unset: no sts:AssumeRole. */
+  /** IR_TARGET_ROLE_NAME: the responder role every IAM write goes through, in this account too (default keyguard-responder). */
   targetRoleName?: string;
+  /** Break-glass users and roles never written to (IR_PROTECTED_PRINCIPALS, context protectedPrincipals). */
+  protectedUsers?: readonly string[];
+  protectedRoles?: readonly string[];
   /** Table name; CloudFormation picks one when unset. The table is kept when the stack is deleted. */
   tableName?: string;
   /** Secrets Manager name of the Slack token secret. */
@@ -77,6 +81,8 @@ export interface KeyguardStackProps extends StackProps {
 export class KeyguardStack extends Stack {
   readonly table: dynamodb.Table;
   readonly botRole: iam.Role;
+  /** The responder role in the bot's own account: the bot writes no IAM itself. */
+  readonly responderRole: iam.CfnRole;
   readonly slackSecret: secretsmanager.Secret;
   readonly service: ecs.FargateService;
   readonly intake?: IntakeQueue;
@@ -117,12 +123,22 @@ export class KeyguardStack extends Stack {
             botRoleArn,
             tableArn: this.table.tableArn,
             targetRoleName: props.targetRoleName,
-            detachAnyUserPolicy: props.detachAnyUserPolicy,
             intakeQueue: this.intake ? { queueArn: this.intake.queue.queueArn, deadLetterQueueArn: this.intake.deadLetterQueue.queueArn } : undefined,
           }),
         ),
       },
     });
+
+    // --- The responder role in this account: every IAM write of the bot goes through it.
+    this.responderRole = addResponderRole(this, 'ResponderRole', {
+      botRoleArn,
+      roleName: props.targetRoleName,
+      detachAnyUserPolicy: props.detachAnyUserPolicy,
+      protectedUsers: props.protectedUsers,
+      protectedRoles: props.protectedRoles,
+    });
+    // IAM checks a trust policy's principal exists: the bot's role first.
+    this.responderRole.node.addDependency(this.botRole);
 
     // --- Slack tokens: created with a random placeholder; put the real JSON in after deploy (infra/README.md).
     this.slackSecret = new secretsmanager.Secret(this, 'SlackTokens', {
@@ -170,6 +186,9 @@ export class KeyguardStack extends Stack {
         ...props.botEnvironment,
         IR_TABLE_NAME: this.table.tableName,
         ...(props.targetRoleName ? { IR_TARGET_ROLE_NAME: props.targetRoleName } : {}),
+        ...(props.protectedUsers?.length || props.protectedRoles?.length
+          ? { IR_PROTECTED_PRINCIPALS: [...(props.protectedUsers ?? []).map((u) => `user/${u}`), ...(props.protectedRoles ?? []).map((r) => `role/${r}`)].join(',') }
+          : {}),
         ...(this.intake ? { IR_INTAKE_QUEUE_URL: this.intake.queue.queueUrl } : {}),
         AWS_REGION: Aws.REGION,
       },

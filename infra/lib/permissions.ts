@@ -7,14 +7,20 @@
  * is not granted fails a test instead of failing at 3 a.m. with AccessDenied.
  *
  * Least privilege, in short:
+ *  - the bot's role writes no IAM at all: it reads, assumes the responder role
+ *    (<targetRoleName>, in every account, its own included), searches CloudTrail and
+ *    writes its table. Every IAM write is the responder role's, in a session narrowed by a
+ *    session policy generated from the approved plan (src/domain/session-policy.ts);
  *  - IAM reads and writes are limited to the account's own users, groups, roles and
  *    instance profiles (the partition and account are parameters);
  *  - AttachUserPolicy / DetachUserPolicy only for AWSCompromisedKeyQuarantineV2/V3
  *    (condition on iam:PolicyARN);
- *  - sts:AssumeRole only on roles named <targetRoleName>, in any account;
+ *  - no UpdateAssumeRolePolicy anywhere: no flow rewrites who may assume a role;
  *  - DynamoDB only on the incident table and its indexes;
- *  - an explicit Deny stops a role from changing itself (no self-escalation with
- *    PutRolePolicy, no deleting its own guard rails) and from touching service-linked roles.
+ *  - explicit Denies: a role cannot change itself (no self-escalation with PutRolePolicy,
+ *    no deleting its own guard rails), nor touch service-linked roles, nor write to a
+ *    protected principal (tag keyguard:protected=true, the responder and bot roles,
+ *    OrganizationAccountAccessRole, break-glass users and roles named at deploy).
  * sts:GetCallerIdentity needs no permission and is not listed.
  */
 
@@ -209,17 +215,56 @@ export function containmentStatements(scope: AccountScope, opts: ContainmentOpti
       // Removing what the attacker created: keys, users, roles and what DeleteUser/DeleteRole need gone first.
       Sid: 'RemovePersistence',
       Effect: 'Allow',
-      Action: iam(
-        'DeleteSigningCertificate',
-        'DeleteSSHPublicKey',
-        'RemoveUserFromGroup',
-        'DeleteUser',
-        'RemoveRoleFromInstanceProfile',
-        'DetachRolePolicy',
-        'DeleteRole',
-        'UpdateAssumeRolePolicy',
-      ),
+      Action: iam('DeleteSigningCertificate', 'DeleteSSHPublicKey', 'RemoveUserFromGroup', 'DeleteUser', 'RemoveRoleFromInstanceProfile', 'DetachRolePolicy', 'DeleteRole'),
       Resource: [arn.users, arn.groups, arn.roles, arn.instanceProfiles],
+    },
+  ];
+}
+
+/** Every IAM write the responder role is granted (and the protected-principal Deny refuses). */
+export function containmentWriteActions(scope: AccountScope): string[] {
+  return [...allowedActions(containmentStatements(scope, { detachAnyUserPolicy: true }))].sort();
+}
+
+// ---------------------------------------------------------------------------------------
+// Protected principals (the code refuses them too: src/aws/guard-rails.ts)
+
+export const PROTECTED_TAG_KEY = 'keyguard:protected';
+export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
+
+export interface ProtectedPrincipalOptions {
+  /** The responder role (IR_TARGET_ROLE_NAME). */
+  responderRoleName: string;
+  /** The bot's own role, by name: protected in every account (it lives in the bot's). */
+  botRoleName: string;
+  /** Break-glass users named at deploy (CDK context protectedPrincipals: user/NAME). */
+  protectedUsers?: readonly string[];
+  /** Roles named at deploy (CDK context protectedPrincipals: role/NAME). */
+  protectedRoles?: readonly string[];
+}
+
+/**
+ * Explicit Deny of every containment write on protected principals: by name (at any path)
+ * and by the tag keyguard:protected=true. Wins over the Allows and over any session policy.
+ */
+export function protectedPrincipalStatements(scope: AccountScope, p: ProtectedPrincipalOptions): PolicyStatement[] {
+  const base = `arn:${scope.partition ?? 'aws'}:iam::${scope.account}`;
+  const roles = [p.responderRoleName, p.botRoleName, ORGANIZATION_ACCESS_ROLE, ...(p.protectedRoles ?? [])];
+  const arn = iamArns(scope);
+  return [
+    {
+      Sid: 'DenyProtectedPrincipals',
+      Effect: 'Deny',
+      Action: containmentWriteActions(scope),
+      // NAME and */NAME: the principal at any path (IAM refuses a wildcard before the first '/').
+      Resource: [...new Set(roles)].flatMap((r) => [`${base}:role/${r}`, `${base}:role/*/${r}`]).concat((p.protectedUsers ?? []).flatMap((u) => [`${base}:user/${u}`, `${base}:user/*/${u}`])),
+    },
+    {
+      Sid: 'DenyProtectedTag',
+      Effect: 'Deny',
+      Action: containmentWriteActions(scope),
+      Resource: [arn.users, arn.roles],
+      Condition: { StringEquals: { [`iam:ResourceTag/${PROTECTED_TAG_KEY}`]: 'true' } },
     },
   ];
 }
@@ -298,12 +343,15 @@ export function assumeTargetRoleStatements(targetRoleName: string, partition = '
 // ---------------------------------------------------------------------------------------
 // Whole documents
 
-export interface BotPolicyOptions extends AccountScope, ContainmentOptions, TableOptions {
+/** IR_TARGET_ROLE_NAME's default. */
+export const DEFAULT_RESPONDER_ROLE_NAME = 'keyguard-responder';
+
+export interface BotPolicyOptions extends AccountScope, TableOptions {
   /** The bot's own role, protected by the self-modification Deny. */
   botRoleArn: string;
   /** The incident table (its indexes are granted too). */
   tableArn: string;
-  /** IR_TARGET_ROLE_NAME; without it the bot gets no sts:AssumeRole at all. */
+  /** IR_TARGET_ROLE_NAME, default keyguard-responder: the role every IAM write goes through. */
   targetRoleName?: string;
   /** The intake queue (IR_INTAKE_QUEUE_URL) and its dead-letter queue. */
   intakeQueue?: { queueArn: string; deadLetterQueueArn: string };
@@ -326,14 +374,14 @@ export function intakeQueueStatements(q: { queueArn: string; deadLetterQueueArn:
   ];
 }
 
+/** The bot's role: reads, the responder role, CloudTrail, its table. No IAM write. */
 export function botPolicyStatements(opts: BotPolicyOptions): PolicyStatement[] {
   return [
     ...stsReadStatements(),
     ...iamReadStatements(opts),
-    ...containmentStatements(opts, opts),
     ...trailStatements(),
     ...tableStatements(opts.tableArn, opts),
-    ...(opts.targetRoleName ? assumeTargetRoleStatements(opts.targetRoleName, opts.partition) : []),
+    ...assumeTargetRoleStatements(opts.targetRoleName ?? DEFAULT_RESPONDER_ROLE_NAME, opts.partition),
     ...(opts.intakeQueue ? intakeQueueStatements(opts.intakeQueue) : []),
     ...selfProtectionStatements(opts.botRoleArn, opts),
   ];
@@ -346,21 +394,32 @@ export function botPolicyDocument(opts: BotPolicyOptions): PolicyDocument {
 export interface ResponderPolicyOptions extends AccountScope, ContainmentOptions {
   /** The responder role itself, protected by the self-modification Deny. */
   responderRoleArn: string;
+  /** The bot's role name (default keyguard-bot): never written to. */
+  botRoleName?: string;
+  protectedUsers?: readonly string[];
+  protectedRoles?: readonly string[];
 }
 
 /**
- * The responder role in another account: the IAM reads the containment actions make
- * (pre-checks, read-backs, reconciliation), the containment writes, and CloudTrail lookups
- * (the investigation and the watch search the key's own account). No DynamoDB: the record
- * stays with the bot in its own account.
+ * The responder role, one per account (the bot's own included): the IAM reads the
+ * containment actions make (pre-checks, read-backs, reconciliation), the containment
+ * writes (the only principal that writes IAM), and CloudTrail lookups (the investigation
+ * and the watch search the key's own account). No DynamoDB: the record stays with the bot.
  */
 export function responderPolicyStatements(opts: ResponderPolicyOptions): PolicyStatement[] {
+  const responderRoleName = opts.responderRoleArn.split('/').pop()!;
   return [
     ...iamReadStatements(opts),
     ...stsReadStatements(),
     { Sid: 'CloudTrailLookup', Effect: 'Allow', Action: ['cloudtrail:LookupEvents'], Resource: ['*'] },
     ...containmentStatements(opts, opts),
     ...selfProtectionStatements(opts.responderRoleArn, opts),
+    ...protectedPrincipalStatements(opts, {
+      responderRoleName,
+      botRoleName: opts.botRoleName ?? 'keyguard-bot',
+      protectedUsers: opts.protectedUsers,
+      protectedRoles: opts.protectedRoles,
+    }),
   ];
 }
 

@@ -131,10 +131,33 @@ describe('Keyguard stack', () => {
     }
   });
 
-  it('restricts AttachUserPolicy and DetachUserPolicy to the quarantine policies', () => {
-    const statements = roleStatements(bot, 'keyguard-bot');
+  it("writes no IAM with the bot's role: the responder role in its account writes, quarantine attach/detach only", () => {
+    const botWrites = roleStatements(bot, 'keyguard-bot')
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf)
+      .filter((a) => /^iam:(Put|Attach|Detach|Delete|Update|Create|Remove|Deactivate|Add|Tag|Untag)/.test(a));
+    assert.deepEqual(botWrites, []);
+    const statements = roleStatements(bot, 'keyguard-responder');
     assertQuarantineOnly(statements, 'iam:AttachUserPolicy');
     assertQuarantineOnly(statements, 'iam:DetachUserPolicy');
+    assert.ok(!statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf).includes('iam:UpdateAssumeRolePolicy'));
+  });
+
+  it("the responder role in the bot's account trusts only the bot's role and denies protected principals", () => {
+    const roles = resourcesOfType(bot, 'AWS::IAM::Role');
+    const responder = Object.values(roles).find((r) => r.Properties.RoleName === 'keyguard-responder');
+    assert.ok(responder);
+    const [trust] = responder.Properties.AssumeRolePolicyDocument.Statement as Stmt[];
+    assert.equal(flat(trust.Principal?.AWS), 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/keyguard-bot');
+    const statements = roleStatements(bot, 'keyguard-responder');
+    const byName = statements.find((s) => s.Sid === 'DenyProtectedPrincipals');
+    assert.ok(byName && byName.Effect === 'Deny');
+    for (const r of ['keyguard-responder', 'keyguard-bot', 'OrganizationAccountAccessRole']) {
+      assert.ok(resourcesOf(byName).includes(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${r}`), r);
+      assert.ok(resourcesOf(byName).includes(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*/${r}`), r);
+    }
+    const byTag = statements.find((s) => s.Sid === 'DenyProtectedTag');
+    assert.deepEqual(byTag?.Condition, { StringEquals: { 'iam:ResourceTag/keyguard:protected': 'true' } });
   });
 
   it('denies the bot any change to its own role', () => {
@@ -206,7 +229,6 @@ describe('Keyguard stack', () => {
       botRoleArn: 'arn:aws-us-gov:iam::123456789012:role/keyguard-bot',
       tableArn: 'arn:aws-us-gov:dynamodb:us-gov-west-1:123456789012:table/keyguard-IncidentTable8CE1664B-ABCDEFGHIJKL',
       targetRoleName: 'keyguard-responder',
-      detachAnyUserPolicy: true,
       allowCreateTable: true,
     });
     assert.ok(JSON.stringify(doc).length < 10_240);
@@ -214,23 +236,25 @@ describe('Keyguard stack', () => {
 });
 
 describe('Keyguard stack options', () => {
-  it('runs a given image, and without a target role grants no sts:AssumeRole', () => {
-    const { bot, outdir } = synth({ image: 'public.ecr.aws/example/keyguard:1.0', targetRoleName: '', desiredCount: '0' });
+  it('runs a given image; protected principals named at deploy reach the responder role and the bot', () => {
+    const { bot, outdir } = synth({ image: 'public.ecr.aws/example/keyguard:1.0', desiredCount: '0', protectedPrincipals: 'user/breakglass-admin,role/prod-admin' });
     const [task] = Object.values(resourcesOfType(bot, 'AWS::ECS::TaskDefinition'));
     assert.equal(task.Properties.ContainerDefinitions[0].Image, 'public.ecr.aws/example/keyguard:1.0');
     assert.deepEqual(fs.readdirSync(outdir).filter((d) => d.startsWith('asset.')), []);
-    const statements = roleStatements(bot, 'keyguard-bot');
-    assert.ok(!statements.some((s) => actionsOf(s).some((a) => a.startsWith('sts:Assume'))));
-    const env = task.Properties.ContainerDefinitions[0].Environment.map((e: { Name: string }) => e.Name);
-    assert.ok(!env.includes('IR_TARGET_ROLE_NAME'));
+    const env = Object.fromEntries(task.Properties.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: unknown }) => [e.Name, flat(e.Value)]));
+    assert.equal(env.IR_PROTECTED_PRINCIPALS, 'user/breakglass-admin,role/prod-admin');
+    const deny = roleStatements(bot, 'keyguard-responder').find((s) => s.Sid === 'DenyProtectedPrincipals');
+    assert.ok(deny);
+    assert.ok(resourcesOf(deny).includes('arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*/breakglass-admin'));
+    assert.ok(resourcesOf(deny).includes('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/prod-admin'));
     bot.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
   });
 
   it('detachAnyUserPolicy=true lifts the condition on DetachUserPolicy only', () => {
     const { bot } = synth({ image: 'example/keyguard:1', detachAnyUserPolicy: 'true' });
-    const statements = roleStatements(bot, 'keyguard-bot');
+    const statements = roleStatements(bot, 'keyguard-responder');
     assertQuarantineOnly(statements, 'iam:AttachUserPolicy');
-    const detach = statements.filter((s) => actionsOf(s).includes('iam:DetachUserPolicy'));
+    const detach = statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('iam:DetachUserPolicy'));
     assert.equal(detach.length, 1);
     assert.equal(detach[0].Condition, undefined);
   });
@@ -238,6 +262,7 @@ describe('Keyguard stack options', () => {
   it('refuses bad context', () => {
     assert.throws(() => synth({ image: 'x', desiredCount: 'two' }), /desiredCount/);
     assert.throws(() => synth({ image: 'x', botAccount: '1234' }), /botAccount/);
+    assert.throws(() => synth({ image: 'x', protectedPrincipals: 'group/admins' }), /protectedPrincipals/);
     assert.throws(() => synth({ image: 'x', targetRoleName: 'no spaces' }), /targetRoleName/);
   });
 });

@@ -11,8 +11,13 @@
  *    account, session name and SourceIdentity (and session policy); its credentials are
  *    refreshed by the provider before they expire; its IAM/STS clients and its CloudTrail
  *    clients (one per region) are made once per session.
- *  - `policy` narrows a session to what one step needs (an AssumeRole session policy). It is
- *    passed through to AssumeRole when given; nothing passes one yet.
+ *  - Writes (`forWrites`): never with the bot's own credentials. The responder role
+ *    (IR_TARGET_ROLE_NAME, default keyguard-responder) is assumed in the key's account, the
+ *    bot's own included, with the approver as SourceIdentity and a session policy generated
+ *    from the step's plan (src/domain/session-policy.ts). Only IR_DIRECT_WRITES=true (a
+ *    trial without that role) writes with the bot's own clients in its own account.
+ *  - Read sessions (look-ups, CloudTrail, a step's reads) carry a read-only session policy:
+ *    a session made for reading cannot write, whatever the role may do.
  */
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@smithy/types';
@@ -22,6 +27,7 @@ import { CallRecord, planAssumeTargetRole, targetRoleArn } from '../domain/aws-p
 import { clientConfig, type AwsClientFactory, type AwsClients } from './iam-sts-clients';
 import type { CloudTrailClientFactory } from './cloudtrail-lookup';
 import { CallerIdentity, GuardRails } from './guard-rails';
+import { DEFAULT_RESPONDER_ROLE_NAME, READ_ONLY_SESSION_POLICY } from '../domain/session-policy';
 import { Approver, missingTargetRoleMessage, principalArnForTrust, responderTrustPolicy, roleSessionName, sourceIdentity, TargetAccess } from './target-account';
 
 export interface AccountAccessOptions {
@@ -29,8 +35,12 @@ export interface AccountAccessOptions {
   factory: AwsClientFactory;
   /** CloudTrail clients per region, for the bot's own credentials (none) or a session's. */
   cloudTrail?: (credentials?: AwsCredentialIdentityProvider) => CloudTrailClientFactory;
-  /** IR_TARGET_ROLE_NAME: the role assumed in a key's account. */
+  /** IR_TARGET_ROLE_NAME: the role assumed in a key's account for reads. Unset: reads stay in the bot's account. */
   targetRoleName?: string;
+  /** The role every write goes through (IR_TARGET_ROLE_NAME, default keyguard-responder). */
+  responderRoleName?: string;
+  /** IR_DIRECT_WRITES=true (trial only): writes in the bot's own account use its own credentials. */
+  directWrites?: boolean;
   now: () => Date;
   logger?: Pick<Logger, 'info' | 'warn'>;
 }
@@ -43,9 +53,19 @@ export interface AccessRequest {
   incidentId: string;
   /** AssumeRole session length; 15 minutes covers one step. */
   durationSeconds?: number;
-  /** A session policy (JSON) narrowing the role to one step's calls. Not used yet. */
+  /** A session policy (JSON) narrowing the role; absent: the read-only session policy. */
   policy?: string;
 }
+
+/** A write session: the step's session policy is required. */
+export interface WriteRequest extends AccessRequest {
+  policy: string;
+}
+
+/** The clients a step writes with, and whether they are the bot's own (IR_DIRECT_WRITES). */
+export type WriteAccess = TargetAccess & { directWrites: boolean; sessionPolicy?: string };
+
+const READ_ONLY_POLICY_JSON = JSON.stringify(READ_ONLY_SESSION_POLICY);
 
 /** Renewed this long before the session's credentials expire. */
 const REFRESH_BEFORE_MS = 5 * 60_000;
@@ -130,6 +150,31 @@ export class AccountAccess {
     return (await this.session(me, account, req)).access;
   }
 
+  /** The role every write goes through. */
+  get responderRoleName(): string {
+    return this.o.responderRoleName ?? this.o.targetRoleName ?? DEFAULT_RESPONDER_ROLE_NAME;
+  }
+
+  /** IR_DIRECT_WRITES: the trial mode writing with the bot's own credentials. */
+  get directWrites(): boolean {
+    return this.o.directWrites === true;
+  }
+
+  /**
+   * The clients a step's IAM writes are sent with: the responder role in the key's account
+   * (the bot's own too), narrowed by `policy`, with the approver as SourceIdentity. With
+   * IR_DIRECT_WRITES, in the bot's own account: the bot's own clients, flagged.
+   */
+  async forWrites(req: WriteRequest): Promise<WriteAccess> {
+    const me = await this.identity();
+    const account = req.account ?? me.account;
+    if (account === me.account && this.o.directWrites) {
+      return { mode: 'same-account', account, partition: me.partition, clients: this.own(), directWrites: true };
+    }
+    const access = await (await this.session(me, account, req, this.responderRoleName)).access;
+    return { ...access, directWrites: false, sessionPolicy: req.policy };
+  }
+
   /**
    * CloudTrail clients for `account`: undefined for the bot's own account (its own clients
    * are used), the target role's session otherwise. Read-only: the session is the bot's.
@@ -150,11 +195,12 @@ export class AccountAccess {
     return session.cloudTrail;
   }
 
-  private async session(me: CallerIdentity, account: string, req: AccessRequest): Promise<Session> {
-    if (!this.o.targetRoleName) {
+  private async session(me: CallerIdentity, account: string, req: AccessRequest, roleName = this.o.targetRoleName): Promise<Session> {
+    if (!roleName) {
       throw new KeyguardError('NOT_AVAILABLE', missingTargetRoleMessage(account, me.account, me.arn));
     }
-    const roleArn = targetRoleArn(me.partition, account, this.o.targetRoleName);
+    const roleArn = targetRoleArn(me.partition, account, roleName);
+    const policy = req.policy ?? READ_ONLY_POLICY_JSON;
     const planned = planAssumeTargetRole({
       roleArn,
       sessionName: roleSessionName(req.approver, req.incidentId),
@@ -162,7 +208,7 @@ export class AccountAccess {
       durationSeconds: req.durationSeconds ?? 900,
     });
     const params = planned.params as { RoleArn: string; RoleSessionName: string; SourceIdentity: string; DurationSeconds: number };
-    const key = JSON.stringify([params.RoleArn, params.RoleSessionName, params.SourceIdentity, req.policy ?? null]);
+    const key = JSON.stringify([params.RoleArn, params.RoleSessionName, params.SourceIdentity, policy]);
     const hit = this.sessions.get(key);
     if (hit) return hit;
 
@@ -170,7 +216,9 @@ export class AccountAccess {
     const options = this.o.factory.options;
     const credentials = memoised(
       fromTemporaryCredentials({
-        params: { ...params, ...(req.policy ? { Policy: req.policy } : {}) },
+        params: { ...params, Policy: policy },
+        // Assumed with exactly the credentials of the bot's own clients.
+        masterCredentials: this.own().sts.config.credentials,
         ...(options ? { clientConfig: clientConfig(options) } : {}),
         clientPlugins: [requestIdProbe((id) => (requestId = id))],
       }),

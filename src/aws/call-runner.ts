@@ -28,7 +28,6 @@ import {
   RemoveRoleFromInstanceProfileCommand,
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
-  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { Logger } from '../logger';
 import { awsErrorName, awsRequestId, fromAwsError, isKeyguardError, isNoSuchEntity, isRetryableAwsError } from '../errors';
@@ -57,7 +56,6 @@ const IAM_COMMANDS: Record<string, IamCommandCtor> = {
   RemoveRoleFromInstanceProfile: RemoveRoleFromInstanceProfileCommand,
   RemoveUserFromGroup: RemoveUserFromGroupCommand,
   UpdateAccessKey: UpdateAccessKeyCommand,
-  UpdateAssumeRolePolicy: UpdateAssumeRolePolicyCommand,
 };
 
 export function isSupportedIamAction(action: string): boolean {
@@ -74,7 +72,8 @@ function removalAlreadyDone(call: PlannedCall): boolean {
 export { isRetryableAwsError } from '../errors';
 
 export interface RunContext {
-  iam: IAMClient;
+  /** null: no write session (nothing of this kind was approved): mutating calls fail unsent. */
+  iam: IAMClient | null;
   dryRun: boolean;
   now: () => Date;
   logger?: Pick<Logger, 'info' | 'warn'>;
@@ -119,7 +118,10 @@ export async function runCalls(ctx: RunContext, calls: readonly PlannedCall[], p
   return records;
 }
 
-async function send(iam: IAMClient, call: PlannedCall, base: Pick<CallRecord, 'action' | 'params' | 'at'>): Promise<CallRecord> {
+async function send(iam: IAMClient | null, call: PlannedCall, base: Pick<CallRecord, 'action' | 'params' | 'at'>): Promise<CallRecord> {
+  if (!iam) {
+    return { ...base, outcome: 'failed', error: { name: 'NotApproved', message: `iam:${call.action} was not in the approved plan, so no session may send it; nothing was sent.` } };
+  }
   const Command = IAM_COMMANDS[call.action];
   if (call.service !== 'iam' || !Command) {
     return { ...base, outcome: 'failed', error: { name: 'Unsupported', message: `keyguard cannot execute ${call.service}:${call.action}` } };

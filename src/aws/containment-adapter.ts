@@ -1,31 +1,49 @@
 /**
- * The playbook's Contain and Eradicate steps in AWS: takes the clients for the key's account
- * from the account-access service (own account, or the target role assumed with the
- * approver as SourceIdentity) and runs IamContainment.
+ * The playbook's Contain, Eradicate, Remove and Undo steps in AWS. Reads use the clients
+ * for the key's account from the account-access service (the bot's own in its account, a
+ * read-only session of the responder role elsewhere). Writes never use the bot's own
+ * credentials: each step's IAM calls go through the responder role, assumed with the
+ * approver as SourceIdentity and a session policy generated from the step's plan (the one
+ * the approver saw when the engine passes it, else the same planner run again). Protected
+ * principals are refused before a plan is shown and again before it runs.
  */
 import type { ActOptions, ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../ports';
 import type { Logger } from '../logger';
 import { KeyguardError, isKeyguardError } from '../errors';
 import { ActionOutcome, ContainSnapshot, PersistenceItem, PlannedCall, planContainRoleSessions, planContainUserKey, planUndo, undoArtifacts } from '../domain/aws-plan';
+import { sessionPolicyFor } from '../domain/session-policy';
 import { IamContainment } from './iam-containment';
-import type { AccountAccess } from './account-access';
+import { IamState } from './iam-state';
+import type { AccountAccess, WriteAccess } from './account-access';
 import type { TargetAccess } from './target-account';
+import { hasProtectedTag, principalsOfPlan, protectedByName, protectedRefusal } from './guard-rails';
 
 export interface AwsContainmentOptions {
   access: AccountAccess;
   quarantine: boolean;
+  /** IR_PROTECTED_PRINCIPALS: break-glass users and roles never written to. */
+  protectedPrincipals?: { users: readonly string[]; roles: readonly string[] };
   logger?: Pick<Logger, 'info' | 'warn'>;
   now: () => Date;
   /** Tests: no waiting between read-backs. */
   readBackDelaysMs?: readonly number[];
 }
 
-function toOutcome(o: ActionOutcome, access?: TargetAccess): ContainmentOutcome {
-  const session = access?.mode === 'assumed-role' ? { roleArn: access.roleArn, sessionName: access.sessionName, sourceIdentity: access.sourceIdentity, assumeRole: access.call } : undefined;
+/** Said first on every card and record of a step that wrote with the bot's own credentials. */
+export const DIRECT_WRITES_NOTE = "DIRECT WRITES (IR_DIRECT_WRITES trial: the bot's own credentials, no session policy): ";
+
+function toOutcome(o: ActionOutcome, read: TargetAccess, write?: WriteAccess): ContainmentOutcome {
+  const acting = write && write.mode === 'assumed-role' ? write : read.mode === 'assumed-role' ? read : undefined;
+  const session = acting?.mode === 'assumed-role'
+    ? { roleArn: acting.roleArn, sessionName: acting.sessionName, sourceIdentity: acting.sourceIdentity, assumeRole: acting.call, ...(write?.sessionPolicy ? { sessionPolicy: write.sessionPolicy } : {}) }
+    : undefined;
+  const direct = write?.directWrites === true;
+  // The session is named in the summary when the key is in another account; it is always in the detail.
+  const where = read.mode === 'assumed-role' && session ? ` (as ${session.sessionName} in ${read.account})` : '';
   return {
     ok: o.ok,
-    summary: `${o.dryRun ? 'DRY RUN: ' : ''}${o.message}${session ? ` (as ${session.sessionName} in ${access!.account})` : ''}`,
-    detail: { calls: o.calls, verified: o.verified, added: o.added, dryRun: o.dryRun, session },
+    summary: `${direct ? DIRECT_WRITES_NOTE : ''}${o.dryRun ? 'DRY RUN: ' : ''}${o.message}${where}`,
+    detail: { calls: o.calls, verified: o.verified, added: o.added, dryRun: o.dryRun, session, ...(direct ? { directWrites: true } : {}) },
     retryable: o.retryable,
     error: o.ok ? undefined : { code: o.retryable ? 'RETRYABLE' : 'FAILED', message: o.message },
   };
@@ -59,17 +77,90 @@ export class AwsContainment implements ContainmentPort {
     return { ...t, partition: await this.o.access.partition() };
   }
 
+  /** Read clients for the key's account (a read-only session in another account). */
   private access(t: ContainmentTarget, approvers: string[]): Promise<TargetAccess> {
     // Identify records the key's account; without it, act in the bot's own account.
-    return this.o.access.forAccount({ account: t.account, approver: { slackUserId: approvers.at(-1) ?? 'keyguard' }, incidentId: t.incidentId });
+    return this.o.access.forAccount({ account: t.account, approver: approver(approvers), incidentId: t.incidentId });
   }
 
-  private containment(access: TargetAccess, dryRun: boolean, signal?: AbortSignal): IamContainment {
-    return new IamContainment({ iam: access.clients.iam, sts: access.clients.sts, now: this.o.now, dryRun, logger: this.o.logger, readBackDelaysMs: this.o.readBackDelaysMs, signal });
+  /**
+   * Refuses a plan that writes to a protected principal: by name (the responder and bot
+   * roles, OrganizationAccountAccessRole, IR_PROTECTED_PRINCIPALS) or by the tag
+   * keyguard:protected=true, read from IAM.
+   */
+  private async refuseProtected(read: TargetAccess | undefined, calls: ReadonlyArray<{ params: Record<string, unknown> }>): Promise<void> {
+    const principals = principalsOfPlan(calls);
+    if (principals.length === 0) return;
+    const me = await this.o.access.identity();
+    const settings = { responderRoleName: this.o.access.responderRoleName, users: this.o.protectedPrincipals?.users ?? [], roles: this.o.protectedPrincipals?.roles ?? [] };
+    const state = read && new IamState(read.clients.iam);
+    const reasons: string[] = [];
+    for (const p of principals) {
+      const byName = protectedByName(p, settings, me);
+      if (byName) reasons.push(byName);
+      else if (state && hasProtectedTag(await state.principalTags(p.type, p.name))) reasons.push(`${p.type} ${p.name} is tagged keyguard:protected=true`);
+    }
+    if (reasons.length > 0) throw new KeyguardError('GUARD_RAIL', protectedRefusal(reasons));
+  }
+
+  /**
+   * Read clients for a plan shown before approval. Without a way into the key's account
+   * (IR_TARGET_ROLE_NAME unset) the plan is still shown, checked by name; the step's run
+   * then reads the tags, or fails to get in.
+   */
+  private async planReader(t: ContainmentTarget): Promise<TargetAccess | undefined> {
+    try {
+      return await this.access(t, []);
+    } catch (e) {
+      if (isKeyguardError(e) && e.code === 'NOT_AVAILABLE') return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * The session a step writes with: the responder role narrowed to `calls`. None for a dry
+   * run; null when the plan has no IAM write (nothing may then be sent).
+   */
+  private async writer(t: ContainmentTarget & { partition: string }, read: TargetAccess, calls: readonly PlannedCall[], o: ActOptions): Promise<WriteAccess | null | undefined> {
+    if (o.dryRun) return undefined;
+    const writes = calls.filter((c) => c.service === 'iam');
+    if (writes.length === 0) return null;
+    const policy = sessionPolicyFor(writes, { partition: t.partition, account: read.account });
+    if (!policy.ok) throw new KeyguardError('NOT_AVAILABLE', `No session could be made for this step: ${policy.reason}. Nothing was sent.`);
+    if (policy.compacted) this.o.logger?.warn({ incidentId: t.incidentId }, 'session policy: policy-ARN conditions of removals left out to fit 2,048 characters');
+    return this.o.access.forWrites({ account: t.account, approver: approver(o.approvers), incidentId: t.incidentId, policy: policy.json });
+  }
+
+  private containment(read: TargetAccess, write: WriteAccess | null | undefined, dryRun: boolean, signal?: AbortSignal): IamContainment {
+    return new IamContainment({
+      iam: read.clients.iam,
+      writer: write === undefined ? undefined : write === null ? null : write.clients.iam,
+      sts: read.clients.sts,
+      now: this.o.now,
+      dryRun,
+      logger: this.o.logger,
+      readBackDelaysMs: this.o.readBackDelaysMs,
+      signal,
+    });
+  }
+
+  /** Reads, protection check, plan (given or made again) and write session for one step. */
+  private async prepare(t: ContainmentTarget & { partition: string }, o: ActOptions, plan: () => Promise<PlannedCall[]>) {
+    const read = await this.access(t, o.approvers);
+    const calls = o.plan ? [...o.plan] : await plan();
+    await this.refuseProtected(read, calls);
+    const write = await this.writer(t, read, calls, o);
+    return { read, write, c: this.containment(read, write, o.dryRun, o.signal) };
   }
 
   async planContain(target: ContainmentTarget, now: Date): Promise<PlannedCall[]> {
     const t = await this.resolve(target);
+    const calls = this.containPlan(t, now);
+    if (calls.length > 0) await this.refuseProtected(await this.planReader(t), calls);
+    return calls;
+  }
+
+  private containPlan(t: ContainmentTarget & { partition: string }, now: Date): PlannedCall[] {
     const o = { quarantine: this.o.quarantine, now: now.toISOString(), partition: t.partition };
     const at = o.now;
     if (t.userName) return planContainUserKey({ userName: t.userName, accessKeyId: t.keyId }, o);
@@ -86,17 +177,16 @@ export class AwsContainment implements ContainmentPort {
           ? 'This temporary key\'s role is not known. Start the incident from the /revoke-key modal with the role ARN, or find it with /trail.'
           : 'The key\'s owner is not known, so there is nothing to contain. Check the Identify step.');
       }
-      const access = await this.access(t, o.approvers);
-      const c = this.containment(access, o.dryRun, o.signal);
+      const { read, write, c } = await this.prepare(t, o, async () => this.containPlan(t, o.now));
       if (t.userName) {
-        return toOutcome(await c.containUserKey({ userName: t.userName, accessKeyId: t.keyId, quarantine: this.o.quarantine, partition: t.partition, cutoff: o.now }), access);
+        return toOutcome(await c.containUserKey({ userName: t.userName, accessKeyId: t.keyId, quarantine: this.o.quarantine, partition: t.partition, cutoff: o.now }), read, write ?? undefined);
       }
       // A temporary key: end the role's older sessions, and contain the long-term key the
       // chain started from when the CloudTrail trace found it.
       const role = await c.containRoleSessions({ roleName: t.roleName!, cutoff: o.now });
-      if (!t.rootKey?.userName) return toOutcome(role, access);
+      if (!t.rootKey?.userName) return toOutcome(role, read, write ?? undefined);
       const root = await c.containUserKey({ userName: t.rootKey.userName, accessKeyId: t.rootKey.accessKeyId, quarantine: this.o.quarantine, partition: t.partition, cutoff: o.now });
-      return toOutcome(mergeOutcomes(role, root), access);
+      return toOutcome(mergeOutcomes(role, root), read, write ?? undefined);
     } catch (e) {
       return failure(e);
     }
@@ -105,43 +195,60 @@ export class AwsContainment implements ContainmentPort {
   async snapshot(target: ContainmentTarget): Promise<ContainSnapshot | undefined> {
     if (!target.userName) return undefined;
     const t = await this.resolve(target);
-    const access = await this.access(t, []);
-    const k = await this.containment(access, false).inspectKey(t.keyId, t.userName, t.partition);
+    const read = await this.access(t, []);
+    const k = await this.containment(read, undefined, false).inspectKey(t.keyId, t.userName, t.partition);
     return { keyStatus: k.keyStatus, denyPolicy: k.denyPolicy, quarantineAttached: k.quarantineAttached, userExists: k.userExists };
   }
 
-  async planEradicate(t: ContainmentTarget): Promise<PlannedCall[]> {
-    if (!t.userName) return [];
-    const access = await this.access(t, []);
-    return this.containment(access, false).previewEradicateUserKey({ userName: t.userName, accessKeyId: t.keyId });
+  async planEradicate(target: ContainmentTarget): Promise<PlannedCall[]> {
+    if (!target.userName) return [];
+    const t = await this.resolve(target);
+    const read = await this.access(t, []);
+    const calls = await this.containment(read, undefined, false).previewEradicateUserKey({ userName: target.userName, accessKeyId: t.keyId });
+    await this.refuseProtected(read, calls);
+    return calls;
   }
 
-  async eradicate(t: ContainmentTarget, o: ActOptions): Promise<ContainmentOutcome> {
+  async eradicate(target: ContainmentTarget, o: ActOptions): Promise<ContainmentOutcome> {
     try {
-      if (!t.userName) throw new KeyguardError('NOT_AVAILABLE', 'Only IAM user keys can be deleted; temporary keys expire on their own once their sessions are revoked.');
-      const access = await this.access(t, o.approvers);
-      return toOutcome(await this.containment(access, o.dryRun, o.signal).eradicateUserKey({ userName: t.userName, accessKeyId: t.keyId }), access);
+      if (!target.userName) throw new KeyguardError('NOT_AVAILABLE', 'Only IAM user keys can be deleted; temporary keys expire on their own once their sessions are revoked.');
+      const t = await this.resolve(target);
+      const userName = target.userName;
+      const { read, write, c } = await this.prepare(t, o, async () =>
+        this.containment(await this.access(t, o.approvers), undefined, false).previewEradicateUserKey({ userName, accessKeyId: t.keyId }),
+      );
+      return toOutcome(await c.eradicateUserKey({ userName, accessKeyId: t.keyId }), read, write ?? undefined);
     } catch (e) {
       return failure(e);
     }
   }
 
-  async planRemovePersistence(t: ContainmentTarget, item: PersistenceItem): Promise<PlannedCall[]> {
-    const access = await this.access(t, []);
-    return this.containment(access, false).previewRemovePersistence(item);
+  async planRemovePersistence(target: ContainmentTarget, item: PersistenceItem): Promise<PlannedCall[]> {
+    const t = await this.resolve(target);
+    const read = await this.access(t, []);
+    const calls = await this.containment(read, undefined, false).previewRemovePersistence(item);
+    await this.refuseProtected(read, calls.length > 0 ? calls : [itemAsCall(item)]);
+    return calls;
   }
 
-  async removePersistence(t: ContainmentTarget, item: PersistenceItem, o: ActOptions): Promise<ContainmentOutcome> {
+  async removePersistence(target: ContainmentTarget, item: PersistenceItem, o: ActOptions): Promise<ContainmentOutcome> {
     try {
-      const access = await this.access(t, o.approvers);
-      return toOutcome(await this.containment(access, o.dryRun, o.signal).removePersistence(item), access);
+      const t = await this.resolve(target);
+      const { read, write, c } = await this.prepare(t, o, async () =>
+        this.containment(await this.access(t, o.approvers), undefined, false).previewRemovePersistence(item),
+      );
+      await this.refuseProtected(read, [itemAsCall(item)]);
+      return toOutcome(await c.removePersistence(item), read, write ?? undefined);
     } catch (e) {
       return failure(e);
     }
   }
 
-  async planUndo(t: ContainmentTarget, record: ContainRecord): Promise<PlannedCall[]> {
-    return planUndo(undoArtifacts(await this.resolve(t), record, this.o.quarantine));
+  async planUndo(target: ContainmentTarget, record: ContainRecord): Promise<PlannedCall[]> {
+    const t = await this.resolve(target);
+    const calls = planUndo(undoArtifacts(t, record, this.o.quarantine));
+    if (calls.length > 0) await this.refuseProtected(await this.planReader(t), calls);
+    return calls;
   }
 
   async undo(target: ContainmentTarget, record: ContainRecord, o: ActOptions): Promise<ContainmentOutcome> {
@@ -149,11 +256,20 @@ export class AwsContainment implements ContainmentPort {
       const t = await this.resolve(target);
       const added = undoArtifacts(t, record, this.o.quarantine);
       if (added.length === 0) throw new KeyguardError('NOT_AVAILABLE', 'Containment recorded no change to reverse (it found everything already in place, or ran as a dry run).');
-      const access = await this.access(t, o.approvers);
-      return toOutcome(await this.containment(access, o.dryRun, o.signal).undo({ userName: t.userName, accessKeyId: t.keyId, added }), access);
+      const { read, write, c } = await this.prepare(t, o, async () => planUndo(added));
+      return toOutcome(await c.undo({ userName: t.userName, accessKeyId: t.keyId, added }), read, write ?? undefined);
     } catch (e) {
       return failure(e);
     }
   }
+}
 
+/** Who a session acts for: the last approver, or the bot itself for read-only work. */
+function approver(approvers: readonly string[]) {
+  return { slackUserId: approvers.at(-1) ?? 'keyguard' };
+}
+
+/** The principal a persistence item names, as a call the protection check reads. */
+function itemAsCall(item: PersistenceItem): { params: Record<string, unknown> } {
+  return { params: item.kind === 'role' ? { RoleName: item.roleName } : { UserName: item.userName } };
 }

@@ -25,7 +25,6 @@ import {
   cutoffCovers,
   describePersistenceItem,
   noDependencies,
-  persistenceItemProblem,
   planContainRoleSessions,
   planContainUserKey,
   planEradicateUserKey,
@@ -43,7 +42,14 @@ import { Precheck, RunContext, runCalls } from './call-runner';
 import { DEFAULT_READ_BACK_DELAYS_MS, FinishOptions, Verification, finishAction, outcomeBeforeActing } from './action-outcome';
 
 export interface IamContainmentDeps {
+  /** Reads: before acting, the read-back after, reconciliation. */
   iam: IAMClient;
+  /**
+   * Writes: the responder role's session narrowed to the step's plan (account-access.ts).
+   * Absent: `iam`. null: no write may be sent (the approved plan had none): a write the
+   * action still wants is recorded as failed, never sent.
+   */
+  writer?: IAMClient | null;
   sts: STSClient;
   logger?: Pick<Logger, 'info' | 'warn'>;
   now: () => Date;
@@ -111,7 +117,7 @@ export class IamContainment {
   constructor(private readonly deps: IamContainmentDeps) {
     this.state = new IamState(deps.iam);
     this.guard = new GuardRails(deps.sts);
-    this.run = { iam: deps.iam, dryRun: deps.dryRun, now: deps.now, logger: deps.logger, signal: deps.signal };
+    this.run = { iam: deps.writer === undefined ? deps.iam : deps.writer, dryRun: deps.dryRun, now: deps.now, logger: deps.logger, signal: deps.signal };
     this.finish = {
       dryRun: deps.dryRun,
       sleep: deps.sleep ?? ((ms) => sleep(ms)),
@@ -319,10 +325,8 @@ export class IamContainment {
   }
 
   removePersistence(item: PersistenceItem): Promise<ActionOutcome> {
-    const problem = persistenceItemProblem(item);
-    if (problem) return Promise.resolve({ ok: false, calls: [], verified: {}, added: [], message: problem, retryable: false, dryRun: this.deps.dryRun });
     return this.act(async () => {
-      if (item.kind === 'role' || item.kind === 'trust-policy') {
+      if (item.kind === 'role') {
         await this.guard.assertRoleTarget({ roleName: item.roleName, path: (await this.state.role(item.roleName))?.path });
       } else {
         await this.guard.assertUserTarget(item.userName);
@@ -427,12 +431,10 @@ export class IamContainment {
       }
       case 'login-profile':
         return (await this.state.userExists(item.userName)) ? noDependencies() : undefined;
-      case 'trust-policy':
-        return (await this.state.role(item.roleName)) ? noDependencies() : undefined;
     }
   }
 
-  /** removed: the item is gone (or, for a trust policy, back to the previous document). */
+  /** removed: the item is gone. */
   private async readPersistence(item: PersistenceItem): Promise<{ removed: boolean }> {
     switch (item.kind) {
       case 'user':
@@ -443,10 +445,6 @@ export class IamContainment {
         return { removed: !(await this.state.loginProfile(item.userName)) };
       case 'role':
         return { removed: (await this.state.role(item.roleName)) === undefined };
-      case 'trust-policy': {
-        const role = await this.state.role(item.roleName);
-        return { removed: role === undefined || role.trustPolicy === normaliseDocument(item.previousDocument) };
-      }
     }
   }
 }

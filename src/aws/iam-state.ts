@@ -119,6 +119,16 @@ export class IamState {
     return { roleName, path: r.Role.Path, arn: r.Role.Arn, trustPolicy: normaliseDocument(r.Role.AssumeRolePolicyDocument) };
   }
 
+  /** The tags of a user or role (GetUser / GetRole carry them); undefined when it does not exist. */
+  async principalTags(type: 'user' | 'role', name: string): Promise<Array<{ Key?: string; Value?: string }> | undefined> {
+    if (type === 'user') {
+      const r = await readOptional('GetUser', () => this.iam.send(new GetUserCommand({ UserName: name })));
+      return r?.User ? r.User.Tags ?? [] : undefined;
+    }
+    const r = await readOptional('GetRole', () => this.iam.send(new GetRoleCommand({ RoleName: name })));
+    return r?.Role ? r.Role.Tags ?? [] : undefined;
+  }
+
   /** Everything DeleteUser requires gone; undefined when the user does not exist. */
   async userDependencies(userName: string): Promise<PrincipalDependencies | undefined> {
     if (!(await this.userExists(userName))) return undefined;

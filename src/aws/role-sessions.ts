@@ -11,12 +11,14 @@ import type { ActOptions, ContainmentOutcome, RoleSessionsPort } from '../ports'
 import type { Logger } from '../logger';
 import type { AddedArtifact, CallRecord, PlannedCall, VerifiedState } from '../domain/aws-plan';
 import { planRevokeRoleSessions, type RoleSessionsParams, type RoleSessionsReach } from '../domain/role-sessions';
-import { isKeyguardError } from '../errors';
+import { KeyguardError, isKeyguardError } from '../errors';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { sessionPolicyFor } from '../domain/session-policy';
 import { IamContainment } from './iam-containment';
 import type { AccountAccess } from './account-access';
 
 export interface AwsRoleSessionsOptions {
-  access: Pick<AccountAccess, 'identity' | 'forAccount'>;
+  access: Pick<AccountAccess, 'identity' | 'forAccount' | 'forWrites'>;
   /** IR_TARGET_ROLE_NAME (name or path/name). */
   targetRoleName?: string;
   /** Responder roles whose sessions are never revoked (besides IR_TARGET_ROLE_NAME). */
@@ -70,9 +72,17 @@ export class AwsRoleSessions implements RoleSessionsPort {
         continue;
       }
       try {
-        const access = await this.o.access.forAccount({ account: call.account, approver: { slackUserId: o.approvers.at(-1) ?? 'keyguard' }, incidentId });
+        const approver = { slackUserId: o.approvers.at(-1) ?? 'keyguard' };
+        const access = await this.o.access.forAccount({ account: call.account, approver, incidentId });
+        // The write goes through the responder role, narrowed to exactly this call on exactly this role.
+        let writer: IAMClient | undefined;
+        if (!o.dryRun) {
+          const policy = sessionPolicyFor([call], { partition: access.partition, account: access.account });
+          if (!policy.ok) throw new KeyguardError('NOT_AVAILABLE', `No session could be made for this step: ${policy.reason}. Nothing was sent.`);
+          writer = (await this.o.access.forWrites({ account: call.account, approver, incidentId, policy: policy.json })).clients.iam;
+        }
         const iam = new IamContainment({
-          iam: access.clients.iam, sts: access.clients.sts, now: this.o.now, dryRun: o.dryRun, logger: this.o.logger,
+          iam: access.clients.iam, writer, sts: access.clients.sts, now: this.o.now, dryRun: o.dryRun, logger: this.o.logger,
           readBackDelaysMs: this.o.readBackDelaysMs, signal: o.signal,
         });
         const out = await iam.containRoleSessions({ roleName: role.roleName, cutoff: o.now, ifMissing: 'gone' });

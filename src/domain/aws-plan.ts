@@ -109,11 +109,21 @@ export interface AssumedSession {
   sessionName: string;
   sourceIdentity: string;
   assumeRole: CallRecord;
+  /** The session policy the step's writes were narrowed to (JSON; src/domain/session-policy.ts). */
+  sessionPolicy?: string;
 }
 
 /** What a containment, eradication, removal or undo step records. */
 export type ContainmentDetail =
-  | { calls: CallRecord[]; verified: VerifiedState; added: AddedArtifact[]; dryRun: boolean; session?: AssumedSession }
+  | {
+      calls: CallRecord[];
+      verified: VerifiedState;
+      added: AddedArtifact[];
+      dryRun: boolean;
+      session?: AssumedSession;
+      /** IR_DIRECT_WRITES: written with the bot's own credentials (a trial without the responder role). */
+      directWrites?: boolean;
+    }
   | { error: string };
 
 // ---------------------------------------------------------------------------------------
@@ -377,9 +387,9 @@ export type PersistenceItem =
   | { kind: 'user'; userName: string }
   | { kind: 'access-key'; userName: string; accessKeyId: string }
   | { kind: 'login-profile'; userName: string }
-  | { kind: 'role'; roleName: string }
-  /** Restores `previousDocument` (e.g. from the CreateRole or earlier UpdateAssumeRolePolicy event). */
-  | { kind: 'trust-policy'; roleName: string; previousDocument?: string };
+  | { kind: 'role'; roleName: string };
+// A changed trust policy is a follow-up for a person (src/domain/persistence.ts), never a
+// step: the bot holds no iam:UpdateAssumeRolePolicy, so it cannot rewrite who may assume a role.
 
 /**
  * What hangs off a principal. IAM refuses DeleteUser / DeleteRole (DeleteConflict) while
@@ -411,17 +421,6 @@ export function noDependencies(): PrincipalDependencies {
   };
 }
 
-/** Why an item cannot be planned as given, or undefined. */
-export function persistenceItemProblem(item: PersistenceItem): string | undefined {
-  if (item.kind === 'trust-policy' && !item.previousDocument) {
-    return (
-      `To undo the trust-policy change on role ${item.roleName}, supply the previous trust policy document ` +
-      '(from the CreateRole or an earlier UpdateAssumeRolePolicy event in CloudTrail); the bot will not guess one.'
-    );
-  }
-  return undefined;
-}
-
 export function describePersistenceItem(item: PersistenceItem): string {
   switch (item.kind) {
     case 'user':
@@ -432,8 +431,6 @@ export function describePersistenceItem(item: PersistenceItem): string {
       return `console password of ${item.userName}`;
     case 'role':
       return `IAM role ${item.roleName}`;
-    case 'trust-policy':
-      return `trust policy of role ${item.roleName}`;
   }
 }
 
@@ -460,16 +457,6 @@ export function planRemovePersistence(item: PersistenceItem, deps: PrincipalDepe
     }
     case 'login-profile':
       return [iam('DeleteLoginProfile', { UserName: item.userName }, 'Console password set by the attacker as persistence.')];
-    case 'trust-policy':
-      return item.previousDocument
-        ? [
-            iam(
-              'UpdateAssumeRolePolicy',
-              { RoleName: item.roleName, PolicyDocument: item.previousDocument },
-              'Restores who may assume the role to what it was before the attacker changed it.',
-            ),
-          ]
-        : [];
     case 'user': {
       const u = item.userName;
       // Credentials first, so the user is unusable as early as possible, then what blocks DeleteUser.
@@ -555,8 +542,6 @@ export function isPersistenceItem(x: unknown): x is PersistenceItem {
       return isString(x.userName) && isString(x.accessKeyId);
     case 'role':
       return isString(x.roleName);
-    case 'trust-policy':
-      return isString(x.roleName) && (x.previousDocument === undefined || isString(x.previousDocument));
     default:
       return false;
   }

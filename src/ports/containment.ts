@@ -28,6 +28,11 @@ export interface ActOptions {
   dryRun: boolean;
   now: Date;
   signal?: AbortSignal;
+  /**
+   * The plan the approver saw (the step's stored plan). The step's write session is
+   * narrowed to exactly these calls; absent: the adapter plans again with the same builder.
+   */
+  plan?: readonly PlannedCall[];
 }
 
 /** What the Contain step recorded: the state before it acted, and what it reported adding. */

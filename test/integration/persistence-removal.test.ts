@@ -6,12 +6,10 @@ import {
   CreateGroupCommand,
   GetRoleCommand,
   GetUserCommand,
-  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { resetMoto } from '../../sandbox/moto';
 import { seedRoleWithDependencies, seedServiceLinkedRole, seedUser } from '../../sandbox/iam-seed';
 import { callOutcomes as outcomes, containmentRig, snapshotUser, testFactory } from '../support/iam-rig';
-import { normaliseDocument } from '../../src/aws/iam-state';
 import type { AwsClients } from '../../src/aws/iam-sts-clients';
 
 let clients: AwsClients;
@@ -20,12 +18,6 @@ beforeEach(async () => {
   await resetMoto(process.env.MOTO_URL!);
   clients = testFactory()();
 });
-
-const trust = (account: string) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }],
-  });
 
 describe('removePersistence', () => {
   it('deletes a user after everything DeleteUser depends on; a re-run is already', async () => {
@@ -92,22 +84,6 @@ describe('removePersistence', () => {
       ['DeleteRole', 'done'],
     ]);
     await expect(clients.iam.send(new GetRoleCommand({ RoleName: 'backdoor-role' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
-  });
-
-  it('restores a supplied previous trust policy, or says one must be supplied', async () => {
-    await seedRoleWithDependencies(clients.iam, 'deploy');
-    const previous = trust('123456789012');
-    await clients.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'deploy', PolicyDocument: trust('999999999999') }));
-    const { containment } = containmentRig(clients);
-
-    const missing = await containment.removePersistence({ kind: 'trust-policy', roleName: 'deploy' });
-    expect(missing).toMatchObject({ ok: false, retryable: false, calls: [] });
-    expect(missing.message).toMatch(/supply the previous trust policy/);
-
-    const out = await containment.removePersistence({ kind: 'trust-policy', roleName: 'deploy', previousDocument: previous });
-    expect(outcomes(out)).toEqual([['UpdateAssumeRolePolicy', 'done']]);
-    const role = await clients.iam.send(new GetRoleCommand({ RoleName: 'deploy' }));
-    expect(normaliseDocument(role.Role!.AssumeRolePolicyDocument)).toBe(normaliseDocument(previous));
   });
 
   it('refuses a service-linked role', async () => {

@@ -5,7 +5,7 @@ import {
   USER_REVOKE_POLICY_NAME,
   cutoffCovers,
   noDependencies,
-  persistenceItemProblem,
+  isPersistenceItem,
   planAssumeTargetRole,
   planContainRoleSessions,
   planContainUserKey,
@@ -204,14 +204,9 @@ describe('planRemovePersistence', () => {
     ]);
   });
 
-  it('restores a trust policy only from a supplied previous document', () => {
-    const previous = '{"Version":"2012-10-17","Statement":[]}';
-    expect(planRemovePersistence({ kind: 'trust-policy', roleName: 'r', previousDocument: previous })).toEqual([
-      expect.objectContaining({ action: 'UpdateAssumeRolePolicy', params: { RoleName: 'r', PolicyDocument: previous } }),
-    ]);
-    expect(planRemovePersistence({ kind: 'trust-policy', roleName: 'r' })).toEqual([]);
-    expect(persistenceItemProblem({ kind: 'trust-policy', roleName: 'r' })).toMatch(/supply the previous trust policy/);
-    expect(persistenceItemProblem({ kind: 'login-profile', userName: 'u' })).toBeUndefined();
+  it('has no trust-policy rewriting: a stored trust-policy item is not a step the bot can run', () => {
+    expect(isPersistenceItem({ kind: 'trust-policy', roleName: 'r', previousDocument: '{"Version":"2012-10-17","Statement":[]}' })).toBe(false);
+    expect(isPersistenceItem({ kind: 'role', roleName: 'r' })).toBe(true);
   });
 });
 

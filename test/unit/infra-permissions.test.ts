@@ -14,6 +14,7 @@ import {
   PolicyStatement,
   allowedActions,
   botPolicyStatements,
+  containmentWriteActions,
   quarantinePolicyArns,
   responderPolicyStatements,
   responderTrustPolicy,
@@ -148,10 +149,19 @@ const botAllOptions = botPolicyStatements({
   tableArn: TABLE_ARN,
   targetRoleName: 'keyguard-responder',
   allowCreateTable: true,
-  detachAnyUserPolicy: true,
   intakeQueue: { queueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:keyguard-intake`, deadLetterQueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:keyguard-intake-dlq` },
 });
 const responder = responderPolicyStatements({ account: ACCOUNT, responderRoleArn: RESPONDER_ROLE_ARN });
+const responderAllOptions = responderPolicyStatements({
+  account: ACCOUNT,
+  responderRoleArn: RESPONDER_ROLE_ARN,
+  detachAnyUserPolicy: true,
+  botRoleName: 'keyguard-bot',
+  protectedUsers: ['breakglass-admin'],
+  protectedRoles: ['prod-admin'],
+});
+/** The IAM writes: the responder role's alone. */
+const WRITES = containmentWriteActions({ account: ACCOUNT });
 
 describe('infra permissions against the SDK calls in the code', () => {
   const { used, problems } = actionsUsedByCode();
@@ -169,7 +179,8 @@ describe('infra permissions against the SDK calls in the code', () => {
     const granted = allowedActions(botDefault);
     // Athena and CloudTrail Lake are granted by the KeyguardHistory stack (history-stack.ts).
     const history: readonly string[] = [...HISTORY_ACTIONS.athena, ...HISTORY_ACTIONS.lake];
-    const missing = usedActions.filter((a) => !granted.has(a) && !history.includes(a) && !NO_PERMISSION_NEEDED.includes(a) && !(a in OPT_IN_ACTIONS));
+    // IAM writes go through the responder role (checked below), never the bot's own.
+    const missing = usedActions.filter((a) => !granted.has(a) && !WRITES.includes(a) && !history.includes(a) && !NO_PERMISSION_NEEDED.includes(a) && !(a in OPT_IN_ACTIONS));
     const where = missing.map((a) => `${a} (${used.filter((u) => u.action === a).map((u) => `${u.file}: ${u.via}`).join('; ')})`);
     expect(where).toEqual([]);
   });
@@ -187,10 +198,25 @@ describe('infra permissions against the SDK calls in the code', () => {
     expect(usedActions.filter((a) => a.startsWith('iam:') && !granted.has(a))).toEqual([]);
   });
 
+  it("grants the bot's role no IAM write: every write the code sends is the responder role's", () => {
+    const writesUsed = usedActions.filter((a) => WRITES.includes(a));
+    // The scan sees the call runner's commands: the writes exist in the code...
+    expect(writesUsed).toEqual(expect.arrayContaining(['iam:UpdateAccessKey', 'iam:PutUserPolicy', 'iam:PutRolePolicy', 'iam:DeleteUser']));
+    // ...and only the responder role may send them.
+    for (const bot of [botDefault, botAllOptions]) expect([...allowedActions(bot)].filter((a) => WRITES.includes(a) || /^iam:(Put|Attach|Detach|Delete|Update|Create|Remove|Deactivate|Add|Tag|Untag)/.test(a))).toEqual([]);
+    expect(writesUsed.filter((a) => !allowedActions(responder).has(a))).toEqual([]);
+  });
+
+  it('grants no trust-policy rewriting (no flow uses it)', () => {
+    expect(usedActions).not.toContain('iam:UpdateAssumeRolePolicy');
+    for (const policy of [botAllOptions, responderAllOptions]) expect(allowedActions(policy).has('iam:UpdateAssumeRolePolicy')).toBe(false);
+  });
+
   it('grants nothing the code never calls', () => {
     const callable = new Set([...usedActions, ...Object.keys(GRANTED_WITHOUT_OWN_CALL)]);
     expect([...allowedActions(botAllOptions)].filter((a) => !callable.has(a)).sort()).toEqual([]);
     expect([...allowedActions(responder)].filter((a) => !callable.has(a)).sort()).toEqual([]);
+    expect([...allowedActions(responderAllOptions)].filter((a) => !callable.has(a)).sort()).toEqual([]);
   });
 });
 
@@ -199,6 +225,7 @@ describe('infra permissions: shape', () => {
     ['bot', botDefault],
     ['bot (all options)', botAllOptions],
     ['responder', responder],
+    ['responder (all options)', responderAllOptions],
   ];
 
   it.each(all)('%s: no wildcard action, valid Sids', (_name, statements) => {
@@ -218,17 +245,17 @@ describe('infra permissions: shape', () => {
     }
   });
 
-  it.each(all)('%s: AttachUserPolicy only for the quarantine policies', (_name, statements) => {
+  it.each(all.filter(([n]) => n.startsWith('responder')))('%s: AttachUserPolicy only for the quarantine policies', (_name, statements) => {
     const attach = statements.filter((s) => s.Effect === 'Allow' && s.Action.includes('iam:AttachUserPolicy'));
     expect(attach).toHaveLength(1);
     expect(attach[0].Condition).toEqual({ ArnEquals: { 'iam:PolicyARN': quarantinePolicyArns('aws') } });
   });
 
   it('DetachUserPolicy is conditioned too unless detachAnyUserPolicy is set', () => {
-    const detach = botDefault.filter((s) => s.Action.includes('iam:DetachUserPolicy'));
+    const detach = responder.filter((s) => s.Effect === 'Allow' && s.Action.includes('iam:DetachUserPolicy'));
     expect(detach).toHaveLength(1);
     expect(detach[0].Condition).toEqual({ ArnEquals: { 'iam:PolicyARN': quarantinePolicyArns('aws') } });
-    const any = botAllOptions.filter((s) => s.Action.includes('iam:DetachUserPolicy'));
+    const any = responderAllOptions.filter((s) => s.Effect === 'Allow' && s.Action.includes('iam:DetachUserPolicy'));
     expect(any).toHaveLength(1);
     expect(any[0].Condition).toBeUndefined();
   });
@@ -243,7 +270,7 @@ describe('infra permissions: shape', () => {
     ['bot', botDefault, BOT_ROLE_ARN],
     ['responder', responder, RESPONDER_ROLE_ARN],
   ] as const)('%s: an explicit Deny stops the role from modifying itself', (_name, statements, ownArn) => {
-    const deny = statements.filter((s) => s.Effect === 'Deny' && s.Resource.includes(ownArn));
+    const deny = statements.filter((s) => s.Effect === 'Deny' && s.Sid === 'DenySelfModification');
     expect(deny).toHaveLength(1);
     expect(deny[0].Resource).toEqual([ownArn]);
     for (const a of ['iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRole']) {
@@ -256,8 +283,9 @@ describe('infra permissions: shape', () => {
     const assume = botDefault.filter((s) => s.Action.some((a) => a.startsWith('sts:Assume')));
     expect(assume).toHaveLength(1);
     expect(assume[0].Resource).toEqual(['arn:aws:iam::*:role/keyguard-responder']);
+    // Unset: the default responder role name (writes go through it in the bot's account too).
     const noTarget = botPolicyStatements({ account: ACCOUNT, botRoleArn: BOT_ROLE_ARN, tableArn: TABLE_ARN });
-    expect(allowedActions(noTarget).has('sts:AssumeRole')).toBe(false);
+    expect(noTarget.filter((s) => s.Action.includes('sts:AssumeRole')).map((s) => s.Resource)).toEqual([['arn:aws:iam::*:role/keyguard-responder']]);
     for (const s of botDefault.filter((x) => x.Action.some((a) => a.startsWith('dynamodb:')))) {
       expect(s.Resource).toEqual([TABLE_ARN, `${TABLE_ARN}/index/*`]);
     }

@@ -119,7 +119,7 @@ function itemOf(params: unknown): PersistenceItem {
 function removeItem(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), itemOf(step.params)),
-    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal }),
+    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal, plan: step.plan }),
   };
 }
 
@@ -228,7 +228,7 @@ function contain(c: ContainmentPort): StepAction {
     async run({ incident, step, approvers, dryRun, now, signal }) {
       // Sessions issued before the step first started are cut off; a re-run after a crash
       // uses the same time and so finds its own deny policy already in place.
-      return c.contain(containTargetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal });
+      return c.contain(containTargetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, plan: step.plan });
     },
     snapshot: ({ incident }) => c.snapshot(containTargetOf(incident)),
   };
@@ -237,7 +237,7 @@ function contain(c: ContainmentPort): StepAction {
 function eradicate(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, now }) => c.planEradicate(targetOf(incident), now),
-    run: ({ incident, approvers, dryRun, now, signal }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal }),
+    run: ({ incident, step, approvers, dryRun, now, signal }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal, plan: step.plan }),
   };
 }
 
@@ -250,7 +250,7 @@ function containRecord(steps: { name: string; result?: unknown; before?: unknown
 function undo(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, steps }) => c.planUndo(containTargetOf(incident), containRecord(steps)),
-    run: ({ incident, steps, approvers, dryRun, now, signal }) => c.undo(containTargetOf(incident), containRecord(steps), { approvers, dryRun, now, signal }),
+    run: ({ incident, step, steps, approvers, dryRun, now, signal }) => c.undo(containTargetOf(incident), containRecord(steps), { approvers, dryRun, now, signal, plan: step.plan }),
   };
 }
 
@@ -268,7 +268,7 @@ function revokeRoleSessions(r: RoleSessionsPort): StepAction {
     plan: ({ incident, step, now }) => r.planRevoke(incident.id, roleSessionsOf(step.params), now),
     // Sessions issued before the step first started are cut off (a re-run finds them 'already').
     run: ({ incident, step, approvers, dryRun, now, signal }) =>
-      r.revoke(incident.id, roleSessionsOf(step.params), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal }),
+      r.revoke(incident.id, roleSessionsOf(step.params), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, plan: step.plan }),
   };
 }
 
