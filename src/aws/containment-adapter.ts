@@ -64,8 +64,8 @@ export class AwsContainment implements ContainmentPort {
     return this.o.access.forAccount({ account: t.account, approver: { slackUserId: approvers.at(-1) ?? 'keyguard' }, incidentId: t.incidentId });
   }
 
-  private containment(access: TargetAccess, dryRun: boolean, signal?: AbortSignal): IamContainment {
-    return new IamContainment({ iam: access.clients.iam, sts: access.clients.sts, now: this.o.now, dryRun, logger: this.o.logger, readBackDelaysMs: this.o.readBackDelaysMs, signal });
+  private containment(access: TargetAccess, dryRun: boolean, signal?: AbortSignal, fence?: () => Promise<void>): IamContainment {
+    return new IamContainment({ iam: access.clients.iam, sts: access.clients.sts, now: this.o.now, dryRun, logger: this.o.logger, readBackDelaysMs: this.o.readBackDelaysMs, signal, fence });
   }
 
   async planContain(target: ContainmentTarget, now: Date): Promise<PlannedCall[]> {
@@ -87,7 +87,7 @@ export class AwsContainment implements ContainmentPort {
           : 'The key\'s owner is not known, so there is nothing to contain. Check the Identify step.');
       }
       const access = await this.access(t, o.approvers);
-      const c = this.containment(access, o.dryRun, o.signal);
+      const c = this.containment(access, o.dryRun, o.signal, o.fence);
       if (t.userName) {
         return toOutcome(await c.containUserKey({ userName: t.userName, accessKeyId: t.keyId, quarantine: this.o.quarantine, partition: t.partition, cutoff: o.now }), access);
       }
@@ -120,7 +120,7 @@ export class AwsContainment implements ContainmentPort {
     try {
       if (!t.userName) throw new KeyguardError('NOT_AVAILABLE', 'Only IAM user keys can be deleted; temporary keys expire on their own once their sessions are revoked.');
       const access = await this.access(t, o.approvers);
-      return toOutcome(await this.containment(access, o.dryRun, o.signal).eradicateUserKey({ userName: t.userName, accessKeyId: t.keyId }), access);
+      return toOutcome(await this.containment(access, o.dryRun, o.signal, o.fence).eradicateUserKey({ userName: t.userName, accessKeyId: t.keyId }), access);
     } catch (e) {
       return failure(e);
     }
@@ -134,7 +134,7 @@ export class AwsContainment implements ContainmentPort {
   async removePersistence(t: ContainmentTarget, item: PersistenceItem, o: ActOptions): Promise<ContainmentOutcome> {
     try {
       const access = await this.access(t, o.approvers);
-      return toOutcome(await this.containment(access, o.dryRun, o.signal).removePersistence(item), access);
+      return toOutcome(await this.containment(access, o.dryRun, o.signal, o.fence).removePersistence(item), access);
     } catch (e) {
       return failure(e);
     }
@@ -150,7 +150,7 @@ export class AwsContainment implements ContainmentPort {
       const added = undoArtifacts(t, record, this.o.quarantine);
       if (added.length === 0) throw new KeyguardError('NOT_AVAILABLE', 'Containment recorded no change to reverse (it found everything already in place, or ran as a dry run).');
       const access = await this.access(t, o.approvers);
-      return toOutcome(await this.containment(access, o.dryRun, o.signal).undo({ userName: t.userName, accessKeyId: t.keyId, added }), access);
+      return toOutcome(await this.containment(access, o.dryRun, o.signal, o.fence).undo({ userName: t.userName, accessKeyId: t.keyId, added }), access);
     } catch (e) {
       return failure(e);
     }

@@ -28,6 +28,8 @@ export interface ActOptions {
   dryRun: boolean;
   now: Date;
   signal?: AbortSignal;
+  /** Checks (and renews) the step's lease; throws when this runner lost it. Called before every mutating AWS call. */
+  fence?: () => Promise<void>;
 }
 
 /** What the Contain step recorded: the state before it acted, and what it reported adding. */

@@ -110,7 +110,7 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
   }
   const app = await startApp(
     {
-      config, logger, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
+      config, logger, installation: { teamId: TEST_TEAM_ID }, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
       testHooks: {
         containmentFactory: createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 }),
         readBackDelaysMs: [0, 10],

@@ -109,7 +109,7 @@ function itemOf(params: unknown): PersistenceItem {
 function removeItem(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), itemOf(step.params)),
-    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal }),
+    run: ({ incident, step, approvers, dryRun, now, signal, fence }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal, fence }),
   };
 }
 
@@ -166,10 +166,10 @@ function identify(keyOwner: KeyOwnerPort, trace?: TraceFn): StepAction {
 function contain(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, now }) => c.planContain(targetOf(incident), now),
-    async run({ incident, step, approvers, dryRun, now, signal }) {
+    async run({ incident, step, approvers, dryRun, now, signal, fence }) {
       // Sessions issued before the step first started are cut off; a re-run after a crash
       // uses the same time and so finds its own deny policy already in place.
-      return c.contain(targetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal });
+      return c.contain(targetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, fence });
     },
     snapshot: ({ incident }) => c.snapshot(targetOf(incident)),
   };
@@ -178,7 +178,7 @@ function contain(c: ContainmentPort): StepAction {
 function eradicate(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, now }) => c.planEradicate(targetOf(incident), now),
-    run: ({ incident, approvers, dryRun, now, signal }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal }),
+    run: ({ incident, approvers, dryRun, now, signal, fence }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal, fence }),
   };
 }
 
@@ -191,7 +191,7 @@ function containRecord(steps: { name: string; result?: unknown; before?: unknown
 function undo(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, steps }) => c.planUndo(targetOf(incident), containRecord(steps)),
-    run: ({ incident, steps, approvers, dryRun, now, signal }) => c.undo(targetOf(incident), containRecord(steps), { approvers, dryRun, now, signal }),
+    run: ({ incident, steps, approvers, dryRun, now, signal, fence }) => c.undo(targetOf(incident), containRecord(steps), { approvers, dryRun, now, signal, fence }),
   };
 }
 
@@ -242,7 +242,9 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
     },
     { seq: 6, name: 'close', title: 'Close', approvals: 0, manual: true },
     {
-      seq: 7, name: 'undo', title: 'Undo containment (false positive)', approvals: 1, optional: true,
+      // Undo re-activates the leaked key: two people, neither of them who asked, and only
+      // until Eradicate starts.
+      seq: 7, name: 'undo', title: 'Undo containment (false positive)', approvals: 2, optional: true, withdrawnOnceStarted: 'eradicate',
       offer: { label: 'Undo containment (false positive)', after: 'contain' },
       endsPlaybook: 'containment was undone (false positive); close the incident',
       action: d.containment ? undo(d.containment) : undefined,
