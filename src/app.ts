@@ -215,6 +215,8 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     access: accessPolicy(config.responders, config.approvers, groups),
     logger,
     now,
+    // Read-only output (/trail) goes to the incident channel or a DM, never where it was typed.
+    outputChannel: config.channelId,
   };
   const home = new HomeTab({ client: app.client, store: parts.store, access: deps.access, logger, now });
   // The card notifier also republishes the App Home of recent viewers when an incident changes.
