@@ -44,6 +44,8 @@ export interface Click {
 export function plainReason(reason: string): string {
   return reason
     .replace(/<[@#!]([^>|]*)(\|([^>]*))?>/g, (_m, id: string, _l, label?: string) => label ?? id.replace(/^subteam\^/, ''))
+    // A link shows where it goes: `<url|label>` → `label (url)`.
+    .replace(/<([^>|]+)\|([^>]*)>/g, (_m, url: string, label: string) => `${label} (${url})`)
     .replace(/[<>]/g, '');
 }
 
