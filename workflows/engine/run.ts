@@ -340,7 +340,15 @@ export class PlaybookEngine {
       if (!current) return;
       const held: StepRecord = current;
       try {
-        current = await this.transition(held, ['running'], { leaseUntil: this.leaseUntil() });
+        const leaseUntil = this.leaseUntil();
+        current = await this.transition(held, ['running'], { leaseUntil });
+        if (!current) {
+          // A write the SDK retried after its first attempt landed reads as lost: what is
+          // stored says whether it was ours (same runner, our lease, the next version).
+          const stored = await this.d.store.getStep(held.incidentId, held.seq, held.name);
+          const ours = stored?.state === 'running' && stored.runner === held.runner && stored.leaseUntil === leaseUntil && stored.version === held.version + 1;
+          current = ours ? stored : undefined;
+        }
       } catch (e) {
         // The store is unreachable: keep going while the lease we hold is still valid, stop
         // once it has run out (a reconciler elsewhere may have the step by then).
