@@ -17,9 +17,13 @@ import { historyNote } from '../src/slack/history-note';
 
 export const TRAIL_COMMAND = '/trail';
 
-/** Post where the command was typed; when the bot is not in that channel, DM the person. */
-async function openMessage(client: WebClient, channel: string, userId: string, text: string): Promise<{ channel: string; ts: string }> {
+/**
+ * Post in the incident channel (IR_CHANNEL_ID), never in the channel the command was typed
+ * in (it may be public); without one, or when the bot cannot post there, DM the person.
+ */
+async function openMessage(client: WebClient, channel: string | undefined, userId: string, text: string): Promise<{ channel: string; ts: string }> {
   try {
+    if (!channel) throw new Error('no incident channel: DM');
     const r = await client.chat.postMessage({ channel, text });
     return { channel: r.channel ?? channel, ts: r.ts! };
   } catch {
@@ -96,7 +100,7 @@ export function trailHandler(deps: CommandDeps) {
     }
     const q = parsed.query;
     await ack({ response_type: 'ephemeral', text: `:mag: Searching CloudTrail for \`${q.label}\` from ${isoMinute(q.start)} to ${isoMinute(q.end)} UTC…` });
-    const where = await openMessage(client, command.channel_id, command.user_id, `:hourglass_flowing_sand: Pulling CloudTrail for ${q.label}…`);
+    const where = await openMessage(client, deps.outputChannel, command.user_id, `:hourglass_flowing_sand: Pulling CloudTrail for ${q.label}…`);
     try {
       await runTrail(deps.trail, client, deps.logger, q, where, deps.now(), await ownerOf(deps, q));
     } catch (e) {

@@ -45,6 +45,8 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AthenaHistory } from './aws/athena-history';
 import { LakeHistory } from './aws/lake-history';
 import { HistorySelector } from './aws/history-source';
+import { AUTO_CONTAIN_POLICY } from './intake/intake-service';
+import { checkOrigin, originRefusalText, requestOrigin, type Installation } from './slack/team-gate';
 
 export interface AppParts {
   config: Config;
@@ -68,6 +70,8 @@ export interface AppParts {
   intake?: Pick<IntakeParts, 'sqs' | 'github' | 'poll'>;
   /** What only tests change: emulators, fast retries, crashes, replica names. */
   testHooks?: TestHooks;
+  /** The workspace the bot is installed in (auth.test); absent: asked once with auth.test. */
+  installation?: Installation;
 }
 
 export interface TestHooks {
@@ -158,6 +162,24 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
       rejectRateLimitedCalls: false,
     },
   });
+  // One Slack team: a request from another workspace or Enterprise Grid org, or from a
+  // Slack Connect user of another organisation, is refused before any listener sees it.
+  let installed: Promise<Installation> | undefined = parts.installation ? Promise.resolve(parts.installation) : undefined;
+  const installation = (): Promise<Installation> => {
+    installed ??= app.client.auth.test().then((r) => ({ teamId: r.team_id as string, enterpriseId: (r.enterprise_id as string | undefined) || undefined }));
+    const asked = installed;
+    asked.catch(() => (installed = undefined));
+    return asked;
+  };
+  app.use(async (args) => {
+    const origin = requestOrigin(args.body);
+    const verdict = checkOrigin(origin, await installation());
+    if (verdict === 'ok') return args.next();
+    logger.warn({ verdict, team: origin.teamId, enterprise: origin.enterpriseId, userTeam: origin.userTeamId }, 'request from outside the installed workspace refused');
+    const ack = (args as { ack?: (r?: unknown) => Promise<void> }).ack;
+    const isCommand = typeof (args.body as { command?: unknown }).command === 'string';
+    if (ack) await ack(isCommand ? { response_type: 'ephemeral', text: originRefusalText(verdict) } : undefined);
+  });
   // Count listeners still working after ack(), so a shutdown can let them finish.
   app.use(async ({ next }) => {
     inflight.count++;
@@ -197,6 +219,8 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     access: accessPolicy(config.responders, config.approvers, groups),
     logger,
     now,
+    // Read-only output (/trail) goes to the incident channel or a DM, never where it was typed.
+    outputChannel: config.channelId,
   };
   const home = new HomeTab({ client: app.client, store: parts.store, access: deps.access, logger, now });
   // The card notifier also republishes the App Home of recent viewers when an incident changes.
@@ -238,6 +262,8 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     dryRun: config.dryRun,
     instanceId: hooks.instanceId ?? randomUUID().slice(0, 8),
     crashPoint: hooks.crashPoint,
+    // A policy approval (IR_AUTO_CONTAIN) holds at run time only while the policy is configured.
+    approvalPolicies: config.intake.autoContain.length > 0 ? [AUTO_CONTAIN_POLICY] : [],
     // Containment done: watch for the key, or a session it minted, being used anyway.
     onStepSucceeded: async (incident, step) => {
       if (step.name === 'contain' && !incident.dryRun) await watcher.schedule(incident, step.startedAt ?? step.updatedAt);

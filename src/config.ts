@@ -35,6 +35,8 @@ const slackIdList = z
   .optional()
   .transform((v, ctx) => {
     const ids = csv(v);
+    // `*` opens a list to every member of the installed workspace (a trial); only where allowed.
+    if (ids.length === 1 && ids[0] === '*') return ids;
     const bad = ids.filter((id) => !SLACK_ID.test(id));
     if (bad.length > 0) {
       ctx.addIssue({
@@ -244,6 +246,12 @@ const isSet = (v: string | undefined) => v !== undefined && v.trim() !== '';
 function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   const p: string[] = [];
   if (!isSet(env.SLACK_BOT_TOKEN)) p.push('SLACK_BOT_TOKEN is required (the bot token, xoxb-…)');
+  // Closed by default: nobody is a responder or an approver unless named.
+  if (!isSet(env.IR_RESPONDERS)) {
+    p.push('IR_RESPONDERS is required: the Slack users (U…) or user groups (S…) who may use the bot; set it to * only for a trial open to the whole workspace');
+  }
+  if (!isSet(env.IR_APPROVERS)) p.push('IR_APPROVERS is required: the Slack users (U…) or user groups (S…) who may approve changes in AWS');
+  else if (csv(env.IR_APPROVERS).includes('*')) p.push('IR_APPROVERS cannot be *: approvers are named users or user groups');
   if (!isSet(env.SLACK_APP_TOKEN) && !isSet(env.SLACK_SIGNING_SECRET)) {
     p.push('SLACK_SIGNING_SECRET is required in HTTP mode (set SLACK_APP_TOKEN instead to use Socket Mode)');
   }
@@ -290,6 +298,7 @@ export interface Config {
     | { kind: 'dynamodb'; tableName: string; createTable: boolean }
     | { kind: 'embedded'; dataDir: string; tableName: string };
   channelId?: string;
+  /** Named users/groups, or `['*']`: every member of the installed workspace (a trial). Never empty. */
   responders: string[];
   approvers: string[];
   regions: string[];

@@ -17,6 +17,11 @@ export interface StepRunContext {
   steps: StepRecord[];
   /** Aborted when this runner loses its lease: another runner has the step now. */
   signal?: AbortSignal;
+  /**
+   * Renews the lease with a conditional write and throws (STALE) when this runner no longer
+   * holds the step: called before every mutating AWS call.
+   */
+  fence?: () => Promise<void>;
 }
 
 /** A step's outcome (the domain's StepOutcome) and what it changes elsewhere. */
@@ -54,6 +59,8 @@ export interface StepDefinition {
   optional?: boolean;
   /** When this step succeeds, the steps not yet run are skipped with this reason (Undo). */
   endsPlaybook?: string;
+  /** Once the named step has started, this one is withdrawn (skipped) and no longer offered (Undo: eradicate). */
+  withdrawnOnceStarted?: string;
   /** For optional steps: the label of the button that asks for them, and when it shows. */
   offer?: { label: string; after: string };
 }

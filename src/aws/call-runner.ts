@@ -79,6 +79,8 @@ export interface RunContext {
   logger?: Pick<Logger, 'info' | 'warn'>;
   /** Aborted when the step's runner lost its lease: no further mutating call is sent. */
   signal?: AbortSignal;
+  /** Checks the step's lease (a conditional renewal) before each mutating call; throws when lost. */
+  fence?: () => Promise<void>;
 }
 
 /** A decision taken from a read before acting. */
@@ -109,13 +111,27 @@ export async function runCalls(ctx: RunContext, calls: readonly PlannedCall[], p
       stopped = 'the lease';
     }
     else if (ctx.dryRun) record = { ...base, outcome: 'dry-run', note: 'dry run: not sent' };
-    else record = await send(ctx.iam, call, base);
+    else if (!(await holdsLease(ctx))) {
+      record = { ...base, outcome: 'skipped', note: 'not attempted: this runner lost the step to another' };
+      stopped = 'the lease';
+    } else record = await send(ctx.iam, call, base);
     if (record.outcome === 'failed' && policy.stopOnFailure) stopped = call.action;
     records.push(record);
     const log = record.outcome === 'failed' ? ctx.logger?.warn.bind(ctx.logger) : ctx.logger?.info.bind(ctx.logger);
     log?.({ action: call.action, outcome: record.outcome, requestId: record.requestId, error: record.error?.name }, 'iam call');
   }
   return records;
+}
+
+/** The fence, right before a mutating call: false when the runner no longer holds the step. */
+async function holdsLease(ctx: RunContext): Promise<boolean> {
+  if (!ctx.fence) return true;
+  try {
+    await ctx.fence();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function send(iam: IAMClient | null, call: PlannedCall, base: Pick<CallRecord, 'action' | 'params' | 'at'>): Promise<CallRecord> {

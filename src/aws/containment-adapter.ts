@@ -131,7 +131,7 @@ export class AwsContainment implements ContainmentPort {
     return this.o.access.forWrites({ account: t.account, approver: approver(o.approvers), incidentId: t.incidentId, policy: policy.json });
   }
 
-  private containment(read: TargetAccess, write: WriteAccess | null | undefined, dryRun: boolean, signal?: AbortSignal): IamContainment {
+  private containment(read: TargetAccess, write: WriteAccess | null | undefined, dryRun: boolean, signal?: AbortSignal, fence?: () => Promise<void>): IamContainment {
     return new IamContainment({
       iam: read.clients.iam,
       writer: write === undefined ? undefined : write === null ? null : write.clients.iam,
@@ -141,6 +141,7 @@ export class AwsContainment implements ContainmentPort {
       logger: this.o.logger,
       readBackDelaysMs: this.o.readBackDelaysMs,
       signal,
+      fence,
     });
   }
 
@@ -150,7 +151,7 @@ export class AwsContainment implements ContainmentPort {
     const calls = o.plan ? [...o.plan] : await plan();
     await this.refuseProtected(read, calls);
     const write = await this.writer(t, read, calls, o);
-    return { read, write, c: this.containment(read, write, o.dryRun, o.signal) };
+    return { read, write, c: this.containment(read, write, o.dryRun, o.signal, o.fence) };
   }
 
   async planContain(target: ContainmentTarget, now: Date): Promise<PlannedCall[]> {

@@ -59,6 +59,8 @@ export interface IamContainmentDeps {
   readBackDelaysMs?: readonly number[];
   /** The step's lease: once aborted, no further mutating call is sent. */
   signal?: AbortSignal;
+  /** The step's lease, checked (renewed) before every mutating call; throws when lost. */
+  fence?: () => Promise<void>;
 }
 
 export interface ContainUserKeyInput {
@@ -117,7 +119,7 @@ export class IamContainment {
   constructor(private readonly deps: IamContainmentDeps) {
     this.state = new IamState(deps.iam);
     this.guard = new GuardRails(deps.sts);
-    this.run = { iam: deps.writer === undefined ? deps.iam : deps.writer, dryRun: deps.dryRun, now: deps.now, logger: deps.logger, signal: deps.signal };
+    this.run = { iam: deps.writer === undefined ? deps.iam : deps.writer, dryRun: deps.dryRun, now: deps.now, logger: deps.logger, signal: deps.signal, fence: deps.fence };
     this.finish = {
       dryRun: deps.dryRun,
       sleep: deps.sleep ?? ((ms) => sleep(ms)),

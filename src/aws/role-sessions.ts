@@ -83,7 +83,7 @@ export class AwsRoleSessions implements RoleSessionsPort {
         }
         const iam = new IamContainment({
           iam: access.clients.iam, writer, sts: access.clients.sts, now: this.o.now, dryRun: o.dryRun, logger: this.o.logger,
-          readBackDelaysMs: this.o.readBackDelaysMs, signal: o.signal,
+          readBackDelaysMs: this.o.readBackDelaysMs, signal: o.signal, fence: o.fence,
         });
         const out = await iam.containRoleSessions({ roleName: role.roleName, cutoff: o.now, ifMissing: 'gone' });
         calls.push(...out.calls.map((c) => (call.account ? { ...c, params: { ...c.params, Account: call.account } } : c)));

@@ -1,8 +1,11 @@
 /**
- * Who may approve or deny a step, checked on the server at every click. Pure.
+ * Who may approve or deny a step, checked on the server at every click, and the same
+ * approvals checked again right before the step runs (click path and reconcile alike).
+ * Pure: the rules return typed reasons; presentation (src/slack/incident-messages.ts)
+ * words them. An actor is any id string: a Slack user, `policy:<name>`, or an operator of
+ * the command-line front door.
  */
-import type { Incident, StepRecord } from './incident';
-import { hourMinute } from './time';
+import type { Approval, Incident, StepRecord, StepState } from './incident';
 
 export type Refusal =
   | 'no_approvers_configured'
@@ -13,7 +16,18 @@ export type Refusal =
   | 'expired'
   | 'closed';
 
-export type ClickVerdict = { ok: true } | { ok: false; refusal: Refusal; message: string };
+/** Why a click was refused, with what presentation needs to say it. */
+export type RefusalReason =
+  | { refusal: 'closed'; incidentId: string }
+  | { refusal: 'expired'; title: string; expiresAt: string }
+  | { refusal: 'stale'; title: string; state: StepState }
+  | { refusal: 'no_approvers_configured' }
+  | { refusal: 'not_approver'; title: string; action: 'approve' | 'deny' }
+  /** `step`: they asked for this step; `incident`: they opened the incident. */
+  | { refusal: 'self_approval'; title: string; askedFor: 'step' | 'incident' }
+  | { refusal: 'already_approved'; title: string; need: number };
+
+export type ClickVerdict = { ok: true } | ({ ok: false } & RefusalReason);
 
 export interface ClickContext {
   incident: Incident;
@@ -31,31 +45,103 @@ export function isExpired(step: StepRecord, now: Date): boolean {
   return step.state === 'awaiting_approval' && step.expiresAt !== undefined && now.toISOString() >= step.expiresAt;
 }
 
+/**
+ * An approved step that never started (its runner never came, the sweep was off): the
+ * approval lapses after the same time an approval request does, counted from the last
+ * approval. A person asks again and the approvers see the plan again.
+ */
+export function approvalLapsed(step: StepRecord, now: Date, ttlMs: number): boolean {
+  if (step.state !== 'approved') return false;
+  const last = step.approvals.map((a) => a.at).sort().pop() ?? step.updatedAt;
+  return now.getTime() - Date.parse(last) >= ttlMs;
+}
+
+/** Who asked for this step: the person who requested it, else the incident's requester. */
+export function requesterOf(incident: Incident, step: StepRecord): string {
+  return step.requestedBy ?? incident.requester;
+}
+
+/** Nobody who asked (for the step, or for the incident) approves it. */
+function askedFor(incident: Incident, step: StepRecord, userId: string): 'step' | 'incident' | undefined {
+  if (step.requestedBy !== undefined && step.requestedBy === userId) return 'step';
+  if (incident.requester === userId) return 'incident';
+  return undefined;
+}
+
 export function checkClick(c: ClickContext): ClickVerdict {
   const { incident, step, userId } = c;
-  if (incident.status !== 'open') return { ok: false, refusal: 'closed', message: `Incident ${incident.id} is closed; nothing was changed.` };
+  if (incident.status !== 'open') return { ok: false, refusal: 'closed', incidentId: incident.id };
   if (step.state === 'awaiting_approval' && isExpired(step, c.now)) {
-    return { ok: false, refusal: 'expired', message: `The approval request for *${step.title}* expired at ${hourMinute(step.expiresAt!)} UTC. Nothing was changed; the card now offers to request approval again.` };
+    return { ok: false, refusal: 'expired', title: step.title, expiresAt: step.expiresAt! };
   }
   // Stale: the step moved on, or approval was asked again since the card was drawn. Another
-  // approver's click in between does not make the card stale: both approvals count.
-  if (step.state !== 'awaiting_approval' || c.shownVersion < (step.requestedAtVersion ?? step.version)) {
-    return { ok: false, refusal: 'stale', message: `That card was out of date: *${step.title}* is now ${step.state.replace('_', ' ')}. Nothing was changed; the card has been refreshed.` };
+  // approver's click in between does not make the card stale: both approvals count. A
+  // version from the future was never drawn by this bot: refused as well.
+  if (step.state !== 'awaiting_approval' || c.shownVersion < (step.requestedAtVersion ?? step.version) || c.shownVersion > step.version) {
+    return { ok: false, refusal: 'stale', title: step.title, state: step.state };
   }
-  if (!c.approversConfigured) {
-    return { ok: false, refusal: 'no_approvers_configured', message: 'No approvers are configured (IR_APPROVERS), so nobody can approve. Ask the bot\'s admin to set it.' };
-  }
-  // The requester may always withdraw their own request (deny); approving needs an approver.
-  const withdrawing = c.kind === 'deny' && userId === incident.requester;
-  if (!c.isApprover && !withdrawing) {
-    return { ok: false, refusal: 'not_approver', message: `Only approvers listed in IR_APPROVERS can ${c.kind} *${step.title}*. Nothing was changed.` };
-  }
-  if (c.kind === 'approve' && userId === incident.requester) {
-    return { ok: false, refusal: 'self_approval', message: 'You requested this incident, so someone else must approve it. Nothing was changed.' };
-  }
+  if (!c.approversConfigured) return { ok: false, refusal: 'no_approvers_configured' };
+  // Who asked may always withdraw their own request (deny); approving needs an approver.
+  const asked = askedFor(incident, step, userId);
+  const withdrawing = c.kind === 'deny' && asked !== undefined;
+  if (!c.isApprover && !withdrawing) return { ok: false, refusal: 'not_approver', title: step.title, action: c.kind };
+  if (c.kind === 'approve' && asked) return { ok: false, refusal: 'self_approval', title: step.title, askedFor: asked };
   if (c.kind === 'approve' && step.approvals.some((a) => a.userId === userId)) {
-    const need = step.approvalsRequired - step.approvals.length;
-    return { ok: false, refusal: 'already_approved', message: `You already approved *${step.title}*; it needs ${need} more approval(s) from someone else.` };
+    return { ok: false, refusal: 'already_approved', title: step.title, need: step.approvalsRequired - step.approvals.length };
+  }
+  return { ok: true };
+}
+
+// ---------------------------------------------------------------------------------------
+// Re-verification right before a step runs
+
+/** What the approvals were given for: the step's plan and the data it acts on. */
+export function approvedContent(incident: Incident, step: StepRecord): string {
+  return canonicalJson({ incident: incident.id, keyId: incident.keyId, account: incident.account ?? null, step: step.name, plan: step.plan ?? [], params: step.params ?? null });
+}
+
+/** JSON with object keys sorted, so the same content always gives the same text. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}
+
+export type ApprovalProblem =
+  | { problem: 'too_few'; approvals: number; required: number }
+  | { problem: 'not_approver'; userId: string }
+  | { problem: 'requester_approved'; userId: string }
+  | { problem: 'duplicate'; userId: string }
+  | { problem: 'plan_changed'; userId: string };
+
+export interface RunCheck {
+  incident: Incident;
+  step: StepRecord;
+  /** The playbook's own number: a record asking for fewer does not lower it. */
+  required: number;
+  /** Whether each approval's actor is an approver now (the current approver set, policies enabled). */
+  isApproverNow: (userId: string) => boolean;
+  /** Digest of what is about to run (approvedContent, hashed by the caller). */
+  digest: string;
+}
+
+/**
+ * The approvals recorded on a step, checked again before it runs: enough of them, from
+ * distinct people who are approvers now, none of whom asked, each given for exactly the
+ * plan about to run. A step planted in the table, or changed after approval, fails here.
+ */
+export function verifyApprovals(c: RunCheck): { ok: true } | ({ ok: false } & ApprovalProblem) {
+  const approvals: Approval[] = c.step.approvals ?? [];
+  const required = Math.max(c.required, c.step.approvalsRequired, 1);
+  if (approvals.length < required) return { ok: false, problem: 'too_few', approvals: approvals.length, required };
+  const seen = new Set<string>();
+  for (const a of approvals) {
+    if (seen.has(a.userId)) return { ok: false, problem: 'duplicate', userId: a.userId };
+    seen.add(a.userId);
+    if (askedFor(c.incident, c.step, a.userId)) return { ok: false, problem: 'requester_approved', userId: a.userId };
+    if (!c.isApproverNow(a.userId)) return { ok: false, problem: 'not_approver', userId: a.userId };
+    if (a.planDigest !== c.digest) return { ok: false, problem: 'plan_changed', userId: a.userId };
   }
   return { ok: true };
 }

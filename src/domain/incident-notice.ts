@@ -3,7 +3,7 @@
  * owns every word of how they are said. Pure data.
  */
 import type { PlannedCall } from './aws-plan';
-import type { Refusal } from './approval-rules';
+import type { ApprovalProblem, RefusalReason } from './approval-rules';
 import type { StepState } from './incident';
 import type { WatchedSummary, WatchFinding } from './watch';
 
@@ -12,6 +12,8 @@ export type IncidentNotice =
   | { kind: 'approval_requested'; step: string; title: string; plan: PlannedCall[] }
   | { kind: 'step_finished'; step: string; title: string; ok: boolean; dryRun: boolean; note: string }
   | { kind: 'step_denied'; step: string; title: string; by: string; reason: string }
+  /** The approvals did not hold right before the step ran: refused and recorded. */
+  | { kind: 'approval_rejected'; step: string; title: string; problem: ApprovalProblem | { problem: 'withdrawn'; by: string } }
   | { kind: 'watch_started'; keyId: string; minutes: number; every: number }
   | { kind: 'watch_stopped'; reason: 'undone' | 'closed' }
   | { kind: 'watch_alert'; keyId: string; finding: WatchFinding }
@@ -22,19 +24,23 @@ export type RequestRefusal =
   | { refusal: 'closed'; incidentId: string }
   | { refusal: 'not_responder' }
   | { refusal: 'not_yet'; title: string; afterTitle: string }
-  | { refusal: 'stale'; title: string; state: StepState };
+  | { refusal: 'stale'; title: string; state: StepState }
+  /** A step that ends once another has started (Undo once Eradicate has). */
+  | { refusal: 'withdrawn'; title: string; afterTitle: string };
 
 /** What a person's click or command did, answered to that person. */
 export type ClickResult =
   | { kind: 'approved'; title: string; approvals: number; required: number }
   | { kind: 'denied'; title: string }
-  /** Refused by the approval rules (their message says why). */
-  | { kind: 'refused'; refusal: Refusal; message: string }
+  /** Refused by the approval rules (the reason is typed; presentation words it). */
+  | ({ kind: 'refused' } & RefusalReason)
   | ({ kind: 'request_refused' } & RequestRefusal)
   | { kind: 'retrying'; title: string }
   | { kind: 'requested'; title: string; again: boolean }
   | { kind: 'closed'; incidentId: string }
-  | { kind: 'close_refused'; incidentId: string; why: 'missing' | 'already_closed' };
+  | { kind: 'close_refused'; incidentId: string; why: 'missing' | 'already_closed' }
+  /** Steps await approval: closing would drop them, so only an approver may close. */
+  | { kind: 'close_refused'; incidentId: string; why: 'needs_approver'; awaiting: string[] };
 
 /** Whether the person's action took effect. */
 export function clickOk(r: ClickResult): boolean {

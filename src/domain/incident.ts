@@ -2,7 +2,8 @@
  * The incident and step model, and the step state machine. Pure.
  *
  *   pending → awaiting_approval → approved → running → succeeded | failed
- *                 ↘ denied, expired
+ *                 ↘ denied, expired      ↘ expired (never started), failed (approvals did not
+ *                                          hold at run time), skipped (closed, withdrawn)
  *   pending → running (automatic steps)      failed → running (retry)
  *   pending | awaiting_approval | expired | failed → skipped (with a recorded reason)
  */
@@ -25,8 +26,8 @@ export const TERMINAL_STATES: readonly StepState[] = ['succeeded', 'denied', 'ex
 const ALLOWED: Record<StepState, readonly StepState[]> = {
   pending: ['awaiting_approval', 'running', 'skipped'],
   awaiting_approval: ['approved', 'denied', 'expired', 'skipped', 'awaiting_approval'],
-  approved: ['running'],
-  running: ['succeeded', 'failed', 'running'],
+  approved: ['running', 'expired', 'failed', 'skipped'],
+  running: ['succeeded', 'failed', 'running', 'skipped'],
   failed: ['running', 'awaiting_approval', 'skipped'],
   succeeded: [],
   denied: [],
@@ -42,8 +43,11 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
 export interface Approval {
+  /** A Slack user id, `policy:<name>`, or another front door's actor id. */
   userId: string;
   at: string;
+  /** SHA-256 of what was shown when approving (approvedContent): re-checked before the step runs. */
+  planDigest?: string;
 }
 
 export interface StepRecord {
@@ -63,6 +67,8 @@ export interface StepRecord {
   /** Why the step ended without running, or anything a person said about it. */
   note?: string;
   awaitingSince?: string;
+  /** Who asked for this step (approval requested, asked again, retried); absent: the incident's requester. Never its approver. */
+  requestedBy?: string;
   /** The version the step had when approval was (last) requested: a card drawn since then is current. */
   requestedAtVersion?: number;
   expiresAt?: string;

@@ -33,6 +33,8 @@ export interface ActOptions {
    * narrowed to exactly these calls; absent: the adapter plans again with the same builder.
    */
   plan?: readonly PlannedCall[];
+  /** Checks (and renews) the step's lease; throws when this runner lost it. Called before every mutating AWS call. */
+  fence?: () => Promise<void>;
 }
 
 /** What the Contain step recorded: the state before it acted, and what it reported adding. */

@@ -27,4 +27,6 @@ export interface CommandDeps {
   access: AccessPolicy;
   logger: LogPort;
   now: () => Date;
+  /** Where read-only command output goes (IR_CHANNEL_ID); absent: a DM to the person who asked. */
+  outputChannel?: string;
 }

@@ -47,8 +47,10 @@ export type { AccessPolicy } from '../ports/access-policy';
 
 export function accessPolicy(responders: string[], approvers: string[], groups: GroupResolver): AccessPolicy {
   return {
-    isResponder: async (u) => responders.length === 0 || (await isMember(u, responders, groups)) || (await isMember(u, approvers, groups)),
-    isApprover: async (u) => approvers.length > 0 && isMember(u, approvers, groups),
-    approversConfigured: approvers.length > 0,
+    // Closed by default: an empty list is nobody; `*` (a trial) is every member of the
+    // installed workspace (other teams and Slack Connect users are refused before this).
+    isResponder: async (u) => responders.includes('*') || (await isMember(u, responders, groups)) || (await isMember(u, approvers, groups)),
+    isApprover: async (u) => approvers.length > 0 && !approvers.includes('*') && isMember(u, approvers, groups),
+    approversConfigured: approvers.length > 0 && !approvers.includes('*'),
   };
 }

@@ -95,7 +95,7 @@ export function incidentCard(incident: Incident, steps: StepRecord[], opts: { ap
     blocks.push({
       type: 'section',
       text: mrkdwn(
-        `*${waiting.title}* needs ${need} more approval(s) from ${waiting.approvalsRequired > 1 ? 'distinct approvers' : 'an approver'}${incident.requester.startsWith('intake:') ? '' : ` other than <@${incident.requester}>`}` +
+        `*${waiting.title}* needs ${need} more approval(s) from ${waiting.approvalsRequired > 1 ? 'distinct approvers' : 'an approver'}${askers(incident.requester, waiting.requestedBy)}` +
           `${waiting.expiresAt ? `, before ${hourMinute(waiting.expiresAt)} UTC` : ''}.${incident.dryRun ? ' *DRY RUN: these calls will be recorded, not made.*' : ''}\n*Exact plan:*`,
       ),
     });
@@ -136,4 +136,10 @@ export function incidentCard(incident: Incident, steps: StepRecord[], opts: { ap
   blocks.push({ type: 'context', elements: [mrkdwn(`Opened ${dayMinute(incident.createdAt)} UTC · details in the thread · \`/incident show ${incident.id}\``)] });
   const summary = `${incident.id}: leaked key ${incident.keyId}${dry}${closed}. ${steps.map((s) => `${s.title}: ${STATE_LABEL[s.state]}`).join(', ')}`;
   return { text: clip(summary, 3000), blocks };
+}
+
+/** Who may not approve: the incident's requester (a person) and whoever asked for the step. */
+function askers(requester: string, requestedBy: string | undefined): string {
+  const people = [...new Set([requester, requestedBy].filter((u): u is string => u !== undefined && /^[UW][A-Z0-9]+$/.test(u)))];
+  return people.length === 0 ? '' : ` other than ${people.map((u) => `<@${u}>`).join(' and ')}`;
 }

@@ -3,6 +3,8 @@
  * incident thread's messages and the answers to the person who clicked. Pure.
  */
 import type { ClickResult, IncidentNotice } from '../domain/incident-notice';
+import type { ApprovalProblem, RefusalReason } from '../domain/approval-rules';
+import { hourMinute } from '../domain/time';
 import { MAX_WATCHED_KEYS, type WatchedKey, type WatchedSummary, type WatchFinding } from '../domain/watch';
 import { planLines } from './incident-card';
 import { esc, escKeepMentions } from './text';
@@ -16,6 +18,8 @@ export function noticeText(n: IncidentNotice): string | undefined {
       return `${n.ok ? ':white_check_mark:' : ':x:'} *${n.title}*${n.dryRun ? ' (DRY RUN)' : ''}: ${escKeepMentions(n.note)}`;
     case 'step_denied':
       return `:no_entry: *${n.title}* denied by <@${n.by}>: ${esc(n.reason)}`;
+    case 'approval_rejected':
+      return `:octagonal_sign: *${n.title}* did not run: ${approvalProblemText(n.problem)} Nothing was sent to AWS; this is in the record. Ask for approval again if the step is still wanted.`;
     case 'watch_started':
       return `:eyes: Watching \`${n.keyId}\`, and every credential the investigation finds it minted, for ${n.minutes} min: CloudTrail is checked every ${n.every} min for any use since containment or new persistence.`;
     case 'watch_stopped':
@@ -62,7 +66,8 @@ export function watchEndedText(w: WatchedSummary): string {
 export function watchAlertText(f: WatchFinding, keyId: string): string | undefined {
   if (f.newEvents === 0 && f.created.length === 0) return undefined;
   const lines = [`:rotating_light: *Watch:* \`${keyId}\` or a session it minted was used after containment: ${f.newEvents} new call(s); since containment ${f.succeeded} succeeded, ${f.denied} were denied.`];
-  if (f.ips.length > 0) lines.push(`From: ${f.ips.map((ip) => `\`${ip}\``).join(', ')}`);
+  // Source IPs come from CloudTrail, i.e. from whoever made the call: text, never markup.
+  if (f.ips.length > 0) lines.push(`From: ${f.ips.map((ip) => `\`${esc(ip).replace(/`/g, "'")}\``).join(', ')}`);
   if (f.created.length > 0) lines.push(`:anchor: New persistence: ${f.created.slice(0, 10).join(', ')}${f.created.length > 10 ? ` …and ${f.created.length - 10} more` : ''}`);
   if (f.succeeded > 0) lines.push('Calls are still *succeeding*: check that the deny policy is in place and look for other credentials.');
   return lines.join('\n');
@@ -78,7 +83,7 @@ export function clickText(r: ClickResult): string {
     case 'denied':
       return `Denied *${r.title}*. Nothing was changed in AWS.`;
     case 'refused':
-      return r.message;
+      return refusalText(r);
     case 'request_refused':
       switch (r.refusal) {
         case 'closed':
@@ -89,6 +94,8 @@ export function clickText(r: ClickResult): string {
           return `*${r.title}* is only possible after ${r.afterTitle} has succeeded.`;
         case 'stale':
           return `*${r.title}* is ${r.state.replace('_', ' ')}; nothing to ask again. The card has been refreshed.`;
+        case 'withdrawn':
+          return `*${r.title}* is no longer possible: ${r.afterTitle} has started. Nothing was changed.`;
       }
       break;
     case 'retrying':
@@ -98,6 +105,49 @@ export function clickText(r: ClickResult): string {
     case 'closed':
       return `Closed ${r.incidentId}.`;
     case 'close_refused':
+      if (r.why === 'needs_approver') {
+        return `Incident ${r.incidentId} has steps awaiting approval (${r.awaiting.map((t) => `*${t}*`).join(', ')}); closing would drop them, so only an approver (IR_APPROVERS) can close it. Nothing was changed.`;
+      }
       return r.why === 'missing' ? `No incident ${r.incidentId}.` : `Incident ${r.incidentId} is already closed.`;
+  }
+}
+
+/** Why the approval rules refused a click, said to the person who clicked. */
+export function refusalText(r: RefusalReason): string {
+  switch (r.refusal) {
+    case 'closed':
+      return `Incident ${r.incidentId} is closed; nothing was changed.`;
+    case 'expired':
+      return `The approval request for *${r.title}* expired at ${hourMinute(r.expiresAt)} UTC. Nothing was changed; the card now offers to request approval again.`;
+    case 'stale':
+      return `That card was out of date: *${r.title}* is now ${r.state.replace('_', ' ')}. Nothing was changed; the card has been refreshed.`;
+    case 'no_approvers_configured':
+      return 'No approvers are configured (IR_APPROVERS), so nobody can approve. Ask the bot\'s admin to set it.';
+    case 'not_approver':
+      return `Only approvers listed in IR_APPROVERS can ${r.action} *${r.title}*. Nothing was changed.`;
+    case 'self_approval':
+      return r.askedFor === 'step'
+        ? `You asked for *${r.title}*, so someone else must approve it (you may withdraw it with Deny). Nothing was changed.`
+        : 'You requested this incident, so someone else must approve it. Nothing was changed.';
+    case 'already_approved':
+      return `You already approved *${r.title}*; it needs ${r.need} more approval(s) from someone else.`;
+  }
+}
+
+/** Why recorded approvals did not hold right before a step ran. */
+export function approvalProblemText(p: ApprovalProblem | { problem: 'withdrawn'; by: string }): string {
+  switch (p.problem) {
+    case 'too_few':
+      return `it has ${p.approvals} of the ${p.required} approvals it needs.`;
+    case 'not_approver':
+      return `<@${p.userId}> is recorded as approving it but is not an approver now.`;
+    case 'requester_approved':
+      return `<@${p.userId}> asked for it and is recorded as approving it.`;
+    case 'duplicate':
+      return `<@${p.userId}> is recorded as approving it twice.`;
+    case 'plan_changed':
+      return `what it would do is not what <@${p.userId}> approved (the plan or its data changed after approval).`;
+    case 'withdrawn':
+      return `it was withdrawn once ${p.by} started.`;
   }
 }

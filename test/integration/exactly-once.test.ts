@@ -229,7 +229,9 @@ it('Undo after a crash mid-Contain still reverses exactly what the bot changed',
   await fresh.app.engine.rerequest((await incident())!.incident.id, 'undo', REQUESTER);
   await waitFor('undo awaiting approval', stepIs('undo', 'awaiting_approval'));
   const undo = (await incident())!.steps.find((s) => s.name === 'undo')!;
+  // Undo re-activates the key: two approvers.
   await fresh.app.engine.approve(undo.incidentId, 'undo', undo.version, APPROVERS[1]);
+  await fresh.app.engine.approve(undo.incidentId, 'undo', undo.version, APPROVERS[2]);
   await waitFor('undo to succeed', stepIs('undo', 'succeeded'));
   expect(await keyStatus()).toBe('Active');
   const { ListUserPoliciesCommand, ListAttachedUserPoliciesCommand } = await import('@aws-sdk/client-iam');

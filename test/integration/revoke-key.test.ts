@@ -352,7 +352,7 @@ describe('/incident', () => {
 });
 
 describe('undo (false positive)', () => {
-  it('is offered after containment, needs an approval, and restores exactly the prior state', async () => {
+  it('is offered after containment, needs two approvals, and restores exactly the prior state', async () => {
     h = await startHarness(ENV, { iamEndpoint: proxy.url });
     await startIncident();
     await click(h, buttonOn(latestCard(h, CHANNEL), ACTION.approve), APPROVER1);
@@ -364,17 +364,45 @@ describe('undo (false positive)', () => {
     }, 'the Undo button');
     await click(h, { ...undo, block_id: 'kg_asks' }, REQUESTER);
     await waitForStep('undo', 'awaiting_approval');
-    const withUndo = await cardShowing('Undo containment (false positive)* needs 1 more approval');
+    const withUndo = await cardShowing('Undo containment (false positive)* needs 2 more approval');
     expect(blocksText(withUndo)).toContain('DeleteUserPolicy');
     const approveUndo = (withUndo.blocks.find((b: any) => b.block_id === 'kg_actions_undo') as any).elements[0];
     await click(h, { ...approveUndo, block_id: 'kg_actions_undo' }, APPROVER2);
+    // One approval re-activates nothing.
+    await cardShowing('Undo containment (false positive)* needs 1 more approval');
+    expect(await keyStatus()).toBe('Inactive');
+    await click(h, { ...approveUndo, block_id: 'kg_actions_undo' }, APPROVER1);
     await waitForStep('undo', 'succeeded');
     expect(await keyStatus()).toBe('Active');
     const policies = await motoIam().send(new ListUserPoliciesCommand({ UserName: 'leaky' }));
     expect(policies.PolicyNames ?? []).not.toContain('keyguard-revoke-older-sessions');
     const b = await theIncident();
-    expect(b.steps.find((s) => s.name === 'undo')!.approvals.map((a) => a.userId)).toEqual([APPROVER2]);
+    expect(b.steps.find((s) => s.name === 'undo')!.approvals.map((a) => a.userId)).toEqual([APPROVER2, APPROVER1]);
     expect(b.events.filter((e) => e.step === 'undo').map((e) => e.type)).toEqual(expect.arrayContaining(['approval_requested', 'approved', 'step_started', 'step_succeeded']));
+  });
+});
+
+describe('undo: who asked cannot approve', () => {
+  it('the approver who asked for Undo is refused as its approver; the key stays off', async () => {
+    h = await startHarness(ENV, { iamEndpoint: proxy.url });
+    await startIncident();
+    await click(h, buttonOn(latestCard(h, CHANNEL), ACTION.approve), APPROVER1);
+    await waitForStep('contain', 'succeeded');
+    const undo = await h.slack.waitFor(() => {
+      const asks = latestCard(h, CHANNEL)?.blocks.find((b: any) => b.block_id === 'kg_asks') as any;
+      return asks?.elements.find((e: any) => e.text.text.startsWith('Undo'));
+    }, 'the Undo button');
+    await click(h, { ...undo, block_id: 'kg_asks' }, APPROVER1);
+    await waitForStep('undo', 'awaiting_approval');
+    const card = await cardShowing(`other than <@${REQUESTER}> and <@${APPROVER1}>`);
+    const approveUndo = (card.blocks.find((b: any) => b.block_id === 'kg_actions_undo') as any).elements[0];
+    const self = await click(h, { ...approveUndo, block_id: 'kg_actions_undo' }, APPROVER1);
+    const refusal = await h.slack.waitFor(() => responsesTo(h, self.responseUrl)[0], 'the refusal');
+    expect(refusal.args.text).toContain('You asked for *Undo containment (false positive)*, so someone else must approve it');
+    const b = await theIncident();
+    expect(b.steps.find((s) => s.name === 'undo')).toMatchObject({ state: 'awaiting_approval', approvals: [], requestedBy: APPROVER1 });
+    expect(b.events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'click_refused', actor: APPROVER1, detail: expect.objectContaining({ refusal: 'self_approval' }) })]));
+    expect(await keyStatus()).toBe('Inactive');
   });
 });
 
@@ -387,7 +415,8 @@ describe('people and their words', () => {
     await submitView(h, VIEW.denyReason, REQUESTER, { [FIELD.denyReason.block]: { value: { type: 'plain_text_input', value: 'my mistake <!channel>' } } }, open.args.view.private_metadata);
     await waitForStep('contain', 'denied');
     const thread = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts && /denied by/.test(c.args.text)), 'thread');
-    expect(thread.args.text).toContain('my mistake &lt;!channel&gt;');
+    // A reason is words: mentions and broadcasts lose their markup.
+    expect(thread.args.text).toContain('my mistake channel');
     const everything = h.slack.calls.map((c) => JSON.stringify(c.args)).join('\n');
     expect(everything).not.toMatch(/[^;]<!channel>/);
     expect(everything).not.toContain('<https://evil.example|');

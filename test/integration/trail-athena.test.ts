@@ -25,6 +25,7 @@ let logRoot: string;
 
 const ATHENA_ENV = {
   IR_RESPONDERS: RESPONDER,
+  IR_CHANNEL_ID: 'C0SECOPS',
   IR_REGIONS: REGIONS,
   IR_HISTORY_SOURCE: 'athena',
   IR_ATHENA_DATABASE: 'security',

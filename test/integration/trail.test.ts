@@ -22,7 +22,7 @@ let emu: CloudTrailEmulator;
 beforeEach(async () => {
   await resetMoto(process.env.MOTO_URL!);
   emu = await startCloudTrailEmulator({ requestsPerSecond: 50 });
-  h = await startHarness({ IR_RESPONDERS: RESPONDER, IR_REGIONS: REGIONS }, { cloudTrailUrl: emu.url });
+  h = await startHarness({ IR_RESPONDERS: RESPONDER, IR_REGIONS: REGIONS, IR_CHANNEL_ID: 'C0SECOPS' }, { cloudTrailUrl: emu.url });
 });
 afterEach(async () => {
   await h.close();
@@ -74,6 +74,27 @@ it('pulls every region, shows progress then the summary, and uploads CSV and NDJ
   expect(csv.trim().split('\r\n')).toHaveLength(total + 1);
   expect(ndjson.trim().split('\n')).toHaveLength(total);
   expect(JSON.parse(ndjson.split('\n')[0]).eventName).toBeDefined();
+});
+
+describe('where the output goes', () => {
+  const seed = () => loadEvents(emu, attackerScenario({ seed: 5, principal, startMs: Date.now() - 86_400_000 }).events);
+  const postedTo = (channel: string) => [...h.slack.callsTo('chat.postMessage'), ...h.slack.callsTo('chat.update')].filter((c) => c.args.channel === channel);
+
+  it('typed in a public channel, the history goes to the incident channel (IR_CHANNEL_ID), never there', async () => {
+    seed();
+    await h.slash('/trail', `${principal.accessKeyId} 7d`, RESPONDER, { channel_id: 'C0PUBLIC' });
+    await summaryMessage('C0SECOPS');
+    expect(postedTo('C0PUBLIC')).toEqual([]);
+  });
+
+  it('without an incident channel, the person who asked gets it in a DM', async () => {
+    await h.close();
+    h = await startHarness({ IR_RESPONDERS: RESPONDER, IR_REGIONS: REGIONS }, { cloudTrailUrl: emu.url });
+    seed();
+    await h.slash('/trail', `${principal.accessKeyId} 7d`, RESPONDER, { channel_id: 'C0PUBLIC' });
+    await summaryMessage(`D${RESPONDER}`);
+    expect(postedTo('C0PUBLIC')).toEqual([]);
+  });
 });
 
 it('pages through many events and keeps everything in one message', async () => {
@@ -180,7 +201,7 @@ describe('with IR_USUAL_REGIONS and IR_TARGET_ROLE_NAME', () => {
   beforeEach(async () => {
     await h.close();
     h = await startHarness(
-      { IR_RESPONDERS: RESPONDER, IR_REGIONS: REGIONS, IR_USUAL_REGIONS: 'us-east-1', IR_TARGET_ROLE_NAME: 'keyguard-responder' },
+      { IR_RESPONDERS: RESPONDER, IR_REGIONS: REGIONS, IR_USUAL_REGIONS: 'us-east-1', IR_TARGET_ROLE_NAME: 'keyguard-responder', IR_CHANNEL_ID: 'C0SECOPS' },
       { cloudTrailUrl: emu.url },
     );
   });

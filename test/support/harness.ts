@@ -25,6 +25,10 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 /** Test-only values, not real credentials. */
 export const TEST_BOT_TOKEN = 'xoxb-test-not-a-real-token';
 export const TEST_SIGNING_SECRET = 'test-signing-secret-not-real';
+/** The Slack team the test app is installed in (the signer and click builders default to it). */
+export const TEST_TEAM_ID = 'T1';
+/** The approver a test gets when it names none. */
+export const HARNESS_APPROVER = 'U0HARNESSAPPROVER';
 
 export interface Harness {
   slack: FakeSlack;
@@ -80,6 +84,10 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
     PORT: '1',
     AWS_REGION: 'us-east-1',
     IR_REGIONS: 'us-east-1,eu-west-1',
+    // Closed by default: start-up needs both lists. A test that does not care opens the
+    // responders (as a trial would) and names an approver nobody in the test is.
+    IR_RESPONDERS: '*',
+    IR_APPROVERS: HARNESS_APPROVER,
     ...env,
   });
   config.slack.port = 0; // a free port
@@ -104,7 +112,7 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
   }
   const app = await startApp(
     {
-      config, logger, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
+      config, logger, installation: { teamId: TEST_TEAM_ID }, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
       testHooks: {
         containmentFactory: createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 }),
         readBackDelaysMs: [0, 10],

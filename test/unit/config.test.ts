@@ -1,6 +1,6 @@
 import { loadConfig, ConfigError } from '../../src/config';
 
-const OK = { SLACK_BOT_TOKEN: 'xoxb-test-not-real', SLACK_SIGNING_SECRET: 'test-secret-not-real' };
+const OK = { SLACK_BOT_TOKEN: 'xoxb-test-not-real', SLACK_SIGNING_SECRET: 'test-secret-not-real', IR_RESPONDERS: 'U0RESPOND', IR_APPROVERS: 'U0APPROVE' };
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -20,7 +20,7 @@ it('applies the documented defaults', () => {
   expect(c.approvalTtlMinutes).toBe(30);
   expect(c.dryRun).toBe(false);
   expect(c.quarantine).toBe(true);
-  expect(c.responders).toEqual([]);
+  expect(c.responders).toEqual(['U0RESPOND']);
   // Unset: learned from each pull's own history.
   expect(c.usualRegions).toEqual([]);
 });
@@ -75,13 +75,14 @@ it('reports every problem at once', () => {
       expect.stringMatching(/^IR_DRY_RUN must be true or false/),
       expect.stringMatching(/^IR_CHANNEL_ID must be a Slack channel id/),
       expect.stringMatching(/^IR_APPROVAL_TTL_MINUTES must be a whole number/),
+      expect.stringMatching(/^IR_APPROVERS is required/),
     ]),
   );
-  expect(p).toHaveLength(9);
+  expect(p).toHaveLength(10);
 });
 
 it('Socket Mode needs no signing secret', () => {
-  expect(problems({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-test' })).toEqual([]);
+  expect(problems({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-test', IR_RESPONDERS: 'U0R', IR_APPROVERS: 'U0A' })).toEqual([]);
 });
 
 it('never prints a secret value, even a malformed one', () => {
@@ -94,4 +95,20 @@ it('never prints a secret value, even a malformed one', () => {
 
 it('IR_CREATE_TABLE needs IR_TABLE_NAME', () => {
   expect(problems({ ...OK, IR_CREATE_TABLE: 'true' })).toEqual([expect.stringMatching(/IR_CREATE_TABLE only makes sense with IR_TABLE_NAME/)]);
+});
+
+it('refuses to start open: responders and approvers must both be named, with one clear message each', () => {
+  const { IR_RESPONDERS: _r, IR_APPROVERS: _a, ...open } = OK;
+  expect(problems(open)).toEqual([
+    'IR_RESPONDERS is required: the Slack users (U…) or user groups (S…) who may use the bot; set it to * only for a trial open to the whole workspace',
+    'IR_APPROVERS is required: the Slack users (U…) or user groups (S…) who may approve changes in AWS',
+  ]);
+  // A blank value is as open as none.
+  expect(problems({ ...OK, IR_RESPONDERS: ' ', IR_APPROVERS: '' })).toHaveLength(2);
+});
+
+it('an explicit * opens the responders for a trial, never the approvers', () => {
+  expect(loadConfig({ ...OK, IR_RESPONDERS: '*' }).responders).toEqual(['*']);
+  expect(problems({ ...OK, IR_APPROVERS: '*' })).toEqual(['IR_APPROVERS cannot be *: approvers are named users or user groups']);
+  expect(problems({ ...OK, IR_RESPONDERS: '*,U0ALSO' })).toEqual([expect.stringMatching(/^IR_RESPONDERS .*not valid: \*$/)]);
 });

@@ -1,7 +1,7 @@
 import { detectionSettings } from '../../src/app';
 import { loadConfig } from '../../src/config';
 
-const base = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' };
+const base = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', IR_RESPONDERS: 'U0RESPOND', IR_APPROVERS: 'U0APPROVE' };
 
 it('passes IR_USUAL_REGIONS and the target role (name or path/name) to the rules', () => {
   expect(detectionSettings(loadConfig({ ...base, IR_USUAL_REGIONS: 'eu-west-1,us-east-1', IR_TARGET_ROLE_NAME: 'security/keyguard-responder' }))).toEqual({

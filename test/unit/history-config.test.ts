@@ -1,7 +1,7 @@
 /** The history-source variables: validated at start-up, every problem named at once. */
 import { ConfigError, loadConfig } from '../../src/config';
 
-const BASE = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' };
+const BASE = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', IR_RESPONDERS: 'U0RESPOND', IR_APPROVERS: 'U0APPROVE' };
 
 function problems(env: Record<string, string>): string[] {
   try {

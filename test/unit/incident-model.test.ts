@@ -9,8 +9,9 @@ const STATES: StepState[] = ['pending', 'awaiting_approval', 'approved', 'runnin
 const EXPECTED: Record<StepState, StepState[]> = {
   pending: ['awaiting_approval', 'running', 'skipped'],
   awaiting_approval: ['approved', 'denied', 'expired', 'skipped', 'awaiting_approval'],
-  approved: ['running'],
-  running: ['succeeded', 'failed', 'running'],
+  // Approved but never started: it lapses (expired), fails the run-time approval check, or is skipped (closed, withdrawn).
+  approved: ['running', 'expired', 'failed', 'skipped'],
+  running: ['succeeded', 'failed', 'running', 'skipped'],
   failed: ['running', 'awaiting_approval', 'skipped'],
   succeeded: [],
   denied: [],

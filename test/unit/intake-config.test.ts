@@ -1,7 +1,7 @@
 /** The intake variables: parsed, defaulted, and every mistake named at start-up. */
 import { loadConfig, ConfigError } from '../../src/config';
 
-const OK = { SLACK_BOT_TOKEN: 'xoxb-test-not-real', SLACK_SIGNING_SECRET: 'test-secret-not-real' };
+const OK = { SLACK_BOT_TOKEN: 'xoxb-test-not-real', SLACK_SIGNING_SECRET: 'test-secret-not-real', IR_RESPONDERS: 'U0RESPOND', IR_APPROVERS: 'U0APPROVE' };
 const SECRET = 'github-webhook-secret-not-real-0123';
 
 function problems(env: Record<string, string>): string[] {

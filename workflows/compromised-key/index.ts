@@ -119,7 +119,7 @@ function itemOf(params: unknown): PersistenceItem {
 function removeItem(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), itemOf(step.params)),
-    run: ({ incident, step, approvers, dryRun, now, signal }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal, plan: step.plan }),
+    run: ({ incident, step, approvers, dryRun, now, signal, fence }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal, fence, plan: step.plan }),
   };
 }
 
@@ -225,10 +225,10 @@ export function containTargetOf(incident: Incident): ContainmentTarget {
 function contain(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, now }) => c.planContain(containTargetOf(incident), now),
-    async run({ incident, step, approvers, dryRun, now, signal }) {
+    async run({ incident, step, approvers, dryRun, now, signal, fence }) {
       // Sessions issued before the step first started are cut off; a re-run after a crash
       // uses the same time and so finds its own deny policy already in place.
-      return c.contain(containTargetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, plan: step.plan });
+      return c.contain(containTargetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, fence, plan: step.plan });
     },
     snapshot: ({ incident }) => c.snapshot(containTargetOf(incident)),
   };
@@ -237,7 +237,7 @@ function contain(c: ContainmentPort): StepAction {
 function eradicate(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, now }) => c.planEradicate(targetOf(incident), now),
-    run: ({ incident, step, approvers, dryRun, now, signal }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal, plan: step.plan }),
+    run: ({ incident, step, approvers, dryRun, now, signal, fence }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal, fence, plan: step.plan }),
   };
 }
 
@@ -250,7 +250,7 @@ function containRecord(steps: { name: string; result?: unknown; before?: unknown
 function undo(c: ContainmentPort): StepAction {
   return {
     plan: ({ incident, steps }) => c.planUndo(containTargetOf(incident), containRecord(steps)),
-    run: ({ incident, step, steps, approvers, dryRun, now, signal }) => c.undo(containTargetOf(incident), containRecord(steps), { approvers, dryRun, now, signal, plan: step.plan }),
+    run: ({ incident, step, steps, approvers, dryRun, now, signal, fence }) => c.undo(containTargetOf(incident), containRecord(steps), { approvers, dryRun, now, signal, fence, plan: step.plan }),
   };
 }
 
@@ -267,8 +267,8 @@ function revokeRoleSessions(r: RoleSessionsPort): StepAction {
   return {
     plan: ({ incident, step, now }) => r.planRevoke(incident.id, roleSessionsOf(step.params), now),
     // Sessions issued before the step first started are cut off (a re-run finds them 'already').
-    run: ({ incident, step, approvers, dryRun, now, signal }) =>
-      r.revoke(incident.id, roleSessionsOf(step.params), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, plan: step.plan }),
+    run: ({ incident, step, approvers, dryRun, now, signal, fence }) =>
+      r.revoke(incident.id, roleSessionsOf(step.params), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, fence, plan: step.plan }),
   };
 }
 
@@ -345,7 +345,9 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
     },
     { seq: 6, name: 'close', title: 'Close', approvals: 0, manual: true },
     {
-      seq: 7, name: 'undo', title: 'Undo containment (false positive)', approvals: 1, optional: true,
+      // Undo re-activates the leaked key: two people, neither of them who asked, and only
+      // until Eradicate starts.
+      seq: 7, name: 'undo', title: 'Undo containment (false positive)', approvals: 2, optional: true, withdrawnOnceStarted: 'eradicate',
       offer: { label: 'Undo containment (false positive)', after: 'contain' },
       endsPlaybook: 'containment was undone (false positive); close the incident',
       action: d.containment ? undo(d.containment) : undefined,

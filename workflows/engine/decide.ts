@@ -7,7 +7,7 @@
  */
 import type { Incident, IncidentEvent, StepRecord, StepState } from '../../src/domain/incident';
 import { TERMINAL_STATES } from '../../src/domain/incident';
-import { checkClick, type Refusal } from '../../src/domain/approval-rules';
+import { approvalLapsed, checkClick, type ApprovalProblem, type Refusal, type RefusalReason } from '../../src/domain/approval-rules';
 import type { ClickResult, IncidentNotice } from '../../src/domain/incident-notice';
 import type { StepError } from '../../src/domain/step-outcome';
 import type { PlannedCall } from '../../src/domain/aws-plan';
@@ -36,6 +36,17 @@ export interface Click {
   isApprover: boolean;
   approversConfigured: boolean;
   now: Date;
+  /** Approve: the digest of the plan the card showed (stored with the approval). */
+  digest?: string;
+}
+
+/** A reason typed by a person, kept as words: mentions and broadcasts lose their markup. */
+export function plainReason(reason: string): string {
+  return reason
+    .replace(/<[@#!]([^>|]*)(\|([^>]*))?>/g, (_m, id: string, _l, label?: string) => label ?? id.replace(/^subteam\^/, ''))
+    // A link shows where it goes: `<url|label>` → `label (url)`.
+    .replace(/<([^>|]+)\|([^>]*)>/g, (_m, url: string, label: string) => `${label} (${url})`)
+    .replace(/[<>]/g, '');
 }
 
 export type ClickDecision =
@@ -59,13 +70,18 @@ export type ClickDecision =
       runs: boolean;
     };
 
+function reasonOf(v: { ok: false } & RefusalReason): RefusalReason {
+  const { ok: _ok, ...rest } = v;
+  return rest as RefusalReason;
+}
+
 export function decideClick(incident: Incident, step: StepRecord, c: Click): ClickDecision {
   const verdict = checkClick({ incident, step, userId: c.userId, shownVersion: c.shownVersion, isApprover: c.isApprover, approversConfigured: c.approversConfigured, now: c.now, kind: c.kind });
   if (!verdict.ok) {
     return {
       kind: 'refuse',
       refusal: verdict.refusal,
-      result: { kind: 'refused', refusal: verdict.refusal, message: verdict.message },
+      result: { kind: 'refused', ...reasonOf(verdict) },
       event: { type: 'click_refused', actor: c.userId, step: step.name, detail: { kind: c.kind, refusal: verdict.refusal } },
       expire: verdict.refusal === 'expired',
       refreshCard: verdict.refusal === 'expired' || verdict.refusal === 'stale',
@@ -73,7 +89,7 @@ export function decideClick(incident: Incident, step: StepRecord, c: Click): Cli
   }
   const at = c.now.toISOString();
   if (c.kind === 'approve') {
-    const approvals = [...step.approvals, { userId: c.userId, at }];
+    const approvals = [...step.approvals, { userId: c.userId, at, planDigest: c.digest }];
     const enough = approvals.length >= step.approvalsRequired;
     return {
       kind: 'write',
@@ -83,10 +99,11 @@ export function decideClick(incident: Incident, step: StepRecord, c: Click): Cli
       runs: enough,
     };
   }
-  const reason = c.reason ?? '';
+  const reason = plainReason(c.reason ?? '');
+  const withdrawn = c.userId === (step.requestedBy ?? incident.requester) && !c.isApprover;
   return {
     kind: 'write',
-    write: { from: ['awaiting_approval'], patch: { state: 'denied', note: `denied by <@${c.userId}>: ${reason}`, finishedAt: at } },
+    write: { from: ['awaiting_approval'], patch: { state: 'denied', note: `${withdrawn ? 'withdrawn' : 'denied'} by <@${c.userId}>: ${reason}`, finishedAt: at } },
     event: { type: 'denied', actor: c.userId, step: step.name, detail: { reason } },
     notice: { kind: 'step_denied', step: step.name, title: step.title, by: c.userId, reason },
     result: { kind: 'denied', title: step.title },
@@ -101,13 +118,34 @@ export type NextMove =
   | { kind: 'run'; step: StepRecord; from: readonly StepState[] }
   | { kind: 'skip'; step: StepRecord; write: StepWrite; event: EventSpec }
   | { kind: 'request_approval'; step: StepRecord; from: readonly StepState[] }
+  /** An approval that was never acted on lapsed: the step expires (a person asks again). */
+  | { kind: 'lapse'; step: StepRecord; write: StepWrite; event: EventSpec }
   /** Nothing moves by itself: wait for a person, a runner, or a closed incident. */
   | { kind: 'wait' };
 
-export function decideNext(incident: Incident, steps: readonly StepRecord[], def: (name: string) => StepDefinition, now: Date): NextMove {
+export interface NextOptions {
+  /** How long an approval stays good for a step that has not started. */
+  approvalTtlMs: number;
+  /** This engine runs dry: it never moves a live incident (one opened before the switch). */
+  engineDryRun: boolean;
+}
+
+export function decideNext(incident: Incident, steps: readonly StepRecord[], def: (name: string) => StepDefinition, now: Date, o: NextOptions = { approvalTtlMs: Infinity, engineDryRun: false }): NextMove {
   if (incident.status !== 'open') return { kind: 'wait' };
-  // An approved step runs first, wherever it is (an optional step such as Undo).
+  // IR_DRY_RUN holds for every incident this process touches: a live one opened before it
+  // was set waits for a live process.
+  if (o.engineDryRun && !incident.dryRun) return { kind: 'wait' };
+  // An approved step runs first, wherever it is (an optional step such as Undo), unless its
+  // approval lapsed before anything started it.
   const approved = steps.find((s) => s.state === 'approved');
+  if (approved && approvalLapsed(approved, now, o.approvalTtlMs)) {
+    return {
+      kind: 'lapse',
+      step: approved,
+      write: { from: ['approved'], patch: { state: 'expired', finishedAt: now.toISOString(), note: 'approved but never started; the approval lapsed' } },
+      event: { type: 'approval_lapsed', step: approved.name, detail: { approvals: approved.approvals } },
+    };
+  }
   if (approved) return { kind: 'run', step: approved, from: ['approved'] };
   // A denied or expired step stops the playbook: nothing after it runs until a person asks
   // again (expired) or closes the incident (denied). Eradicating a key whose containment
@@ -135,9 +173,10 @@ export function decideApprovalRequest(step: StepRecord, from: readonly StepState
   return {
     write: {
       from,
-      patch: { state: 'awaiting_approval', plan, approvals: [], awaitingSince: now.toISOString(), expiresAt, error: undefined, requestedAtVersion: step.version + 1 },
+      // Whoever asks is recorded on the step: they may withdraw it, never approve it.
+      patch: { state: 'awaiting_approval', plan, approvals: [], awaitingSince: now.toISOString(), expiresAt, error: undefined, requestedAtVersion: step.version + 1, requestedBy: actor },
     },
-    event: { type: 'approval_requested', actor, step: step.name, detail: { approvalsRequired: step.approvalsRequired, expiresAt, plan } },
+    event: { type: 'approval_requested', actor, step: step.name, detail: { approvalsRequired: step.approvalsRequired, expiresAt, plan, requestedBy: actor } },
     notice: plan.length > 0 ? { kind: 'approval_requested', step: step.name, title: step.title, plan } : undefined,
   };
 }
@@ -160,6 +199,8 @@ export function decideRerequest(
   if (incident.status !== 'open') return { kind: 'refuse', result: { kind: 'request_refused', refusal: 'closed', incidentId: incident.id }, refreshCard: false };
   if (!isResponder) return { kind: 'refuse', result: { kind: 'request_refused', refusal: 'not_responder' }, refreshCard: false };
   const d = def(step.name);
+  const ender = withdrawnBy(step, steps, def);
+  if (ender) return { kind: 'refuse', result: { kind: 'request_refused', refusal: 'withdrawn', title: step.title, afterTitle: def(ender.name).title }, refreshCard: true };
   if (step.state === 'failed' && d.approvals === 0) return { kind: 'retry', result: { kind: 'retrying', title: step.title } };
   if (step.state === 'pending' && d.optional) {
     const after = d.offer ? steps.find((s) => s.name === d.offer!.after) : undefined;
@@ -172,6 +213,41 @@ export function decideRerequest(
     return { kind: 'refuse', result: { kind: 'request_refused', refusal: 'stale', title: step.title, state: step.state }, refreshCard: true };
   }
   return { kind: 'request', from: [step.state], result: { kind: 'requested', title: step.title, again: true } };
+}
+
+/** The step that, once started, withdrew this one (Undo once Eradicate has started). */
+export function withdrawnBy(step: StepRecord, steps: readonly StepRecord[], def: (name: string) => StepDefinition): StepRecord | undefined {
+  const name = def(step.name).withdrawnOnceStarted;
+  const other = name ? steps.find((s) => s.name === name) : undefined;
+  return other && !['pending', 'awaiting_approval', 'approved', 'expired', 'denied', 'skipped'].includes(other.state) ? other : undefined;
+}
+
+/** Steps a starting step withdraws (Undo when Eradicate starts): skipped, with why. */
+export function decideWithdraw(started: StepRecord, steps: readonly StepRecord[], def: (name: string) => StepDefinition, now: Date): Array<{ step: StepRecord; write: StepWrite; event: EventSpec }> {
+  const reason = `withdrawn: ${started.title} has started`;
+  return steps
+    .filter((s) => def(s.name).withdrawnOnceStarted === started.name && ['pending', 'awaiting_approval', 'approved', 'expired', 'failed'].includes(s.state))
+    .map((s) => ({
+      step: s,
+      write: { from: [s.state], patch: { state: 'skipped', note: reason, finishedAt: now.toISOString() } },
+      event: { type: 'step_withdrawn', step: s.name, detail: { reason, by: started.name } },
+    }));
+}
+
+/** The approvals did not hold when the step was about to run: it fails, nothing was sent. */
+export function decideApprovalRejected(step: StepRecord, problem: ApprovalProblem | { problem: 'withdrawn'; by: string }, now: Date): { write: StepWrite; event: EventSpec; notice: IncidentNotice } {
+  return {
+    write: {
+      from: [step.state],
+      patch: {
+        state: 'failed', finishedAt: now.toISOString(), leaseUntil: undefined,
+        error: { code: 'APPROVAL_INVALID', message: `the recorded approvals did not hold at run time (${problem.problem}); nothing was sent to AWS` },
+        note: `refused at run time: ${problem.problem}; nothing was sent to AWS`,
+      },
+    },
+    event: { type: 'approval_rejected', step: step.name, detail: { ...problem, approvals: step.approvals, state: step.state } },
+    notice: { kind: 'approval_rejected', step: step.name, title: step.title, problem },
+  };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -11,13 +11,15 @@
  */
 import type { Incident, IncidentEvent, Severity, StepRecord, StepState } from '../../src/domain/incident';
 import { canTransition, newIncidentId } from '../../src/domain/incident';
-import { isExpired } from '../../src/domain/approval-rules';
+import { createHash } from 'node:crypto';
+import { approvalLapsed, approvedContent, isExpired, verifyApprovals } from '../../src/domain/approval-rules';
 import type { KeyKind } from '../../src/domain/key-id';
 import { clickOk, type ClickResult, type IncidentNotice } from '../../src/domain/incident-notice';
 import { KeyguardError } from '../../src/errors';
 import type { AccessPolicy, IncidentNotifier, IncidentStore, LogPort, OpenResult } from '../../src/ports';
 import type { Playbook, StepDefinition, StepResult, StepRunContext } from '../playbook';
 import {
+  decideApprovalRejected,
   decideApprovalRequest,
   decideClick,
   decideExpire,
@@ -26,7 +28,9 @@ import {
   decideOnClose,
   decideRerequest,
   decideSkipRemaining,
+  decideWithdraw,
   finishedEvent,
+  withdrawnBy,
   storeFailedPatch,
   thrownResult,
   type Click,
@@ -53,6 +57,13 @@ export interface EngineDeps {
   leaseMs?: number;
   /** Test hook: called between writes; throwing there simulates the process dying. */
   crashPoint?: (label: string) => void;
+  /** Policies that may stand in for the one approver of a single-approval step (`policy:<name>`), e.g. IR_AUTO_CONTAIN. */
+  approvalPolicies?: readonly string[];
+}
+
+/** SHA-256 of what an approval is given for (the step's plan and data): stored with each approval. */
+export function approvalDigest(incident: Incident, step: StepRecord): string {
+  return createHash('sha256').update(approvedContent(incident, step)).digest('hex');
 }
 
 export interface OpenRequest {
@@ -182,10 +193,18 @@ export class PlaybookEngine {
     for (let guard = 0; guard < 50; guard++) {
       const bundle = await this.d.store.get(incidentId);
       if (!bundle) return;
-      const move = decideNext(bundle.incident, bundle.steps, this.def, this.d.now());
+      const move = decideNext(bundle.incident, bundle.steps, this.def, this.d.now(), this.nextOptions());
       switch (move.kind) {
         case 'wait':
           return;
+        case 'lapse': {
+          const won = await this.write(move.step, move.write);
+          if (won) {
+            await this.record(incidentId, move.event);
+            await this.refreshCard(incidentId);
+          }
+          continue;
+        }
         case 'run':
           await this.runStep(bundle.incident, move.step, move.from);
           continue;
@@ -202,6 +221,10 @@ export class PlaybookEngine {
           return;
       }
     }
+  }
+
+  private nextOptions() {
+    return { approvalTtlMs: this.d.approvalTtlMinutes * 60_000, engineDryRun: this.d.dryRun };
   }
 
   private async transition(step: StepRecord, from: readonly StepState[], patch: Partial<StepRecord>): Promise<StepRecord | undefined> {
@@ -235,62 +258,141 @@ export class PlaybookEngine {
     return isoAfter(this.d.now(), { milliseconds: this.d.leaseMs ?? DEFAULT_LEASE_MS });
   }
 
+  /**
+   * The approvals recorded on a step, checked again right before it runs: against the rules,
+   * the current approver set and the plan about to run. A step that fails this is marked
+   * failed (nothing sent), recorded and said in the thread. True: the step may run.
+   */
+  private async approvalsHold(incident: Incident, step: StepRecord, steps: readonly StepRecord[], def: StepDefinition): Promise<boolean> {
+    const needsApproval = def.approvals > 0 || step.state === 'approved';
+    const ender = withdrawnBy(step, steps, this.def);
+    let problem: Parameters<typeof decideApprovalRejected>[1] | undefined = ender ? { problem: 'withdrawn', by: ender.title } : undefined;
+    if (!problem && needsApproval) {
+      const now = new Map<string, boolean>();
+      for (const a of step.approvals ?? []) {
+        const policy = a.userId.startsWith('policy:') ? a.userId.slice('policy:'.length) : undefined;
+        now.set(a.userId, policy !== undefined ? (this.d.approvalPolicies ?? []).includes(policy) && def.approvals <= 1 : await this.d.access.isApprover(a.userId));
+      }
+      const verdict = verifyApprovals({ incident, step, required: def.approvals, isApproverNow: (u) => now.get(u) === true, digest: approvalDigest(incident, step) });
+      if (!verdict.ok) {
+        const { ok: _ok, ...rest } = verdict;
+        problem = rest;
+      }
+    }
+    if (!problem) return true;
+    const r = decideApprovalRejected(step, problem, this.d.now());
+    this.d.logger.warn({ incident: incident.id, step: step.name, problem }, 'approvals did not hold at run time; the step was refused');
+    const won = await this.write(step, r.write);
+    if (won) {
+      await this.record(incident.id, r.event);
+      await this.notify(incident, r.notice);
+      await this.refreshCard(incident.id);
+    }
+    return false;
+  }
+
   /** Win the right to run the step, run it, record what AWS said. */
-  private async runStep(incident: Incident, step: StepRecord, from: readonly StepState[]): Promise<void> {
+  private async runStep(incident: Incident, step: StepRecord, from: readonly StepState[], requestedBy?: string): Promise<void> {
     const def = this.def(step.name);
-    const running = await this.transition(step, from, { state: 'running', startedAt: this.iso(), runner: this.d.instanceId, leaseUntil: this.leaseUntil() });
+    const steps = (await this.d.store.get(incident.id))?.steps ?? [];
+    if (!(await this.approvalsHold(incident, step, steps, def))) return;
+    const running = await this.transition(step, from, { state: 'running', startedAt: this.iso(), runner: this.d.instanceId, leaseUntil: this.leaseUntil(), ...(requestedBy ? { requestedBy } : {}) });
     if (!running) return; // another click, retry or replica won: it runs the step, not us.
-    await this.event(incident.id, 'step_started', { step: step.name, detail: { runner: this.d.instanceId, dryRun: incident.dryRun } });
+    // Closed while we were winning the step (approved just before `/incident close`): it
+    // does not run after the close.
+    const fresh = await this.d.store.getIncident(incident.id);
+    if (!fresh || fresh.status !== 'open') {
+      const skipped = await this.transition(running, ['running'], { state: 'skipped', leaseUntil: undefined, finishedAt: this.iso(), note: 'incident closed before this step started; nothing was sent' });
+      if (skipped) await this.event(incident.id, 'step_skipped', { step: step.name, detail: { reason: 'incident closed before it started' } });
+      return;
+    }
+    await this.event(incident.id, 'step_started', { step: step.name, detail: { runner: this.d.instanceId, dryRun: incident.dryRun, ...(requestedBy ? { requestedBy } : {}) } });
     this.crash(`after-running:${step.name}`);
+    // A step that withdraws others once it starts (Eradicate: Undo).
+    for (const w of decideWithdraw(running, steps, this.def, this.d.now())) {
+      if (await this.write(w.step, w.write)) await this.record(incident.id, w.event);
+    }
     await this.refreshCard(incident.id);
     await this.execute(incident, running, def);
   }
 
   /**
-   * Run a step this instance holds. Its lease is renewed while the action works, so no
-   * reconciler takes over a live step; every renewal is a conditional write, and a runner
-   * that lost its lease finds out when its final write fails.
+   * Run a step this instance holds. Its lease is renewed from the step's start while the
+   * action works (heartbeat), conditionally right before the work starts, and before every
+   * mutating AWS call (the fence in the run context). Every renewal is a conditional write
+   * through one queue, so they never race each other; a runner that lost its lease stops
+   * before its next AWS call and finds out again when its final write fails.
    */
   private async execute(incident: Incident, running: StepRecord, def: StepDefinition): Promise<void> {
     const steps = (await this.d.store.get(incident.id))?.steps ?? [];
     let current: StepRecord | undefined = running;
     const lease = new AbortController();
-    const ctx = (): StepRunContext => ({ incident, step: current!, approvers: current!.approvals.map((a) => a.userId), dryRun: incident.dryRun, now: this.d.now(), steps, signal: lease.signal });
-    if (def.action!.snapshot && current.before === undefined) {
-      // What the step is about to change, kept before the first AWS call: it survives a crash.
-      const before = await def.action!.snapshot(ctx());
-      current = await this.transition(current, ['running'], { before });
+    const lost = () => {
+      if (!lease.signal.aborted) lease.abort(new KeyguardError('STALE', 'this runner lost its lease; another runner has the step'));
+    };
+    let queue: Promise<unknown> = Promise.resolve();
+    const serial = <T>(f: () => Promise<T>): Promise<T> => {
+      const p = queue.then(f);
+      queue = p.catch(() => undefined);
+      return p;
+    };
+    const renew = () => serial(async () => {
       if (!current) return;
-      this.crash(`after-snapshot:${running.name}`);
-    }
-    let renewing: Promise<void> = Promise.resolve();
-    const heartbeat = setInterval(() => {
-      renewing = renewing.then(async () => {
-        if (!current) return;
-        const held = current;
-        try {
-          current = await this.transition(held, ['running'], { leaseUntil: this.leaseUntil() });
-        } catch (e) {
-          // The store is unreachable: keep going while the lease we hold is still valid, stop
-          // once it has run out (a reconciler elsewhere may have the step by then).
-          this.d.logger.warn({ err: e, step: running.name }, 'lease renewal failed');
-          if (held.leaseUntil && held.leaseUntil <= this.iso()) current = undefined;
+      const held: StepRecord = current;
+      try {
+        const leaseUntil = this.leaseUntil();
+        current = await this.transition(held, ['running'], { leaseUntil });
+        if (!current) {
+          // A write the SDK retried after its first attempt landed reads as lost: what is
+          // stored says whether it was ours (same runner, our lease, the next version).
+          const stored = await this.d.store.getStep(held.incidentId, held.seq, held.name);
+          const ours = stored?.state === 'running' && stored.runner === held.runner && stored.leaseUntil === leaseUntil && stored.version === held.version + 1;
+          current = ours ? stored : undefined;
         }
-        // Lost: someone took the step over. Stop working on it (long pulls stop at once,
-        // containment sends no further call).
-        if (!current) lease.abort(new KeyguardError('STALE', 'this runner lost its lease; another runner has the step'));
-      }).catch((e) => this.d.logger.warn({ err: e, step: running.name }, 'lease renewal failed'));
+      } catch (e) {
+        // The store is unreachable: keep going while the lease we hold is still valid, stop
+        // once it has run out (a reconciler elsewhere may have the step by then).
+        this.d.logger.warn({ err: e, step: running.name }, 'lease renewal failed');
+        if (held.leaseUntil && held.leaseUntil <= this.iso()) current = undefined;
+      }
+      // Lost: someone took the step over. Stop working on it (long pulls stop at once,
+      // containment sends no further call).
+      if (!current) lost();
+    });
+    const fence = async (): Promise<void> => {
+      await renew();
+      if (!current) throw new KeyguardError('STALE', 'this runner lost its lease; another runner has the step');
+    };
+    const ctx = (): StepRunContext => ({ incident, step: current!, approvers: current!.approvals.map((a) => a.userId), dryRun: incident.dryRun, now: this.d.now(), steps, signal: lease.signal, fence });
+    const heartbeat = setInterval(() => {
+      renew().catch((e) => this.d.logger.warn({ err: e, step: running.name }, 'lease renewal failed'));
     }, (this.d.leaseMs ?? DEFAULT_LEASE_MS) / 3);
     heartbeat.unref();
-    let result: StepResult;
+    let result: StepResult | undefined;
     try {
-      result = await def.action!.run(ctx());
-    } catch (e) {
-      result = thrownResult(e);
-      this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'step action threw');
+      if (def.action!.snapshot && current.before === undefined) {
+        // What the step is about to change, kept before the first AWS call: it survives a crash.
+        const before = await def.action!.snapshot(ctx());
+        current = await serial(async () => (current ? this.transition(current, ['running'], { before }) : undefined));
+        if (!current) return;
+        this.crash(`after-snapshot:${running.name}`);
+      }
+      try {
+        // Right before the work starts: the lease renewed conditionally. Lost: stop here.
+        await fence();
+      } catch (e) {
+        this.d.logger.warn({ err: e, incident: incident.id, step: running.name }, 'lost the lease before the step started; nothing was sent');
+        return;
+      }
+      try {
+        result = await def.action!.run(ctx());
+      } catch (e) {
+        result = thrownResult(e);
+        this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'step action threw');
+      }
     } finally {
       clearInterval(heartbeat);
-      await renewing;
+      await queue;
     }
     this.crash(`after-aws:${running.name}`);
     if (!current) {
@@ -358,6 +460,8 @@ export class PlaybookEngine {
       const { incident, step } = await this.load(incidentId, stepName);
       const decision = decideClick(incident, step, {
         ...c, isApprover: await this.d.access.isApprover(c.userId), approversConfigured: this.d.access.approversConfigured, now: this.d.now(),
+        // What the card showed (a card older than the last request is refused as stale).
+        digest: approvalDigest(incident, step),
       });
       if (decision.kind === 'refuse') {
         // A lost race on a later attempt is reported as what it is: someone else moved the step.
@@ -396,7 +500,7 @@ export class PlaybookEngine {
       const { incident, step } = await this.load(incidentId, stepName);
       if (incident.status !== 'open' || step.state !== 'awaiting_approval') return { ok: false, message: `*${step.title}* is ${step.state.replace('_', ' ')}; policy ${policy} approved nothing.` };
       if (step.approvalsRequired !== 1) return { ok: false, message: `*${step.title}* needs ${step.approvalsRequired} people; policy ${policy} cannot approve it.` };
-      const won = await this.transition(step, ['awaiting_approval'], { approvals: [{ userId: `policy:${policy}`, at: this.iso() }], state: 'approved' });
+      const won = await this.transition(step, ['awaiting_approval'], { approvals: [{ userId: `policy:${policy}`, at: this.iso(), planDigest: approvalDigest(incident, step) }], state: 'approved' });
       if (!won) continue; // a person clicked at the same moment: re-read and decide again
       await this.event(incidentId, 'approved', { actor: `policy:${policy}`, step: stepName, detail: { approvedBy: `policy ${policy}`, approvals: 1, of: 1, ...opts.detail } });
       await this.refreshCard(incidentId);
@@ -422,7 +526,7 @@ export class PlaybookEngine {
         return this.answer(decision.result);
       case 'retry':
         await this.event(incidentId, 'retry_requested', { actor: userId, step: stepName });
-        await this.runStep(incident, step, ['failed']);
+        await this.runStep(incident, step, ['failed'], userId);
         await this.advance(incidentId);
         return this.answer(decision.result);
       case 'request':
@@ -441,6 +545,10 @@ export class PlaybookEngine {
           await this.expire(inc, step);
           await this.refreshCard(inc.id);
           n++;
+        } else if (approvalLapsed(step, this.d.now(), this.d.approvalTtlMinutes * 60_000)) {
+          // Approved, never started: the approval does not wait forever.
+          await this.advance(inc.id);
+          n++;
         }
       }
     }
@@ -457,9 +565,17 @@ export class PlaybookEngine {
     for (const inc of await this.d.store.listOpenIncidents()) {
       const bundle = await this.d.store.get(inc.id);
       if (!bundle) continue;
+      // A dry-run process never takes a live incident's work (one opened before IR_DRY_RUN).
+      if (this.d.dryRun && !bundle.incident.dryRun) {
+        this.d.logger.warn({ incident: inc.id }, 'dry run: a live incident is left for a live process');
+        continue;
+      }
       // Only steps whose runner stopped renewing its lease: a live replica keeps its step.
       for (const step of bundle.steps.filter((s) => s.state === 'running' && !(s.leaseUntil && s.leaseUntil > now))) {
         const def = this.def(step.name);
+        // A step found running was approved when it started: its approvals are checked again
+        // before it is run again (a running step planted in the table is refused here).
+        if (!(await this.approvalsHold(bundle.incident, step, bundle.steps, def))) continue;
         // Take the step over: the conditional write makes sure one reconciler does it.
         const mine = await this.transition(step, ['running'], { runner: this.d.instanceId, leaseUntil: this.leaseUntil() });
         if (!mine) continue;
@@ -517,6 +633,12 @@ export class PlaybookEngine {
       const inc = await this.d.store.getIncident(incidentId);
       if (!inc) return this.answer({ kind: 'close_refused', incidentId, why: 'missing' });
       if (inc.status === 'closed') return this.answer({ kind: 'close_refused', incidentId, why: 'already_closed' });
+      // Closing drops what awaits approval (and silences the watch): an approver's decision.
+      const waiting = ((await this.d.store.get(incidentId))?.steps ?? []).filter((s) => s.state === 'awaiting_approval' || s.state === 'approved');
+      if (waiting.length > 0 && !(await this.d.access.isApprover(userId))) {
+        await this.event(incidentId, 'close_refused', { actor: userId, detail: { why: 'needs_approver', awaiting: waiting.map((s) => s.name) } });
+        return this.answer({ kind: 'close_refused', incidentId, why: 'needs_approver', awaiting: waiting.map((s) => s.title) });
+      }
       const closed = await this.d.store.updateIncident({ ...inc, status: 'closed', closedAt: this.iso(), resolution }, inc.version);
       if (!closed) continue;
       await this.d.store.releaseKeyLock(inc.keyId, inc.id);
