@@ -250,7 +250,7 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
         readBackDelaysMs: hooks.readBackDelaysMs,
       }),
       // Sessions of every role the leaked key reached (the credential graph), after Investigate.
-      roleSessions: new AwsRoleSessions({ access: accounts, targetRoleName: config.targetRoleName, logger, now: deps.now, readBackDelaysMs: hooks.readBackDelaysMs }),
+      roleSessions: new AwsRoleSessions({ access: accounts, targetRoleName: config.targetRoleName, protectedRoleNames: config.privilege?.protectedPrincipals?.roles, logger, now: deps.now, readBackDelaysMs: hooks.readBackDelaysMs }),
       ownerContact: new SlackOwnerContact(app.client, logger),
       investigation: new SlackInvestigation(trail, app.client, logger),
       trace: (keyId, now, account) => trail.trace(keyId, now, account),

@@ -15,6 +15,7 @@ import { KeyguardError, isKeyguardError } from '../errors';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { sessionPolicyFor } from '../domain/session-policy';
 import { IamContainment } from './iam-containment';
+import { ORGANIZATION_ACCESS_ROLE } from './guard-rails';
 import type { AccountAccess } from './account-access';
 
 export interface AwsRoleSessionsOptions {
@@ -23,6 +24,8 @@ export interface AwsRoleSessionsOptions {
   targetRoleName?: string;
   /** Responder roles whose sessions are never revoked (besides IR_TARGET_ROLE_NAME). */
   responderRoleNames?: readonly string[];
+  /** IR_PROTECTED_PRINCIPALS' roles (OrganizationAccountAccessRole is always protected). */
+  protectedRoleNames?: readonly string[];
   logger?: Pick<Logger, 'info' | 'warn'>;
   now: () => Date;
   readBackDelaysMs?: readonly number[];
@@ -42,6 +45,7 @@ export class AwsRoleSessions implements RoleSessionsPort {
       botRoleName: me.roleName,
       responderRoleNames: [...new Set([DEFAULT_RESPONDER_ROLE_NAME, ...(this.o.responderRoleNames ?? []), ...(target ? [target] : [])])],
       targetRoleName: target,
+      protectedRoleNames: [ORGANIZATION_ACCESS_ROLE, ...(this.o.protectedRoleNames ?? [])],
     };
   }
 

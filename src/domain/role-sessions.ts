@@ -106,6 +106,8 @@ export interface RoleSessionsReach {
   responderRoleNames: string[];
   /** IR_TARGET_ROLE_NAME: roles in other accounts are reached through it; absent: they are left to a person. */
   targetRoleName?: string;
+  /** Roles no keyguard write may touch (OrganizationAccountAccessRole, IR_PROTECTED_PRINCIPALS): left to a person. */
+  protectedRoleNames?: readonly string[];
 }
 
 export function isServiceLinkedPath(path: string, roleName: string): boolean {
@@ -122,6 +124,9 @@ export function roleSessionsRefusal(r: Pick<RoleSessionTarget, 'account' | 'role
   }
   if (reach.responderRoleNames.includes(r.roleName)) {
     return `guard rail: ${r.roleName} is the responder role the bot acts through; revoking its sessions would stop containment mid-incident. Revoke them by hand from the IAM console`;
+  }
+  if (reach.protectedRoleNames?.includes(r.roleName)) {
+    return `guard rail: ${r.roleName} is a protected role (keyguard never writes to it, and its responder policy denies it); a person with the right access revokes its sessions after review`;
   }
   return undefined;
 }

@@ -119,7 +119,13 @@ it('without IR_TARGET_ROLE_NAME, roles in other accounts are a follow-up naming 
   expect(out.ok).toBe(true);
   expect(out.summary).toContain('Revoked the sessions of 1 role(s)');
   expect(out.summary).toContain('4 left to a person');
-  expect(proxy.count('AssumeRole')).toBe(0);
+  // Nothing goes to the other account; the bot's own account is written through its responder
+  // role, narrowed by a session policy to exactly the one planned call on ops-admin.
+  const assumed = proxy.requests('AssumeRole').map((q) => q.params);
+  expect(assumed.map((p) => String(p.RoleArn))).toEqual([expect.stringMatching(/^arn:aws:iam::\d{12}:role\/keyguard-responder$/)]);
+  expect(String(assumed[0].RoleArn)).not.toContain(OTHER);
+  expect(String(assumed[0].Policy)).toContain('role/ops-admin');
+  expect(String(assumed[0].Policy)).not.toContain('deploy');
   expect(await policies(other, 'deploy')).toEqual([]);
   expect(await policies(own, 'ops-admin')).toEqual(['AWSRevokeOlderSessions']);
 });

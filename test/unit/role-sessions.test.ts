@@ -112,6 +112,8 @@ describe('planRevokeRoleSessions', () => {
     // The same name in another account is someone else's role.
     expect(roleSessionsRefusal({ account: OTHER, roleName: 'keyguard-bot', path: '/' }, reach({ botRoleName: 'keyguard-bot' }))).toBeUndefined();
     expect(roleSessionsRefusal({ account: OTHER, roleName: 'keyguard-responder', path: '/' }, reach())).toContain('responder role');
+    expect(roleSessionsRefusal({ account: OTHER, roleName: 'OrganizationAccountAccessRole', path: '/' }, reach({ protectedRoleNames: ['OrganizationAccountAccessRole'] }))).toContain('protected role');
+    expect(roleSessionsRefusal({ account: OTHER, roleName: 'ops-admin', path: '/' }, reach({ protectedRoleNames: ['OrganizationAccountAccessRole'] }))).toBeUndefined();
     expect(roleSessionsRefusal({ account: OWN, roleName: 'AWSServiceRoleForECS', path: '/aws-service-role/ecs.amazonaws.com/' }, reach())).toContain('service-linked');
     expect(roleSessionsRefusal({ account: OWN, roleName: 'ops-admin', path: '/' }, reach())).toBeUndefined();
 
