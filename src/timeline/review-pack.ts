@@ -160,7 +160,8 @@ export function chartSpec(incident: Incident, entries: TimelineEntry[], markers:
   const margin = Math.max((hi - lo) * 0.03, 60_000);
   const domain = [new Date(lo - margin).toISOString(), new Date(hi + margin).toISOString()];
   // Labels of markers that fall close together are stacked, not drawn over each other.
-  const labelled = markers.map((m, i) => ({ ...m, row: i % 4 }));
+  // Labels near the right edge are written leftwards, clear of the legend.
+  const labelled = markers.map((m, i) => ({ ...m, row: i % 8, left: Date.parse(m.at) > lo + (hi - lo) * 0.75 }));
   const x = { field: 'start', type: 'temporal', scale: { type: 'utc', domain }, axis: { title: null, format: '%d %b %H:%M', labelAngle: 0, labelOverlap: true, grid: false } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -191,10 +192,11 @@ export function chartSpec(incident: Incident, entries: TimelineEntry[], markers:
         data: { values: labelled },
         layer: [
           { mark: { type: 'rule', color: '#222222', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { x: { ...x, field: 'at' } } },
-          {
-            mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, fontSize: 11, color: '#222222' },
+          ...([['left', 'right', -4], ['right', 'left', 4]] as const).map(([side, align, dx]) => ({
+            transform: [{ filter: side === 'left' ? 'datum.left' : '!datum.left' }],
+            mark: { type: 'text', align, baseline: 'top', dx, fontSize: 11, color: '#222222' },
             encoding: { x: { ...x, field: 'at' }, y: { field: 'row', type: 'quantitative', scale: { domain: [0, 20], range: [0, CHART.plotHeight] }, axis: null }, text: { field: 'label' } },
-          },
+          })),
         ],
       },
     ],
