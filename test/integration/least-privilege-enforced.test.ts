@@ -1,79 +1,35 @@
 /**
  * The containment steps under IAM policy enforcement: this test starts its own moto_server
- * and, once the principals are seeded, turns on moto's identity-policy enforcement
- * (INITIAL_NO_AUTH_ACTION_COUNT through /moto-api/reset-auth: every request after that is
- * checked against the caller's policies). The bot is an IAM user holding the synthesized
- * bot policy; keyguard-responder holds the synthesized responder policy and trusts only the
- * bot. Contain and Eradicate then run through the real account-access service and the
+ * with enforcement on (test/support/enforced-iam.ts: what moto can and cannot evaluate, and
+ * the motoView widening). The bot is an IAM user holding the synthesized bot policy;
+ * keyguard-responder holds the synthesized responder policy and trusts only the bot.
+ * Contain and Eradicate then run through the real account-access service and the
  * containment adapter: every read is the bot's, every write the responder session's.
- *
- * What moto cannot see is widened, nothing else (motoView below): moto authorises IAM user
- * actions against resource "*" (only role actions get the role's ARN), and it treats any
- * condition it cannot evaluate (iam:PolicyARN, iam:ResourceTag, sts:SourceIdentity) as
- * unmet. So statements keep exactly their actions; user-scoped resources become "*" and
- * conditioned statements lose their condition (the tag Deny, which moto could only apply
- * to everything, is left out). The conditions and session policies are proved by
- * test/unit/session-policy.test.ts and test/unit/protected-principals.test.ts.
+ * test/integration/least-privilege-playbook.test.ts runs the whole playbook the same way.
  */
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand, PutRolePolicyCommand, PutUserPolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand, PutRolePolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { AccountAccess } from '../../src/aws/account-access';
 import { AwsContainment } from '../../src/aws/containment-adapter';
 import { createClientFactory, type AwsClientFactory } from '../../src/aws/iam-sts-clients';
-import { botPolicyDocument, responderPolicyDocument, responderTrustPolicy, PolicyDocument, PolicyStatement, TrustStatement } from '../../infra/lib/permissions';
-import { startMoto, type MotoServer } from '../../sandbox/moto';
+import type { MotoServer } from '../../sandbox/moto';
 import { seedUser } from '../../sandbox/iam-seed';
+import { ACCOUNT, RESPONDER_ARN, responderPolicy, startEnforcedIam, type EnforcedIam } from '../support/enforced-iam';
 
-const ACCOUNT = '123456789012';
-const BOT_USER = 'keyguard-bot';
-const BOT_ARN = `arn:aws:iam::${ACCOUNT}:user/${BOT_USER}`;
-const RESPONDER_ARN = `arn:aws:iam::${ACCOUNT}:role/keyguard-responder`;
-const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/keyguard`;
-
-/** The synthesized document as moto can evaluate it (see the file comment). */
-function motoView<S extends PolicyStatement | TrustStatement>(doc: PolicyDocument<S>): string {
-  const statements = doc.Statement.filter((s) => !(s.Effect === 'Deny' && s.Condition)).map((s) => {
-    const { Condition: _dropped, ...rest } = s;
-    if (!('Resource' in rest)) return rest;
-    const seenByMoto = (rest as PolicyStatement).Resource.every((r) => r === '*' || /:role\//.test(r) || !r.startsWith('arn:aws:iam::'));
-    return seenByMoto ? rest : { ...rest, Resource: ['*'] };
-  });
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
-}
-
+let enforced: EnforcedIam;
 let moto: MotoServer;
 let root: IAMClient;
-const botKeys = { accessKeyId: '', secretAccessKey: '' };
+let botKeys: EnforcedIam['botKeys'];
 
 /** The next `n` requests are not checked; every one after them is. */
-async function enforceAfter(n: number): Promise<void> {
-  const res = await fetch(`${moto.url}/moto-api/reset-auth`, { method: 'POST', body: String(n) });
-  if (!res.ok) throw new Error(`moto reset-auth failed: ${res.status}`);
-}
-
-function responderPolicy(without: string[] = []): string {
-  const doc = responderPolicyDocument({ account: ACCOUNT, responderRoleArn: RESPONDER_ARN, botRoleName: BOT_USER });
-  return motoView({ ...doc, Statement: doc.Statement.map((s) => (s.Effect === 'Allow' ? { ...s, Action: s.Action.filter((a) => !without.includes(a)) } : s)).filter((s) => s.Action.length > 0) });
-}
+const enforceAfter = (n: number) => enforced.enforceAfter(n);
 
 beforeAll(async () => {
-  moto = await startMoto();
-  root = new IAMClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
-  await root.send(new CreateUserCommand({ UserName: BOT_USER }));
-  const key = await root.send(new CreateAccessKeyCommand({ UserName: BOT_USER }));
-  botKeys.accessKeyId = key.AccessKey!.AccessKeyId!;
-  botKeys.secretAccessKey = key.AccessKey!.SecretAccessKey!;
-  await root.send(new PutUserPolicyCommand({
-    UserName: BOT_USER,
-    PolicyName: 'keyguard',
-    PolicyDocument: motoView(botPolicyDocument({ account: ACCOUNT, botRoleArn: BOT_ARN, tableArn: TABLE_ARN, targetRoleName: 'keyguard-responder' })),
-  }));
-  await root.send(new CreateRoleCommand({ RoleName: 'keyguard-responder', AssumeRolePolicyDocument: motoView(responderTrustPolicy(BOT_ARN)) }));
-  await root.send(new PutRolePolicyCommand({ RoleName: 'keyguard-responder', PolicyName: 'keyguard-responder', PolicyDocument: responderPolicy() }));
+  enforced = await startEnforcedIam();
+  ({ moto, root, botKeys } = enforced);
 }, 60_000);
 
 afterAll(async () => {
-  await enforceAfter(Number.MAX_SAFE_INTEGER).catch(() => undefined);
-  await moto?.stop();
+  await enforced?.stop();
 });
 
 /** The bot's own clients sign with the bot user's key; sessions with the responder's. */

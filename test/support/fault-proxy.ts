@@ -19,6 +19,11 @@ export interface RecordedRequest {
   /** The fault answered instead of forwarding, or 'stale' for a replayed answer. */
   injected?: Fault | 'stale';
   status: number;
+  /** Who signed it and for which service, from the SigV4 Authorization header. */
+  accessKeyId?: string;
+  service?: string;
+  /** AssumeRole answered by moto: the access key id of the session it issued. */
+  issuedAccessKeyId?: string;
 }
 
 export interface FaultProxy {
@@ -95,7 +100,8 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       const text = body.toString('utf8');
       const params = parseForm(text);
       const action = params.Action ?? '';
-      const record: RecordedRequest = { action, params, status: 0 };
+      const signer = /Credential=([^/,\s]+)\/\d{8}\/[a-z0-9-]+\/([a-z0-9-]+)\/aws4_request/.exec(req.headers.authorization ?? '');
+      const record: RecordedRequest = { action, params, status: 0, ...(signer ? { accessKeyId: signer[1], service: signer[2] } : {}) };
       recorded.push(record);
 
       const pending = faults.get(action);
@@ -130,6 +136,10 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
             const answer: Saved = { status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(parts) };
             answers.set(text, answer);
             record.status = answer.status;
+            if (action === 'AssumeRole' && answer.status === 200) {
+              const issued = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(answer.body.toString('utf8'));
+              if (issued) record.issuedAccessKeyId = issued[1];
+            }
             res.writeHead(answer.status, answer.headers);
             res.end(answer.body);
           });

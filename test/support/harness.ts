@@ -15,7 +15,7 @@ import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
 import { startCloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
 import { signedPost, slashCommandBody, interactionBody } from '../../sandbox/slack-signer';
 import { motoIam, motoSts } from './aws-clients';
-import { createClientFactory } from '../../src/aws/iam-sts-clients';
+import { createClientFactory, type AwsClientFactory } from '../../src/aws/iam-sts-clients';
 import { createCloudTrailClientFactory } from '../../src/aws/cloudtrail-lookup';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -42,8 +42,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-function readClients(endpoint: string) {
-  const c = { region: 'us-east-1', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 3 };
+function readClients(endpoint: string, credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' }) {
+  const c = { region: 'us-east-1', endpoint, credentials, maxAttempts: 3 };
   return { iam: new IAMClient(c), sts: new STSClient(c) };
 }
 
@@ -69,6 +69,16 @@ export interface HarnessOptions {
   lakeUrl?: string;
   /** Limits of the background queue (default: the app's). */
   background?: AppParts['background'];
+  /** The bot's own AWS credentials for IAM and STS (reads and containment); default: the environment's. */
+  botCredentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The containment factory: sessions sign with what they are given, the bot with its own credentials. */
+function containmentFactory(opts: HarnessOptions): AwsClientFactory {
+  const base = createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 });
+  const own = opts.botCredentials;
+  if (!own) return base;
+  return Object.assign((credentials?: Parameters<AwsClientFactory>[0]) => base(credentials ?? { ...own }), { options: base.options });
 }
 
 export async function startHarness(env: Record<string, string> = {}, opts: HarnessOptions = {}): Promise<Harness> {
@@ -112,9 +122,9 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
   }
   const app = await startApp(
     {
-      config, logger, installation: { teamId: TEST_TEAM_ID }, aws: opts.readEndpoint ? readClients(opts.readEndpoint) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
+      config, logger, installation: { teamId: TEST_TEAM_ID }, aws: opts.readEndpoint ? readClients(opts.readEndpoint, opts.botCredentials) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
       testHooks: {
-        containmentFactory: createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 }),
+        containmentFactory: containmentFactory(opts),
         readBackDelaysMs: [0, 10],
         crashPoint: opts.crashPoint,
         instanceId: opts.instanceId,
