@@ -334,7 +334,7 @@ export function assumeTargetRoleStatements(targetRoleName: string, partition = '
     {
       Sid: 'AssumeResponderRole',
       Effect: 'Allow',
-      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
       Resource: [`arn:${partition}:iam::*:role/${targetRoleName}`],
     },
   ];

@@ -47,9 +47,6 @@ const NOT_REACHED = {
     // CloudTrail is the project's emulator, which does not authorise.
     'cloudtrail:LookupEvents': 'Investigate, the watch and /trail in the bot account (the emulator here)',
     'ec2:DescribeRegions': 'regions when IR_REGIONS is not set (set here)',
-    // No flow sends session tags (and the responder trust policy does not allow sts:TagSession):
-    // granted but never used by any code path; kept listed here until the grant is removed.
-    'sts:TagSession': 'none: AssumeRole is never called with Tags',
   },
   responder: {
     // In its own account the bot reads with its own credentials; the responder role's reads

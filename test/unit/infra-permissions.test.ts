@@ -53,7 +53,6 @@ const LIB_DYNAMODB_ACTION: Record<string, string> = {
 /** Granted though no command of that name is sent: they are conditions of another call. */
 const GRANTED_WITHOUT_OWN_CALL: Record<string, string> = {
   'sts:SetSourceIdentity': 'AssumeRole passes SourceIdentity (the approving Slack user)',
-  'sts:TagSession': 'AssumeRole may pass session tags; the responder trust policy decides',
 };
 
 /** Packages the code may import from without calling AWS (types, marshalling). */
