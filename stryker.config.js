@@ -4,9 +4,6 @@
  * against each change; a change no test notices is a "survived" mutant, a gap in the tests.
  * Unit project only: no moto, no servers, so each mutant costs milliseconds.
  */
-const { projects } = require('./jest.config');
-
-const unit = projects.find((p) => p.displayName === 'unit');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 module.exports = {
@@ -14,7 +11,9 @@ module.exports = {
   testRunner: 'jest',
   jest: {
     projectType: 'custom',
-    config: { ...unit, displayName: undefined, testTimeout: 60000 },
+    // The unit project only (jest.config.js's `projects` would bring the integration
+    // project, and moto_server, into every mutant's run).
+    configFile: 'jest.unit.config.js',
     enableFindRelatedTests: true,
   },
   checkers: ['typescript'],
