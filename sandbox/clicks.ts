@@ -73,3 +73,53 @@ export async function submitView(h: SlackDriver, callbackId: string, userId: str
     },
   });
 }
+
+/** All text of a Block Kit message, for assertions a person would make by reading it. */
+export function blocksText(msg: { text?: string; blocks?: any[] }): string {
+  const parts: string[] = [msg.text ?? ''];
+  const walk = (o: any) => {
+    if (!o || typeof o !== 'object') return;
+    if (typeof o.text === 'string') parts.push(o.text);
+    for (const v of Object.values(o)) if (typeof v === 'object') walk(v);
+  };
+  (msg.blocks ?? []).forEach(walk);
+  return parts.join('\n');
+}
+
+/** Wait until the incident card in `channel` shows `text`; the card as drawn then. */
+export function cardWith(h: SlackDriver, channel: string, text: string, timeoutMs?: number) {
+  return h.slack.waitFor(() => {
+    const c = latestCard(h, channel);
+    return c && blocksText(c).includes(text) ? c : undefined;
+  }, `card showing ${text}`, timeoutMs);
+}
+
+/** The buttons of the card's "asks" row (Remove …, Revoke sessions …, Eradicate), once one starts with `prefix`. */
+export function asksOnCard(h: SlackDriver, channel: string, prefix: string): Promise<any[]> {
+  return h.slack.waitFor(() => {
+    const block = latestCard(h, channel)?.blocks.find((b: any) => b.block_id === 'kg_asks') as any;
+    return block?.elements.some((e: any) => e.text.text.startsWith(prefix)) ? block.elements : undefined;
+  }, `the ${prefix} button`);
+}
+
+/** Click the asks-row button whose label starts with `label`, as `userId`. */
+export async function ask(h: SlackDriver, channel: string, label: string, userId: string) {
+  const button = (await asksOnCard(h, channel, label)).find((e: any) => e.text.text.startsWith(label));
+  return click(h, { ...button, block_id: 'kg_asks' }, userId, { channel });
+}
+
+/**
+ * Approve a step from its card as each approver in turn: waits for "<title>* needs N more",
+ * clicks the step's Approve, and so on until none are needed.
+ */
+export async function approveOnCard(h: SlackDriver, channel: string, step: { title: string; name: string }, approvers: readonly string[]) {
+  const card = blocksText(await cardWith(h, channel, `${step.title}* needs`));
+  // The count of this step's line (the card lists every step waiting for approval).
+  const needs = Number(card.slice(card.indexOf(`${step.title}* needs`)).match(/needs (\d+) more/)![1]);
+  if (needs > approvers.length) throw new Error(`${step.title} needs ${needs} approvals; ${approvers.length} approver(s) given`);
+  for (let i = 0; i < needs; i++) {
+    const card = await cardWith(h, channel, `${step.title}* needs ${needs - i} more`);
+    const approve = (card.blocks.find((b: any) => b.block_id === `kg_actions_${step.name}`) as any).elements[0];
+    await click(h, { ...approve, block_id: `kg_actions_${step.name}` }, approvers[i], { channel });
+  }
+}

@@ -14,13 +14,13 @@
  * from the grants listed in NOT_REACHED with the flow that uses them.
  */
 import { GetRoleCommand, GetUserCommand, ListRolePoliciesCommand, PutGroupPolicyCommand, ListAccessKeysCommand, ListAttachedUserPoliciesCommand, ListUserPoliciesCommand } from '@aws-sdk/client-iam';
-import { startHarness, Harness, blocksText } from '../support/harness';
+import { startHarness, Harness } from '../support/harness';
 import { startFaultProxy, type FaultProxy, type RecordedRequest } from '../support/fault-proxy';
 import { ACCOUNT, botPolicy, responderPolicyDoc, RESPONDER_ARN, startEnforcedIam, type EnforcedIam } from '../support/enforced-iam';
 import { seedRole, seedRoleWithDependencies, seedUser } from '../../sandbox/iam-seed';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
 import { ACCOUNT_ID, assumedRoleArn, buildEvent, FixtureRandom, iamUserIdentity, loadEvents, roleArn } from '../../sandbox/cloudtrail-fixtures';
-import { latestCard, buttonOn, click } from '../../sandbox/clicks';
+import { buttonOn, click, approveOnCard, ask as askOn, cardWith as cardOn } from '../../sandbox/clicks';
 import { incidentProbe } from '../../sandbox/incident-probe';
 import { ACTION } from '../../src/slack/ids';
 import { ROLE_SESSIONS_STEP } from '../../src/domain/role-sessions';
@@ -88,29 +88,9 @@ const probe = incidentProbe(() => h!.store);
 const stepNamed = async (title: string) => (await probe.current())!.steps.find((s) => s.title === title);
 const waitForStep = (name: string, state: string) => probe.until(`${name} to be ${state}`, probe.stepIs(name, state), 30_000);
 
-function cardWith(text: string) {
-  return h!.slack.waitFor(() => {
-    const c = latestCard(h!, CHANNEL);
-    return c && blocksText(c).includes(text) ? c : undefined;
-  }, `card showing ${text}`);
-}
-
-async function approveStep(title: string, name: string) {
-  const needs = Number(/needs (\d+) more/.exec(blocksText((await cardWith(`${title}* needs`))))![1]);
-  for (let i = 0; i < needs; i++) {
-    const card = await cardWith(`${title}* needs ${needs - i} more`);
-    const approve = (card.blocks.find((b: any) => b.block_id === `kg_actions_${name}`) as any).elements[0];
-    await click(h!, { ...approve, block_id: `kg_actions_${name}` }, APPROVERS[i]);
-  }
-}
-
-async function ask(label: string) {
-  const button = await h!.slack.waitFor(() => {
-    const block = latestCard(h!, CHANNEL)?.blocks.find((b: any) => b.block_id === 'kg_asks') as any;
-    return block?.elements.find((e: any) => e.text.text.startsWith(label));
-  }, `the ${label} button`);
-  await click(h!, { ...button, block_id: 'kg_asks' }, REQUESTER);
-}
+const cardWith = (text: string) => cardOn(h!, CHANNEL, text);
+const approveStep = (title: string, name: string) => approveOnCard(h!, CHANNEL, { title, name }, APPROVERS);
+const ask = (label: string) => askOn(h!, CHANNEL, label, REQUESTER);
 
 async function start(cloudTrailUrl: string, now?: () => Date) {
   h = await startHarness(ENV, { cloudTrailUrl, readEndpoint: proxy.url, iamEndpoint: proxy.url, botCredentials: enforced.botKeys, now });

@@ -7,47 +7,22 @@
  * and its closing line names them.
  */
 import { GetRolePolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { startHarness, Harness, blocksText } from '../support/harness';
+import { blocksText } from '../support/harness';
+import { incidentRig } from '../support/incident-rig';
 import { motoIam } from '../support/aws-clients';
 import { seedRole, seedUser } from '../../sandbox/iam-seed';
-import { resetMoto } from '../../sandbox/moto';
-import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
 import { ACCOUNT_ID, assumedRoleIdentity, assumeRoleChain, buildEvent, FixtureRandom, loadEvents } from '../../sandbox/cloudtrail-fixtures';
 import { userSessionMinted } from '../support/minted-credentials';
 import { graphScenario, OTHER_ACCOUNT_ID } from '../support/graph-scenario';
 import { clientsInAccount, testFactory } from '../support/iam-rig';
-import { latestCard, buttonOn, click } from '../../sandbox/clicks';
-import { incidentProbe } from '../../sandbox/incident-probe';
-import { ACTION } from '../../src/slack/ids';
 import { ROLE_SESSIONS_STEP } from '../../src/domain/role-sessions';
 
 const REQUESTER = 'U0REQUEST';
 const APPROVER = 'U0APPROVE1';
-const CHANNEL = 'C0INCIDENT';
 
-let h: Harness;
-let emu: CloudTrailEmulator;
-beforeEach(async () => {
-  await resetMoto(process.env.MOTO_URL!);
-  emu = await startCloudTrailEmulator({ requestsPerSecond: 100 });
-});
-afterEach(async () => {
-  await new Promise((r) => setTimeout(r, 100));
-  await h.close();
-  await emu.close();
-});
-
-const probe = incidentProbe(() => h.store);
-const { until, stepIs } = probe;
-const bundle = async () => (await probe.current())!;
-const step = async (name: string) => (await bundle()).steps.find((s) => s.name === name);
-
-function cardWith(text: string) {
-  return h.slack.waitFor(() => {
-    const c = latestCard(h, CHANNEL);
-    return c && blocksText(c).includes(text) ? c : undefined;
-  }, `card showing ${text}`);
-}
+const rig = incidentRig({ settleMsBeforeClose: 100 });
+const { until, stepIs } = rig.probe;
+const step = async (name: string) => (await rig.incident()).steps.find((s) => s.name === name);
 
 it('revokes the sessions of the role the key assumed, after one approval, and the watch follows every minted key', async () => {
   const iam = motoIam();
@@ -58,35 +33,26 @@ it('revokes the sessions of the role the key assumed, after one approval, and th
   const t0 = Date.now();
   const chain = assumeRoleChain({ seed: 41, origin: { kind: 'iam-user', principal: alice }, hops: [{ roleName: 'ops-admin', sessionName: 's1' }], startMs: t0 + 1000 });
   const token = userSessionMinted({ seed: 42, principal: alice, via: 'GetSessionToken', startMs: t0 + 5 * 60_000 });
-  loadEvents(emu, [...chain.events, ...token.events]);
+  loadEvents(rig.emu, [...chain.events, ...token.events]);
   const [roleKey] = chain.issuedKeys;
   let shift = 10 * 60_000;
-  h = await startHarness(
-    { IR_RESPONDERS: REQUESTER, IR_APPROVERS: APPROVER, IR_CHANNEL_ID: CHANNEL, IR_REGIONS: 'us-east-1', IR_WATCH_MINUTES: '30', IR_WATCH_INTERVAL_MINUTES: '5' },
-    { cloudTrailUrl: emu.url, now: () => new Date(Date.now() + shift) },
+  const h = await rig.start(
+    { IR_RESPONDERS: REQUESTER, IR_APPROVERS: APPROVER, IR_REGIONS: 'us-east-1', IR_WATCH_MINUTES: '30', IR_WATCH_INTERVAL_MINUTES: '5' },
+    { now: () => new Date(Date.now() + shift) },
   );
 
-  await h.slash('/revoke-key', `${keyId} found on pastebin`, REQUESTER);
-  await until('contain awaiting approval', stepIs('contain', 'awaiting_approval'));
-  await click(h, buttonOn(await cardWith('Contain* needs'), ACTION.approve), APPROVER);
-  await until('investigate done', stepIs('investigate', 'succeeded'), 40_000);
+  await rig.containAndInvestigate(keyId, 'found on pastebin', REQUESTER, APPROVER, 40_000);
   expect((await step('investigate'))!.note).toContain(`${token.issuedKey} (GetSessionToken of alice): covered by Contain's deny policy`);
 
   // The generated step, offered as a button; asked for, its exact plan is on the card.
-  const asks = await h.slack.waitFor(() => {
-    const block = latestCard(h, CHANNEL)?.blocks.find((b: any) => b.block_id === 'kg_asks') as any;
-    return block?.elements.find((e: any) => e.text.text === 'Revoke sessions of 1 role(s) the key reached');
-  }, 'the Revoke role sessions button');
-  await click(h, { ...asks, block_id: 'kg_asks' }, REQUESTER);
+  await rig.ask('Revoke sessions of 1 role(s) the key reached', REQUESTER);
   await until('awaiting approval', stepIs(ROLE_SESSIONS_STEP, 'awaiting_approval'));
-  const card = await cardWith('Revoke sessions of 1 role(s) the key reached* needs');
+  const card = await rig.cardWith('Revoke sessions of 1 role(s) the key reached* needs 1 more');
   const text = blocksText(card);
   expect(text).toContain('iam:PutRolePolicy {"RoleName":"ops-admin","PolicyName":"AWSRevokeOlderSessions"');
   expect(text).toContain(`${keyId} → ${roleKey} (session s1)`);
   expect(text).not.toContain('bystander');
-  const s = (await step(ROLE_SESSIONS_STEP))!;
-  const approve = (card.blocks.find((b: any) => b.block_id === `kg_actions_${s.name}`) as any).elements[0];
-  await click(h, { ...approve, block_id: `kg_actions_${s.name}` }, APPROVER);
+  await rig.approve((await step(ROLE_SESSIONS_STEP))!, [APPROVER]);
   await until('role sessions revoked', stepIs(ROLE_SESSIONS_STEP, 'succeeded'));
 
   const doc = decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'ops-admin', PolicyName: 'AWSRevokeOlderSessions' }))).PolicyDocument!);
@@ -96,7 +62,7 @@ it('revokes the sessions of the role the key assumed, after one approval, and th
   // After containment the role session is used again (denied): the watch sees it by its own key id.
   const rng = new FixtureRandom(43);
   const identity = assumedRoleIdentity({ accountId: ACCOUNT_ID, roleName: 'ops-admin', sessionName: 's1', accessKeyId: roleKey });
-  loadEvents(emu, [buildEvent({ service: 'ec2', name: 'RunInstances', region: 'us-east-1', identity, sourceIp: '198.51.100.7', timeMs: Date.now() + shift + 60_000, errorCode: 'AccessDenied', userAgent: 'aws-cli/2' }, rng)]);
+  loadEvents(rig.emu, [buildEvent({ service: 'ec2', name: 'RunInstances', region: 'us-east-1', identity, sourceIp: '198.51.100.7', timeMs: Date.now() + shift + 60_000, errorCode: 'AccessDenied', userAgent: 'aws-cli/2' }, rng)]);
   shift += 6 * 60_000;
   expect(await h.app.watcher.tick()).toBe(1);
   const alert = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => /\*Watch:\*/.test(c.args.text ?? '')), 'watch alert');
@@ -119,33 +85,25 @@ it('roles reached by chaining and in another account: all revoked with one appro
   await seedRole(other, 'xacct');
   const t0 = Date.now();
   const s = graphScenario({ userName: 'owner', leakedKey, ownerOtherKey: ciKey, startMs: t0 + 1000 });
-  loadEvents(emu, s.events);
+  loadEvents(rig.emu, s.events);
   const shift = s.endMs - t0 + 60_000;
-  h = await startHarness(
-    { IR_RESPONDERS: REQUESTER, IR_APPROVERS: APPROVER, IR_CHANNEL_ID: CHANNEL, IR_REGIONS: 'us-east-1,eu-west-1', IR_TARGET_ROLE_NAME: 'keyguard-responder' },
-    { cloudTrailUrl: emu.url, now: () => new Date(Date.now() + shift) },
+  await rig.start(
+    { IR_RESPONDERS: REQUESTER, IR_APPROVERS: APPROVER, IR_REGIONS: 'us-east-1,eu-west-1', IR_TARGET_ROLE_NAME: 'keyguard-responder' },
+    { now: () => new Date(Date.now() + shift) },
   );
-  await h.slash('/revoke-key', `${leakedKey} found in a public repo`, REQUESTER);
-  await until('contain awaiting approval', stepIs('contain', 'awaiting_approval'));
-  await click(h, buttonOn(await cardWith('Contain* needs'), ACTION.approve), APPROVER);
-  await until('investigate done', stepIs('investigate', 'succeeded'), 40_000);
+  await rig.containAndInvestigate(leakedKey, 'found in a public repo', REQUESTER, APPROVER, 40_000);
   const note = (await step('investigate'))!.note!;
   expect(note).toContain(`${s.keys.sessionToken} (GetSessionToken of owner): covered by Contain's deny policy`);
   expect(note).toContain(`${s.keys.federation} (GetFederationToken of owner): covered by Contain's deny policy`);
 
-  const ask = await h.slack.waitFor(() => {
-    const block = latestCard(h, CHANNEL)?.blocks.find((b: any) => b.block_id === 'kg_asks') as any;
-    return block?.elements.find((e: any) => e.text.text === 'Revoke sessions of 3 role(s) the key reached');
-  }, 'the Revoke role sessions button');
-  await click(h, { ...ask, block_id: 'kg_asks' }, REQUESTER);
+  await rig.ask('Revoke sessions of 3 role(s) the key reached', REQUESTER);
   await until('awaiting approval', stepIs(ROLE_SESSIONS_STEP, 'awaiting_approval'));
   const plan = (await step(ROLE_SESSIONS_STEP))!.plan!;
   expect(plan.map((c) => [c.params.RoleName, c.account])).toEqual([['ops-admin', undefined], ['deep-role', undefined], ['xacct', OTHER_ACCOUNT_ID]]);
   expect(plan[2].why).toContain(`${leakedKey} → ${s.keys.s1} → ${s.keys.s2} → ${s.keys.s3} (session s3)`);
   expect(plan[2].why).toContain(`in account ${OTHER_ACCOUNT_ID} (through keyguard-responder)`);
-  const card = await cardWith('Revoke sessions of 3 role(s) the key reached* needs');
-  const approve = (card.blocks.find((b: any) => b.block_id === `kg_actions_${ROLE_SESSIONS_STEP}`) as any).elements[0];
-  await click(h, { ...approve, block_id: `kg_actions_${ROLE_SESSIONS_STEP}` }, APPROVER);
+  await rig.cardWith('Revoke sessions of 3 role(s) the key reached* needs 1 more');
+  await rig.approve((await step(ROLE_SESSIONS_STEP))!, [APPROVER]);
   await until('role sessions revoked', stepIs(ROLE_SESSIONS_STEP, 'succeeded'));
 
   for (const [client, role] of [[iam, 'ops-admin'], [iam, 'deep-role'], [other, 'xacct']] as const) {

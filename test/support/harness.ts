@@ -3,20 +3,14 @@
  * free port), a fake Slack Web API, real SDK clients against this worker's moto, and the
  * store on an in-memory dynalite or on moto's DynamoDB.
  */
-import { Writable } from 'node:stream';
-import { loadConfig, Config } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { startApp, RunningApp, AppParts } from '../../src/app';
-import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
-import { ensureTable } from '../../src/store/table-setup';
+import type { AppParts } from '../../src/app';
+import { wireBot, type WiredBot } from '../../sandbox/bot';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
 import { DynamoWatchStore } from '../../src/store/watch-store';
 import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
 import { startCloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
-import { signedPost, slashCommandBody, interactionBody } from '../../sandbox/slack-signer';
 import { motoIam, motoSts } from './aws-clients';
 import { createClientFactory, type AwsClientFactory } from '../../src/aws/iam-sts-clients';
-import { createCloudTrailClientFactory } from '../../src/aws/cloudtrail-lookup';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -30,16 +24,9 @@ export const TEST_TEAM_ID = 'T1';
 /** The approver a test gets when it names none. */
 export const HARNESS_APPROVER = 'U0HARNESSAPPROVER';
 
-export interface Harness {
+/** The wired bot (sandbox/bot.ts) and the fake Slack it talks to. */
+export interface Harness extends WiredBot {
   slack: FakeSlack;
-  app: RunningApp;
-  url: string;
-  config: Config;
-  store: DynamoIncidentStore;
-  logs: string[];
-  slash(command: string, text: string, userId: string, extra?: { channel_id?: string; retryNum?: number; trigger_id?: string }): Promise<{ status: number; json?: any; responseUrl: string }>;
-  interact(payload: Record<string, unknown>, extra?: { retryNum?: number }): Promise<{ status: number; json?: any; body: string }>;
-  close(): Promise<void>;
 }
 
 function readClients(endpoint: string, credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' }) {
@@ -87,80 +74,39 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
   const cloudTrailUrl = opts.cloudTrailUrl ?? ownTrail!.url;
   const ownSlack = !opts.slack;
   const slack = opts.slack ?? (await startFakeSlack({ token: TEST_BOT_TOKEN }));
-  const config = loadConfig({
-    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
-    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '1',
-    AWS_REGION: 'us-east-1',
-    IR_REGIONS: 'us-east-1,eu-west-1',
-    // Closed by default: start-up needs both lists. A test that does not care opens the
-    // responders (as a trial would) and names an approver nobody in the test is.
-    IR_RESPONDERS: '*',
-    IR_APPROVERS: HARNESS_APPROVER,
-    ...env,
-  });
-  config.slack.port = 0; // a free port
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logs.push(chunk.toString());
-      cb();
+  const bot = await wireBot({
+    slack,
+    token: TEST_BOT_TOKEN,
+    signingSecret: TEST_SIGNING_SECRET,
+    env: {
+      IR_REGIONS: 'us-east-1,eu-west-1',
+      // Closed by default: start-up needs both lists. A test that does not care opens the
+      // responders (as a trial would) and names an approver nobody in the test is.
+      IR_RESPONDERS: '*',
+      IR_APPROVERS: HARNESS_APPROVER,
+      ...env,
     },
-  });
-  const logger = createLogger('debug', sink);
-  let dynamo: EmbeddedDynamo | undefined;
-  let store: DynamoIncidentStore;
-  let watches: DynamoWatchStore;
-  if (opts.shared) {
-    ({ store, watches } = opts.shared);
-  } else {
-    dynamo = await startEmbeddedDynamo();
-    await ensureTable(dynamo.client, 'keyguard-test', true);
-    store = new DynamoIncidentStore(dynamo.client, 'keyguard-test', opts.now);
-    watches = new DynamoWatchStore(dynamo.client, 'keyguard-test');
-  }
-  const app = await startApp(
-    {
-      config, logger, installation: { teamId: TEST_TEAM_ID }, aws: opts.readEndpoint ? readClients(opts.readEndpoint, opts.botCredentials) : { iam: motoIam(), sts: motoSts() }, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: opts.now,
-      testHooks: {
-        containmentFactory: containmentFactory(opts),
-        readBackDelaysMs: [0, 10],
-        crashPoint: opts.crashPoint,
-        instanceId: opts.instanceId,
-        cloudTrail: createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
-        cloudTrailRequestsPerSecond: 40,
-        cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: cloudTrailUrl, credentials }),
-      },
+    logLevel: 'debug',
+    now: opts.now,
+    store: opts.shared ? { shared: opts.shared } : { table: 'keyguard-test' },
+    cloudTrailUrl,
+    parts: {
+      aws: opts.readEndpoint ? readClients(opts.readEndpoint, opts.botCredentials) : { iam: motoIam(), sts: motoSts() },
+      installation: { teamId: TEST_TEAM_ID },
       intake: opts.intake,
       background: opts.background,
       athena: opts.athenaUrl ? new AthenaClient({ region: 'us-east-1', endpoint: opts.athenaUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,
       lake: opts.lakeUrl ? new CloudTrailClient({ region: 'us-east-1', endpoint: opts.lakeUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,
     },
-    '127.0.0.1',
-  );
-  const url = `http://127.0.0.1:${app.port}/slack/events`;
+    hooks: { containmentFactory: containmentFactory(opts), crashPoint: opts.crashPoint, instanceId: opts.instanceId },
+  });
   return {
+    ...bot,
     slack,
-    app,
-    url,
-    config,
-    store,
-    logs,
-    async slash(command, text, userId, extra = {}) {
-      const responseUrl = slack.responseUrl();
-      const body = slashCommandBody({ command, text, user_id: userId, response_url: responseUrl, channel_id: extra.channel_id, trigger_id: extra.trigger_id });
-      const res = await signedPost({ url, signingSecret: TEST_SIGNING_SECRET, body, retryNum: extra.retryNum });
-      return { ...res, responseUrl };
-    },
-    async interact(payload, extra = {}) {
-      return signedPost({ url, signingSecret: TEST_SIGNING_SECRET, body: interactionBody(payload), retryNum: extra.retryNum });
-    },
     async close() {
-      await app.stop();
+      await bot.close();
       if (ownSlack) await slack.close();
       await ownTrail?.close();
-      await dynamo?.close();
     },
   };
 }
@@ -171,14 +117,5 @@ export function responsesTo(h: Harness, responseUrl: string) {
   return h.slack.responses.filter((r) => r.method === path);
 }
 
-/** All text of a Block Kit message, for assertions a person would make by reading it. */
-export function blocksText(msg: { text?: string; blocks?: any[] }): string {
-  const parts: string[] = [msg.text ?? ''];
-  const walk = (o: any) => {
-    if (!o || typeof o !== 'object') return;
-    if (typeof o.text === 'string') parts.push(o.text);
-    for (const v of Object.values(o)) if (typeof v === 'object') walk(v);
-  };
-  (msg.blocks ?? []).forEach(walk);
-  return parts.join('\n');
-}
+/** All text of a Block Kit message (kept here for the tests that import it from the harness). */
+export { blocksText } from '../../sandbox/clicks';
