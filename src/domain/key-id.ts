@@ -3,7 +3,8 @@
  *
  * An access key id is `AKIA` (long-term, IAM user) or `ASIA` (temporary, STS) followed by
  * 16 characters of the base32 alphabet A-Z 2-7. People paste them from Slack code spans,
- * angle brackets and HTML-escaped text, so those wrappers are removed first. A secret
+ * angle brackets, quotes and HTML-escaped text, so Slack's escapes are decoded and those
+ * wrappers removed first. A secret
  * access key (40 characters, mixed case, / and +) is refused with a warning, and the
  * secret is never echoed back.
  */
@@ -18,8 +19,11 @@ const KEY_ID = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
 /** 40 characters of base64 with at least one lower-case letter, / or +: the shape of a secret key. */
 const SECRET_LIKE = /^[A-Za-z0-9/+]{40}$/;
 
+/** A git commit id (40 lower-case hex digits): responders cite the commit a key leaked in. */
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
+
 export function looksLikeSecretKey(token: string): boolean {
-  return SECRET_LIKE.test(token) && /[a-z/+]/.test(token) && /[A-Z0-9]/.test(token);
+  return SECRET_LIKE.test(token) && /[a-z/+]/.test(token) && /[A-Z0-9]/.test(token) && !COMMIT_SHA.test(token);
 }
 
 const SECRET_ANYWHERE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g;
@@ -30,19 +34,26 @@ export function containsSecretKey(text: string): boolean {
   return (text.match(SECRET_ANYWHERE) ?? []).some(looksLikeSecretKey);
 }
 
-/** Remove the wrappers Slack and people add around an id: `code`, <>, &lt;&gt;, quotes. */
+/** Opening and closing wrappers: code spans, <>, quotes (straight and typographic), brackets,
+ *  Slack's *bold* and _italic_; and, at the end, the punctuation of a sentence. */
+const LEADING_WRAPPERS = /^[`'"<(\[*_\u2018\u201C]+/;
+const TRAILING_WRAPPERS = /[`'">)\]*_\u2019\u201D,.;:]+$/;
+
+/** Remove the wrappers Slack and people add around an id (after `decodeSlackText`). */
 export function stripWrappers(token: string): string {
-  let t = token.trim();
-  t = t.replace(/^&lt;/, '').replace(/&gt;$/, '');
-  t = t.replace(/^[`'"<(\[]+/, '').replace(/[`'">)\],.;:]+$/, '');
-  return t.trim();
+  return token.replace(LEADING_WRAPPERS, '').replace(TRAILING_WRAPPERS, '');
 }
 
+/** Slack escapes &, < and > in the text it sends (in code spans too); undo that. */
+export function decodeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** The words of what was typed, Slack's escapes decoded and code-block fences removed. */
 export function tokenize(text: string): string[] {
-  return text
+  return decodeSlackText(text)
     .replace(/```/g, ' ')
     .split(/\s+/)
-    .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
 
@@ -67,22 +78,26 @@ function whyMalformed(t: string): string {
  * `rest` (a reason, for commands that take one).
  */
 export function parseKeyId(text: string): ParsedKeyId {
-  const tokens = tokenize(text).map(stripWrappers).filter((t) => t.length > 0);
-  if (tokens.length === 0) return { ok: false, problem: 'empty', detail: 'no access key id given' };
-  if (tokens.some(looksLikeSecretKey) || containsSecretKey(text)) {
+  const words = tokenize(text);
+  // The id is the first word that is more than wrappers (a Slack quote's ">" is not).
+  const at = words.findIndex((w) => stripWrappers(w).length > 0);
+  if (at < 0) return { ok: false, problem: 'empty', detail: 'no access key id given' };
+  if (containsSecretKey(decodeSlackText(text))) {
     return {
       ok: false,
       problem: 'secret-pasted',
       detail: 'that looks like a secret access key, not a key id',
     };
   }
-  const [first, ...rest] = tokens;
+  const first = stripWrappers(words[at]);
   if (!KEY_ID.test(first)) return { ok: false, problem: 'malformed', detail: whyMalformed(first) };
   return {
     ok: true,
     keyId: first,
     kind: first.startsWith('ASIA') ? 'temporary' : 'long-term',
-    rest: rest.join(' '),
+    // The reason as typed (its punctuation kept), whitespace collapsed, a lone closing
+    // bracket or quote of the id's wrapper dropped.
+    rest: words.slice(at + 1).filter((w) => stripWrappers(w).length > 0).join(' '),
   };
 }
 
