@@ -26,6 +26,8 @@ module.exports = {
     'src/domain/incident.ts',
     'src/domain/key-id.ts',
     'src/domain/aws-plan.ts',
+    // The session policy each write session carries: exactly the approved calls.
+    'src/domain/session-policy.ts',
     // The store's conditional writes, as the in-memory store states them.
     'src/store/in-memory-store.ts',
   ],

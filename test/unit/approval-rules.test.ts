@@ -1,4 +1,4 @@
-import { approvalLapsed, checkClick, ClickContext, verifyApprovals, approvedContent } from '../../src/domain/approval-rules';
+import { approvalLapsed, approvedContent, canonicalJson, checkClick, ClickContext, isExpired, verifyApprovals } from '../../src/domain/approval-rules';
 import { refusalText } from '../../src/slack/incident-messages';
 import type { Incident, StepRecord } from '../../src/domain/incident';
 
@@ -110,4 +110,92 @@ it('an approval lapses when the step never started', () => {
   expect(approvalLapsed(approved, NOW, 30 * 60_000)).toBe(false);
   expect(approvalLapsed(approved, new Date('2026-11-28T03:10:00Z'), 30 * 60_000)).toBe(true);
   expect(approvalLapsed({ ...approved, state: 'running' }, new Date('2026-11-28T09:00:00Z'), 30 * 60_000)).toBe(false);
+});
+
+describe('who may click what', () => {
+  it('the first approver of a step nobody has approved yet is accepted', () => {
+    expect(checkClick(ctx({ step: { ...step, approvals: [] } }))).toEqual({ ok: true });
+  });
+
+  it('an approver is refused a second approval even when others have approved too', () => {
+    const three = { ...step, approvalsRequired: 3, approvals: [{ userId: 'UA', at: NOW.toISOString() }, { userId: 'UC', at: NOW.toISOString() }] };
+    expect(checkClick(ctx({ step: three, userId: 'UC' }))).toEqual({ ok: false, refusal: 'already_approved', title: 'Eradicate', need: 1 });
+    expect(checkClick(ctx({ step: three, userId: 'UB' }))).toEqual({ ok: true });
+  });
+
+  it('an approver who already approved may still deny the step', () => {
+    expect(checkClick(ctx({ userId: 'UA', kind: 'deny' }))).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['the incident\'s requester', step, 'UREQ'],
+    ['the person who asked for the step', { ...step, requestedBy: 'UASK' }, 'UASK'],
+  ])('%s who is not an approver is told they are not an approver when approving', (_l, s, userId) => {
+    expect(checkClick(ctx({ step: s, userId, isApprover: false }))).toEqual({ ok: false, refusal: 'not_approver', title: 'Eradicate', action: 'approve' });
+  });
+});
+
+describe('when an approval request expires', () => {
+  const expired = new Date('2026-11-28T03:30:00.000Z');
+
+  it.each([
+    ['awaiting approval has expired at its expiry time', step, expired, true],
+    ['awaiting approval has not expired a millisecond before', step, new Date('2026-11-28T03:29:59.999Z'), false],
+    ['awaiting approval without an expiry never expires', { ...step, expiresAt: undefined }, new Date('2030-01-01T00:00:00Z'), false],
+    ['already approved does not expire (the sweep lets its approval lapse instead)', { ...step, state: 'approved' as const }, expired, false],
+    ['running does not expire', { ...step, state: 'running' as const }, expired, false],
+    ['denied does not expire', { ...step, state: 'denied' as const }, expired, false],
+  ])('a step %s', (_l, s, now, want) => {
+    expect(isExpired(s, now)).toBe(want);
+  });
+
+  it('an approval lapses counted from the latest approval, whatever order they were recorded in', () => {
+    const approved: StepRecord = { ...step, state: 'approved', approvals: [{ userId: 'UB', at: '2026-11-28T02:40:00.000Z' }, { userId: 'UA', at: '2026-11-28T02:00:00.000Z' }] };
+    expect(approvalLapsed(approved, new Date('2026-11-28T03:05:00Z'), 30 * 60_000)).toBe(false);
+    expect(approvalLapsed(approved, new Date('2026-11-28T03:10:00Z'), 30 * 60_000)).toBe(true);
+  });
+});
+
+describe('the digest of what an approver saw', () => {
+  const approved: StepRecord = {
+    ...step, state: 'approved', plan: [{ service: 'iam', action: 'DeleteAccessKey', params: { UserName: 'alice', AccessKeyId: 'AKIAIOSFODNN7EXAMPLE' }, why: 'x' }],
+  };
+
+  it('covers the incident, key, account, step, plan and params, and nothing else', () => {
+    expect(JSON.parse(approvedContent({ ...incident, account: '111122223333' }, { ...approved, params: { policyName: 'p' } }))).toEqual({
+      incident: 'IR-1', keyId: 'AKIAIOSFODNN7EXAMPLE', account: '111122223333', step: 'eradicate', plan: approved.plan, params: { policyName: 'p' },
+    });
+    // A record without account, plan or params states them as absent (null, no calls).
+    expect(JSON.parse(approvedContent(incident, { ...step, plan: undefined, params: undefined }))).toEqual({
+      incident: 'IR-1', keyId: 'AKIAIOSFODNN7EXAMPLE', account: null, step: 'eradicate', plan: [], params: null,
+    });
+  });
+
+  it.each([
+    ['another account', { ...incident, account: '111122223333' }, approved, { ...incident, account: '444455556666' }, approved],
+    ['other params', incident, { ...approved, params: { policyName: 'a' } }, incident, { ...approved, params: { policyName: 'b' } }],
+    ['numbers split differently', incident, { ...approved, params: { ids: [1, 23] } }, incident, { ...approved, params: { ids: [12, 3] } }],
+  ])('differs for %s', (_l, i1, s1, i2, s2) => {
+    expect(approvedContent(i1 as Incident, s1 as StepRecord)).not.toBe(approvedContent(i2 as Incident, s2 as StepRecord));
+  });
+
+  it.each([
+    ['nested objects and arrays', { b: [1, { y: 'two', x: null }, [3, 'four']], a: { z: true, m: -1.5 } }],
+    ['an empty object and array', { a: {}, b: [] }],
+    ['keys needing escapes', { 'a"b': 'c,d', 'e:f': '{g}' }],
+    ['a bare array', ['x', 'y', 'z']],
+  ])('is JSON that reads back as the same value: %s', (_l, v) => {
+    expect(JSON.parse(canonicalJson(v))).toEqual(v);
+  });
+
+  it('ignores key order and undefined fields, keeps array order', () => {
+    expect(canonicalJson({ a: 1, b: { c: 2, d: 3 } })).toBe(canonicalJson({ b: { d: 3, c: 2 }, a: 1 }));
+    expect(canonicalJson({ a: 1, gone: undefined, b: { c: undefined } })).toBe(canonicalJson({ a: 1, b: {} }));
+    expect(canonicalJson([1, 2])).not.toBe(canonicalJson([2, 1]));
+  });
+});
+
+it('a planted step record without any approvals is refused as having none', () => {
+  const planted = { ...step, state: 'approved' as const, approvals: undefined } as unknown as StepRecord;
+  expect(verifyApprovals({ incident, step: planted, required: 1, isApproverNow: () => true, digest: 'D1' })).toEqual({ ok: false, problem: 'too_few', approvals: 0, required: 2 });
 });

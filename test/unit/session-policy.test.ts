@@ -95,10 +95,12 @@ const PLAN_KINDS: Array<[string, PlannedCall[]]> = [
 ];
 
 describe.each(PLAN_KINDS)('session policy: %s', (_kind, plan) => {
-  const result = resultOf(plan);
-  const session = result.json;
+  // Generated inside each test (not while jest collects them), so every test checks the
+  // policy its own run generated.
+  const sessionOfPlan = () => resultOf(plan).json;
 
   it('allows each planned call, on the principal at any path', () => {
+    const session = sessionOfPlan();
     expect(plan.length).toBeGreaterThan(0);
     for (const call of plan) {
       for (const path of ['/', '/engineering/team/']) {
@@ -108,6 +110,7 @@ describe.each(PLAN_KINDS)('session policy: %s', (_kind, plan) => {
   });
 
   it('refuses the same actions on another principal', () => {
+    const session = sessionOfPlan();
     for (const call of plan) {
       for (const rename of ['mallory', `${String(call.params.UserName ?? call.params.RoleName)}2`, `x${String(call.params.UserName ?? call.params.RoleName)}`]) {
         expect([call.action, rename, evaluate(session, requestOf(call, { rename }))]).toEqual([call.action, rename, 'implicit-deny']);
@@ -116,6 +119,7 @@ describe.each(PLAN_KINDS)('session policy: %s', (_kind, plan) => {
   });
 
   it('allows no action the plan does not contain', () => {
+    const session = sessionOfPlan();
     const planned = new Set(plan.map((c) => c.action));
     for (const other of ['CreateAccessKey', 'PutUserPolicy', 'AttachUserPolicy', 'PutRolePolicy', 'UpdateAssumeRolePolicy', 'DeleteUser', 'UpdateAccessKey', 'CreateLoginProfile']) {
       if (planned.has(other)) continue;
@@ -125,6 +129,8 @@ describe.each(PLAN_KINDS)('session policy: %s', (_kind, plan) => {
   });
 
   it('pins every attach (and every detach, unless the plan needed compacting) to the planned policy ARN', () => {
+    const result = resultOf(plan);
+    const session = result.json;
     // Only the biggest plans are compacted: their removals stay pinned to the principal.
     expect(result.compacted).toBe(_kind.startsWith('remove an attacker\'s user'));
     for (const call of plan.filter((c) => typeof c.params.PolicyArn === 'string' && !(result.compacted && c.action.startsWith('Detach')))) {
@@ -172,5 +178,63 @@ describe('session policy: size and shape', () => {
     const session = sessionOf([call]);
     expect(evaluate(session, requestOf(call))).toBe('allow');
     expect(evaluate(session, requestOf(call, { rename: 'keyguard-responder' }))).toBe('implicit-deny');
+  });
+});
+
+describe('session policy: policy ARN pins', () => {
+  const OLD = `arn:aws:iam::${ACCOUNT}:policy/attacker-admin`;
+  const QUARANTINE = quarantinePolicyArn('aws');
+  const aliceArns = [`arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:iam::${ACCOUNT}:user/*/alice`];
+  const attach: PlannedCall = { service: 'iam', action: 'AttachUserPolicy', params: { UserName: 'alice', PolicyArn: QUARANTINE }, why: '' };
+  const detach: PlannedCall = { service: 'iam', action: 'DetachUserPolicy', params: { UserName: 'alice', PolicyArn: OLD }, why: '' };
+  const deactivate: PlannedCall = { service: 'iam', action: 'UpdateAccessKey', params: { UserName: 'alice', AccessKeyId: 'AKIAAAAAAAAAAAAAAAA1', Status: 'Inactive' }, why: '' };
+
+  it('an attach and a detach on one user are each pinned to exactly their own policy ARN', () => {
+    const r = resultOf([deactivate, attach, detach]);
+    expect(r.compacted).toBe(false);
+    expect(r.document.Statement).toEqual([
+      { Effect: 'Allow', Action: ['iam:UpdateAccessKey'], Resource: aliceArns },
+      { Effect: 'Allow', Action: ['iam:AttachUserPolicy'], Resource: aliceArns, Condition: { ArnEquals: { 'iam:PolicyARN': [QUARANTINE] } } },
+      { Effect: 'Allow', Action: ['iam:DetachUserPolicy'], Resource: aliceArns, Condition: { ArnEquals: { 'iam:PolicyARN': [OLD] } } },
+    ]);
+    // Attaching what the plan only detaches (or detaching what it attaches) is refused.
+    expect(evaluate(r.json, requestOf({ ...attach, params: { ...attach.params, PolicyArn: OLD } }))).toBe('implicit-deny');
+    expect(evaluate(r.json, requestOf({ ...detach, params: { ...detach.params, PolicyArn: QUARANTINE } }))).toBe('implicit-deny');
+    expect(evaluate(r.json, requestOf(attach))).toBe('allow');
+    expect(evaluate(r.json, requestOf(detach))).toBe('allow');
+  });
+
+  it('a plan too big to fit drops the pins of its removals only, and says it compacted', () => {
+    const detaches = Array.from({ length: 20 }, (_, i) => ({ ...detach, params: { UserName: 'backdoor', PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/attacker-managed-policy-with-a-name-long-enough-to-need-compacting-${i}` } }));
+    const r = resultOf([attach, ...detaches]);
+    expect(r.compacted).toBe(true);
+    // The attach keeps its pin; the detaches stay on their user, for any policy.
+    expect(evaluate(r.json, { ...requestOf(attach), context: { 'iam:PolicyARN': OLD } })).toBe('implicit-deny');
+    expect(evaluate(r.json, requestOf(attach))).toBe('allow');
+    expect(evaluate(r.json, { ...requestOf(detaches[0]), context: { 'iam:PolicyARN': OLD } })).toBe('allow');
+    expect(evaluate(r.json, requestOf(detaches[0], { rename: 'alice' }))).toBe('implicit-deny');
+  });
+
+  it('refuses a call whose PolicyArn is not a string, saying so', () => {
+    const r = sessionPolicyFor([{ ...attach, params: { UserName: 'alice', PolicyArn: ['arn:aws:iam::aws:policy/A', 'arn:aws:iam::aws:policy/B'] } }], scope);
+    expect(r).toEqual({ ok: false, reason: expect.stringMatching(/AttachUserPolicy.*PolicyArn/) });
+  });
+});
+
+describe('session policy: AWS\'s 2,048-character limit', () => {
+  // 19 users deleted: one statement naming each at any path. The last name's length sets the size.
+  const planOfSize = (extra: number): PlannedCall[] => Array.from({ length: 19 }, (_, i) => ({
+    service: 'iam' as const, action: 'DeleteUser', params: { UserName: `attacker-user-${String(i).padStart(2, '0')}${i === 18 ? 'x'.repeat(extra) : ''}` }, why: '',
+  }));
+
+  it('accepts a policy of exactly 2,048 characters, as it is', () => {
+    const r = sessionPolicyFor(planOfSize(6), scope);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.json.length).toBe(SESSION_POLICY_MAX_CHARS);
+    expect(r.compacted).toBe(false);
+  });
+
+  it('refuses one that would be longer', () => {
+    expect(sessionPolicyFor(planOfSize(7), scope)).toEqual({ ok: false, reason: expect.stringMatching(/19 calls.*longer than AWS's 2048 characters/) });
   });
 });
