@@ -521,7 +521,8 @@ export function undoArtifacts(
   const out: AddedArtifact[] = [];
   if (before.keyStatus === 'Active') out.push({ kind: 'key-deactivated', userName: user, accessKeyId: t.keyId });
   if (!before.denyPolicy.present) out.push({ kind: 'user-inline-policy', userName: user, policyName: USER_REVOKE_POLICY_NAME });
-  else out.push(...reported.filter((a) => a.kind === 'user-inline-policy' && a.previousDocument !== undefined));
+  // The bot's own deny policy existed before: restore that one policy's document, nothing else.
+  else out.push(...reported.filter((a) => a.kind === 'user-inline-policy' && a.policyName === USER_REVOKE_POLICY_NAME && a.previousDocument !== undefined));
   if (quarantine && !before.quarantineAttached) out.push({ kind: 'user-managed-policy', userName: user, policyArn: quarantinePolicyArn(t.partition) });
   return out;
 }
@@ -531,6 +532,7 @@ export function undoArtifacts(
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isString = (x: unknown): x is string => typeof x === 'string';
+const optionalString = (x: unknown): boolean => x === undefined || isString(x);
 
 export function isPersistenceItem(x: unknown): x is PersistenceItem {
   if (!isRecord(x)) return false;
@@ -552,12 +554,13 @@ export function isAddedArtifact(x: unknown): x is AddedArtifact {
   switch (x.kind) {
     case 'key-deactivated':
       return isString(x.userName) && isString(x.accessKeyId);
+    // A document to restore, when there is one, must be text: it is sent to IAM as is.
     case 'user-inline-policy':
-      return isString(x.userName) && isString(x.policyName);
+      return isString(x.userName) && isString(x.policyName) && optionalString(x.previousDocument);
     case 'user-managed-policy':
       return isString(x.userName) && isString(x.policyArn);
     case 'role-inline-policy':
-      return isString(x.roleName) && isString(x.policyName);
+      return isString(x.roleName) && isString(x.policyName) && optionalString(x.previousDocument);
     default:
       return false;
   }

@@ -308,6 +308,14 @@ describe('undoArtifacts: Undo reverses only what the bot changed', () => {
     ]);
   });
 
+  it('restores only the bot\'s own deny policy, even if another inline policy is reported with a document', () => {
+    const reported: AddedArtifact[] = [
+      { kind: 'user-inline-policy', userName: 'alice', policyName: 'team-admin', previousDocument: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' },
+    ];
+    const calls = planUndo(undoArtifacts(t, { before: { ...untouched, keyStatus: 'Inactive', denyPolicy: { present: true }, quarantineAttached: true }, added: reported }, true));
+    expect(calls).toEqual([]);
+  });
+
   it.each([
     ['quarantine on, not attached before', true, false, true],
     ['quarantine on, already attached before', true, true, false],
@@ -548,6 +556,11 @@ describe('stored records are checked before the bot acts on them', () => {
     [{ kind: 'role-inline-policy', roleName: 'r' }, false],
     [{ kind: 'role-inline-policy', policyName: 'p' }, false],
     [{ kind: 'trust-policy', roleName: 'r', policyName: 'p' }, false],
+    // A document to restore is sent to IAM as is: it must be text.
+    [{ kind: 'user-inline-policy', userName: 'u', policyName: 'p', previousDocument: '{"Statement":[]}' }, true],
+    [{ kind: 'user-inline-policy', userName: 'u', policyName: 'p', previousDocument: { Statement: [] } }, false],
+    [{ kind: 'role-inline-policy', roleName: 'r', policyName: 'p', previousDocument: '{"Statement":[]}' }, true],
+    [{ kind: 'role-inline-policy', roleName: 'r', policyName: 'p', previousDocument: 42 }, false],
     [null, false],
     ['key-deactivated', false],
   ])('a stored containment artifact %j is reversible: %s', (x, ok) => {
