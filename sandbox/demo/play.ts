@@ -12,7 +12,7 @@ import { GetUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/clien
 import { startMoto, MotoServer } from '../moto';
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../cloudtrail-emulator';
 import { startFakeSlack, FakeSlack } from '../fake-slack';
-import { buttonOn, click, latestCard, submitView } from '../clicks';
+import { blocksText, buttonOn, click, latestCard, submitView } from '../clicks';
 import { incidentProbe } from '../incident-probe';
 import { SANDBOX_AWS_CREDENTIALS, SANDBOX_BOT_TOKEN, startSandboxBot, SandboxBot } from '../bot';
 import { createTranscript, Transcript } from './transcript';
@@ -35,17 +35,6 @@ export interface DemoResult {
   wallMs: number;
   transcript: string;
 }
-
-const ALL_TEXT = (msg: { text?: string; blocks?: any[] }): string => {
-  const parts: string[] = [msg.text ?? ''];
-  const walk = (o: any) => {
-    if (!o || typeof o !== 'object') return;
-    if (typeof o.text === 'string') parts.push(o.text);
-    for (const v of Object.values(o)) if (typeof v === 'object') walk(v);
-  };
-  (msg.blocks ?? []).forEach(walk);
-  return parts.join('\n');
-};
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const began = Date.now();
@@ -167,7 +156,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     t.person(bob.name, `clicks Approve on ${removeLabel}`);
     await click(driver, approveButton(removeStep), bob.id, { channel: INCIDENT_CHANNEL.id });
     await until('one approval of the removal', async () => (await removal())!.approvals.length === 1);
-    await s.waitFor(() => ALL_TEXT(card() ?? {}).includes(`${removeLabel}* needs 1 more`) && approveButton(removeStep), 'the card asking for one more approval', 30_000);
+    await s.waitFor(() => blocksText(card() ?? {}).includes(`${removeLabel}* needs 1 more`) && approveButton(removeStep), 'the card asking for one more approval', 30_000);
     t.flush();
     t.person(carol.name, `clicks Approve on ${removeLabel}`);
     await click(driver, approveButton(removeStep), carol.id, { channel: INCIDENT_CHANNEL.id });
@@ -182,7 +171,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     t.person(bob.name, 'clicks Approve on Eradicate');
     await click(driver, approveButton('eradicate'), bob.id, { channel: INCIDENT_CHANNEL.id });
     await until('one approval of Eradicate', async () => (await probe.current())!.steps.find((x) => x.name === 'eradicate')!.approvals.length === 1);
-    await s.waitFor(() => ALL_TEXT(card() ?? {}).includes('Eradicate* needs 1 more') && approveButton('eradicate'), 'the card asking for one more approval', 30_000);
+    await s.waitFor(() => blocksText(card() ?? {}).includes('Eradicate* needs 1 more') && approveButton('eradicate'), 'the card asking for one more approval', 30_000);
     t.flush();
     t.person(carol.name, 'clicks Approve on Eradicate');
     await click(driver, approveButton('eradicate'), carol.id, { channel: INCIDENT_CHANNEL.id });
