@@ -3,9 +3,9 @@ import path from 'node:path';
 import { DETECTION_RULES, TACTICS } from '../../src/domain/detection-rules';
 import { CATALOGUE_END, CATALOGUE_START, ruleCatalogueMarkdown, withCatalogue } from '../../src/domain/detections/catalogue';
 
-const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'detections.md'), 'utf8');
 
-it('the README lists the rules exactly as the code defines them (npm run docs:rules)', () => {
+it('docs/detections.md lists the rules exactly as the code defines them (npm run docs:rules)', () => {
   const start = readme.indexOf(CATALOGUE_START);
   const end = readme.indexOf(CATALOGUE_END);
   expect(start).toBeGreaterThan(0);

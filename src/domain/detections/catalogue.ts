@@ -36,6 +36,6 @@ export function ruleCatalogueMarkdown(rules: readonly DetectionRule[] = DETECTIO
 export function withCatalogue(readme: string, catalogue = ruleCatalogueMarkdown()): string {
   const start = readme.indexOf(CATALOGUE_START);
   const end = readme.indexOf(CATALOGUE_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${CATALOGUE_START} … ${CATALOGUE_END} markers`);
+  if (start < 0 || end < start) throw new Error(`docs/detections.md has no ${CATALOGUE_START} … ${CATALOGUE_END} markers`);
   return `${readme.slice(0, start + CATALOGUE_START.length)}\n\n${catalogue}\n${readme.slice(end)}`;
 }
