@@ -1,9 +1,11 @@
 /**
- * The import rules of the layout (README "Layout"), written down as a check (`npm run lint`):
+ * The import rules of the layout (docs/architecture.md), written down as a check
+ * (`npm run lint`, part of `npm test`):
  *
- *   src/domain  ←  src/ports  ←  adapters (src/aws, src/store, src/slack)
- *                     ↑
- *        commands/, workflows/ (through ports only)      src/app.ts wires the concrete ones
+ *   src/domain  ←  src/ports  ←  adapters (src/aws/<concern>/, src/store, src/slack)
+ *                     ↑                         ↑
+ *        commands/, workflows/ (ports only)    src/wiring/ (the composition root: the only
+ *                                              importer of src/aws and src/store adapters)
  */
 module.exports = {
   forbidden: [
@@ -46,7 +48,7 @@ module.exports = {
       name: 'only-config-reads-env',
       comment: 'Only src/config.ts reads process.env; everything else receives values. The entry points (src/main.ts, src/cli/main.ts, sandbox/bot.ts) call its loaders.',
       severity: 'error',
-      from: { pathNot: '^(src/(config|main|cli/main)|sandbox/bot)\\.ts$' },
+      from: { pathNot: ['^(src/(config|main|cli/main)|sandbox/bot)\\.ts$', '^(test|bench)/'] },
       // type-only imports of Config are fine
       to: { path: '^src/config\\.ts$', dependencyTypesNot: ['type-only'] },
     },
@@ -58,9 +60,59 @@ module.exports = {
       to: { path: '^sandbox/' },
     },
     {
+      name: 'only-wiring-imports-adapters',
+      comment: 'src/wiring is the composition root: nothing else in the product (nor the sandbox) imports the concrete src/aws or src/store adapters; they reach them through ports. Tests and benchmarks may exercise an adapter directly.',
+      severity: 'error',
+      from: { path: '^(src|commands|workflows|sandbox|scripts|bin)/', pathNot: '^src/(wiring|aws|store)/' },
+      to: { path: '^src/(aws|store)/' },
+    },
+    {
+      name: 'aws-concerns-show-one-face',
+      comment: 'src/aws is split by concern (access, containment, history, owner): one concern imports another only through its index.ts.',
+      severity: 'error',
+      from: { path: '^src/aws/([^/]+)/' },
+      to: { path: '^src/aws/', pathNot: ['^src/aws/$1/', '^src/aws/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'aws-concerns-show-one-face-outside',
+      comment: 'Outside src/aws (the wiring, the sandbox) a concern is imported only through its index.ts. Tests and benchmarks may reach inside.',
+      severity: 'error',
+      from: { path: '^(src|sandbox|commands|workflows|scripts)/', pathNot: '^src/aws/' },
+      to: { path: '^src/aws/[^/]+/', pathNot: '^src/aws/[^/]+/index\\.ts$' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'No import cycles anywhere: each module can be read, tested and mutated on its own.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-orphans',
+      comment: 'Every module is used by something (an entry point, a test, a script): dead files go.',
+      severity: 'error',
+      from: {
+        orphan: true,
+        pathNot: [
+          '\\.d\\.ts$',
+          '\\.test\\.ts$',
+          '(^|/)\\.[^/]+\\.(js|cjs|mjs|json)$',
+          '^(jest|jest\\.unit|stryker)\\.config\\.js$',
+          '^test/support/(env|unit-env|global-teardown|global-setup)\\.ts$',
+          '^src/main\\.ts$',
+          '^src/cli/main\\.ts$',
+          '^bench/run\\.ts$',
+          '^bench/[^/]+-process\\.ts$',
+          '^scripts/[^/]+\\.ts$',
+          '^sandbox/demo/main\\.ts$',
+        ],
+      },
+      to: {},
+    },
+    {
       name: 'nothing-imports-tests-or-infra',
       severity: 'error',
-      from: { pathNot: '^(test|infra|bench)' },  // sandbox/ and cli/ included
+      from: { pathNot: '^(test|infra|bench|scripts)/' },  // sandbox/ and cli/ included; scripts build docs from test scenarios
       to: { path: '^(test|infra|bench)/' },
     },
   ],

@@ -17,9 +17,9 @@ import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { Bench, fixed, markdownTable, mb } from './bench';
-import { AthenaHistory } from '../src/aws/athena-history';
-import { HistorySelector } from '../src/aws/history-source';
-import { TrailService } from '../src/aws/trail-service';
+import { AthenaHistory } from '../src/aws/history/athena-history';
+import { HistorySelector } from '../src/aws/history/history-source';
+import { TrailService } from '../src/aws/history/trail-service';
 import { TrailLogFileWriter, TrailRecord } from '../test/support/trail-log-files';
 
 const EVENTS = Number(process.env.KEYGUARD_ATHENA_BENCH_EVENTS ?? 1_000_000);

@@ -18,8 +18,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import {
   CloudTrailLookup, createCloudTrailClientFactory, LookupAttributeSpec, LookupProgress, principalLookupAttributes,
-} from '../src/aws/cloudtrail-lookup';
-import { CLOUDTRAIL_REQUESTS_PER_SECOND } from '../src/aws/rate-limiter';
+} from '../src/aws/history/cloudtrail-lookup';
+import { CLOUDTRAIL_REQUESTS_PER_SECOND } from '../src/aws/history/rate-limiter';
 import { parseTrailEvent } from '../src/domain/trail-event';
 import { TrailSummaryBuilder } from '../src/domain/trail-summary';
 import type { EmulatorStats, RegionStats } from '../sandbox/cloudtrail-emulator';

@@ -25,15 +25,10 @@ import type { EmulatorStats } from '../sandbox/cloudtrail-emulator';
 import type { EmulatorProcessConfig } from './cloudtrail-emulator-process';
 import type { Bench } from './bench';
 import { fixed, markdownTable } from './bench';
-import { CloudTrailLookup, createCloudTrailClientFactory } from '../src/aws/cloudtrail-lookup';
-import { CLOUDTRAIL_REQUESTS_PER_SECOND } from '../src/aws/rate-limiter';
+import { CloudTrailLookup, CLOUDTRAIL_REQUESTS_PER_SECOND, createCloudTrailClientFactory } from '../src/aws/history';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
-import { startApp } from '../src/app';
-import { startEmbeddedDynamo } from '../src/store/embedded-dynamo';
-import { ensureTable } from '../src/store/table-setup';
-import { DynamoIncidentStore } from '../src/store/incident-store';
-import { DynamoWatchStore } from '../src/store/watch-store';
+import { localClients, openEmbeddedStore, startApp } from '../src/wiring';
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'sa-east-1'];
 const PER_REGION = 1_000;
@@ -59,9 +54,9 @@ async function startEmulator(config: EmulatorProcessConfig): Promise<{ url: stri
 async function run(): Promise<void> {
   const moto = await startMoto();
   process.env.MOTO_URL = moto.url;
-  const { motoIam, motoSts } = await import('../test/support/aws-clients');
+  const { motoIam } = await import('../test/support/aws-clients');
   const slack = await startFakeSlack({ token: TEST_BOT_TOKEN });
-  const dynamo = await startEmbeddedDynamo();
+  const dynamo = await openEmbeddedStore('keyguard-bench');
   const { keyIds: [keyId] } = await seedUser(motoIam(), { userName: 'ci-deployer' });
   const now = Date.now();
   const emu = await startEmulator({
@@ -70,7 +65,6 @@ async function run(): Promise<void> {
   });
   const window = { start: new Date(now - 7 * 86_400_000), end: new Date() };
   try {
-    await ensureTable(dynamo.client, 'keyguard-bench', true);
     const config = loadConfig({
       SLACK_BOT_TOKEN: TEST_BOT_TOKEN, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PORT: '1', AWS_REGION: 'us-east-1',
       IR_REGIONS: REGIONS.join(','), IR_RESPONDERS: RESPONDER,
@@ -80,14 +74,10 @@ async function run(): Promise<void> {
       {
         config,
         logger: createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() })),
-        aws: { iam: motoIam(), sts: motoSts() },
-        store: new DynamoIncidentStore(dynamo.client, 'keyguard-bench'),
-        watches: new DynamoWatchStore(dynamo.client, 'keyguard-bench'),
+        clients: localClients({ endpoint: moto.url, cloudTrailUrl: emu.url, credentials: CREDENTIALS, cloudTrailRequestsPerSecond: CLOUDTRAIL_REQUESTS_PER_SECOND }),
+        store: dynamo.store,
+        watches: dynamo.watches,
         botId: 'BBOT', botUserId: 'UBOT',
-        testHooks: {
-          cloudTrail: createCloudTrailClientFactory({ endpoint: emu.url, credentials: CREDENTIALS }),
-          cloudTrailRequestsPerSecond: CLOUDTRAIL_REQUESTS_PER_SECOND,
-        },
       },
       '127.0.0.1',
     );

@@ -33,7 +33,7 @@ async function openMessage(client: WebClient, channel: string | undefined, userI
   }
 }
 
-export async function runTrail(
+async function runTrail(
   trail: TrailPort,
   client: WebClient,
   logger: LogPort,

@@ -5,25 +5,18 @@
  * signed requests (slash commands, clicks, modal submissions) as Slack would send them.
  */
 import { Writable } from 'node:stream';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig, Config } from '../src/config';
 import { createLogger } from '../src/logger';
-import { startApp, RunningApp, type AppParts, type TestHooks } from '../src/app';
-import { startEmbeddedDynamo, EmbeddedDynamo } from '../src/store/embedded-dynamo';
-import { ensureTable } from '../src/store/table-setup';
-import { DynamoIncidentStore } from '../src/store/incident-store';
-import { DynamoWatchStore } from '../src/store/watch-store';
-import { AwsClientFactory, createClientFactory, Credentials } from '../src/aws/iam-sts-clients';
-import { createCloudTrailClientFactory } from '../src/aws/cloudtrail-lookup';
+import type { IncidentStore, WatchStore } from '../src/ports';
+import { localClients, openEmbeddedStore, startApp, type AppParts, type Clients, type OpenedStore, type RunningApp } from '../src/wiring';
 import type { FakeSlack } from './fake-slack';
 import { signedPost, slashCommandBody, interactionBody } from './slack-signer';
 
 /** Sandbox-only values, not real credentials. */
 export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-not-a-real-token';
-export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-not-real';
+const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-not-real';
 /** The one Slack team of the simulated workspace (fake Slack's auth.test answers it too). */
-export const SANDBOX_TEAM_ID = 'T1';
+const SANDBOX_TEAM_ID = 'T1';
 /** moto's answers for any credentials; never real. */
 export const SANDBOX_AWS_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
@@ -42,12 +35,6 @@ export interface SandboxBotOptions {
 /** The demo's bot: the wired app and how to talk to it. */
 export type SandboxBot = WiredBot;
 
-/** IAM/STS clients on moto; the bot's own credentials are moto's, never the default chain. */
-function sandboxFactory(motoUrl: string): AwsClientFactory {
-  const base = createClientFactory({ region: 'us-east-1', endpoint: motoUrl, maxAttempts: 2 });
-  return Object.assign((credentials?: Credentials) => base(credentials ?? SANDBOX_AWS_CREDENTIALS), { options: base.options });
-}
-
 /**
  * How a bot is wired to local servers: the one place the demo and the end-to-end tests build
  * the app (configuration, log sink, store, CloudTrail clients, Bolt receiver on a free port).
@@ -62,12 +49,12 @@ export interface BotWiring {
   logLevel: 'info' | 'debug';
   now?: () => Date;
   /** A fresh embedded table of this name, or a store shared with another replica. */
-  store: { table: string } | { shared: { store: DynamoIncidentStore; watches: DynamoWatchStore } };
-  cloudTrailUrl: string;
-  cloudTrailRequestsPerSecond?: number;
-  /** The app's other parts: the read clients, and what a test adds. */
-  parts: Pick<AppParts, 'aws'> & Partial<Pick<AppParts, 'installation' | 'intake' | 'background' | 'athena' | 'lake'>>;
-  hooks: Pick<TestHooks, 'containmentFactory' | 'crashPoint' | 'instanceId'>;
+  store: { table: string } | { shared: { store: IncidentStore; watches: WatchStore } };
+  /** The bot's AWS clients, pointed at local servers (localClients). */
+  clients: Clients;
+  /** The app's other parts a test adds. */
+  parts?: Partial<Pick<AppParts, 'installation' | 'intake' | 'background'>>;
+  hooks?: Pick<AppParts, 'crashPoint' | 'instanceId'>;
 }
 
 export interface WiredBot {
@@ -75,7 +62,7 @@ export interface WiredBot {
   /** The Events API / interactivity URL of the receiver. */
   url: string;
   config: Config;
-  store: DynamoIncidentStore;
+  store: IncidentStore;
   /** The bot's log lines (JSON), kept in memory. */
   logs: string[];
   slash(command: string, text: string, userId: string, extra?: { channel_id?: string; trigger_id?: string; retryNum?: number }): Promise<{ status: number; json?: any; responseUrl: string }>;
@@ -101,35 +88,17 @@ export async function wireBot(w: BotWiring): Promise<WiredBot> {
     },
   });
   const logger = createLogger(w.logLevel, sink);
-  let dynamo: EmbeddedDynamo | undefined;
-  let store: DynamoIncidentStore;
-  let watches: DynamoWatchStore;
+  let embedded: OpenedStore | undefined;
+  let store: IncidentStore;
+  let watches: WatchStore;
   if ('shared' in w.store) {
     ({ store, watches } = w.store.shared);
   } else {
-    dynamo = await startEmbeddedDynamo();
-    await ensureTable(dynamo.client, w.store.table, true);
-    store = new DynamoIncidentStore(dynamo.client, w.store.table, w.now);
-    watches = new DynamoWatchStore(dynamo.client, w.store.table);
+    embedded = await openEmbeddedStore(w.store.table, w.now);
+    ({ store, watches } = embedded);
   }
   const app = await startApp(
-    {
-      config,
-      logger,
-      ...w.parts,
-      store,
-      watches,
-      botId: 'BBOT',
-      botUserId: 'UBOT',
-      now: w.now,
-      testHooks: {
-        ...w.hooks,
-        readBackDelaysMs: [0, 10],
-        cloudTrail: createCloudTrailClientFactory({ endpoint: w.cloudTrailUrl, credentials: SANDBOX_AWS_CREDENTIALS }),
-        cloudTrailRequestsPerSecond: w.cloudTrailRequestsPerSecond ?? 40,
-        cloudTrailWithCredentials: (credentials) => createCloudTrailClientFactory({ endpoint: w.cloudTrailUrl, credentials }),
-      },
-    },
+    { config, logger, clients: w.clients, ...w.parts, ...w.hooks, store, watches, botId: 'BBOT', botUserId: 'UBOT', now: w.now },
     '127.0.0.1',
   );
   const url = `http://127.0.0.1:${app.port}/slack/events`;
@@ -150,14 +119,13 @@ export async function wireBot(w: BotWiring): Promise<WiredBot> {
     },
     async close() {
       await app.stop();
-      await dynamo?.close();
+      await embedded?.close();
     },
   };
 }
 
 /** The demo's bot: the sandbox's placeholders, IAM/STS on moto, a table of its own. */
 export async function startSandboxBot(o: SandboxBotOptions): Promise<SandboxBot> {
-  const aws = { region: 'us-east-1', endpoint: o.motoUrl, credentials: SANDBOX_AWS_CREDENTIALS, maxAttempts: 2 };
   return wireBot({
     slack: o.slack,
     token: SANDBOX_BOT_TOKEN,
@@ -166,9 +134,6 @@ export async function startSandboxBot(o: SandboxBotOptions): Promise<SandboxBot>
     logLevel: 'info',
     now: o.now,
     store: { table: 'keyguard-sandbox' },
-    cloudTrailUrl: o.cloudTrailUrl,
-    cloudTrailRequestsPerSecond: o.cloudTrailRequestsPerSecond,
-    parts: { aws: { iam: new IAMClient(aws), sts: new STSClient(aws) } },
-    hooks: { containmentFactory: sandboxFactory(o.motoUrl) },
+    clients: localClients({ endpoint: o.motoUrl, cloudTrailUrl: o.cloudTrailUrl, credentials: SANDBOX_AWS_CREDENTIALS, cloudTrailRequestsPerSecond: o.cloudTrailRequestsPerSecond }),
   });
 }

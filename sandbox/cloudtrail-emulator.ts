@@ -109,7 +109,7 @@ export interface CloudTrailEmulator {
  * The X-Amz-Target values CloudTrail accepts for LookupEvents: botocore (the AWS CLI) sends
  * the model's full name; the schema-based JS SDK v3 sends the short service-target form.
  */
-export const LOOKUP_EVENTS_TARGETS: ReadonlySet<string> = new Set([
+const LOOKUP_EVENTS_TARGETS: ReadonlySet<string> = new Set([
   'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents',
   'CloudTrail_20131101.LookupEvents',
 ]);
@@ -315,7 +315,7 @@ function lookupPage(store: RegionStore, r: LookupRequest): { events: WireEvent[]
 }
 
 /** The region of a SigV4-signed request: Credential=AKID/20240101/us-east-1/cloudtrail/aws4_request. */
-export function regionFromAuthorization(authorization: string | undefined): string | undefined {
+function regionFromAuthorization(authorization: string | undefined): string | undefined {
   const m = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/.exec(authorization ?? '');
   return m ? m[1] : undefined;
 }

@@ -16,7 +16,7 @@ export const ACCOUNT_ID = '123456789012';
 /** An outside account that the attacker trusts into a role. */
 export const ATTACKER_ACCOUNT_ID = '999988887777';
 export const OFFICE_IP = '203.0.113.10';
-export const SDK_USER_AGENT = 'aws-sdk-js/3.600.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#20.11.0 api/ec2#3.600.0';
+const SDK_USER_AGENT = 'aws-sdk-js/3.600.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#20.11.0 api/ec2#3.600.0';
 
 /** Regions LookupEvents serves in a typical account (all commercial regions enabled by default). */
 export const ALL_REGIONS = [
@@ -148,12 +148,7 @@ export function rootIdentity(accountId: string, accessKeyId?: string): Identity 
   return { type: 'Root', principalId: accountId, arn: `arn:aws:iam::${accountId}:root`, accountId, ...(accessKeyId ? { accessKeyId } : {}) };
 }
 
-/** An AWS service acting for itself (CloudTrail writes `invokedBy` and the service as the caller). */
-export function awsServiceIdentity(service: string): Identity {
-  return { type: 'AWSService', invokedBy: service };
-}
-
-export function samlIdentity(o: { accountId: string; userName: string; provider: string }): Identity {
+function samlIdentity(o: { accountId: string; userName: string; provider: string }): Identity {
   return {
     type: 'SAMLUser',
     principalId: `${o.provider}:${o.userName}`,
@@ -192,7 +187,7 @@ export interface EventSpec {
 
 const READ_ONLY_PREFIXES = ['Get', 'List', 'Describe', 'Lookup', 'Head', 'Search'];
 
-export function isReadOnlyName(name: string): boolean {
+function isReadOnlyName(name: string): boolean {
   return READ_ONLY_PREFIXES.some((p) => name.startsWith(p));
 }
 
@@ -242,7 +237,7 @@ export function regionOf(e: WireEvent): string {
   return (JSON.parse(e.CloudTrailEvent) as { awsRegion: string }).awsRegion;
 }
 
-export function groupByRegion(events: readonly WireEvent[]): Map<string, WireEvent[]> {
+function groupByRegion(events: readonly WireEvent[]): Map<string, WireEvent[]> {
   const out = new Map<string, WireEvent[]>();
   for (const e of events) {
     const r = regionOf(e);

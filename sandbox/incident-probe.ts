@@ -1,5 +1,5 @@
 /** Reading the single open incident from the store while a test drives the bot. */
-import type { IncidentStore } from '../src/store/incident-store';
+import type { IncidentStore } from '../src/ports';
 
 export function incidentProbe(store: () => IncidentStore) {
   const current = async () => {

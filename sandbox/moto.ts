@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port';
 
-export const MOTO_INSTALL_HINT = "moto_server was not found. Install it with: pip install 'moto[server]'";
+const MOTO_INSTALL_HINT = "moto_server was not found. Install it with: pip install 'moto[server]'";
 
 /** PATH first, then pyenv's shim (CI shells may lack it on PATH), then `python3 -m moto.server`. */
-export function findMotoServer(): { cmd: string; args: string[] } {
+function findMotoServer(): { cmd: string; args: string[] } {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const p = path.join(dir, 'moto_server');
     if (dir && fs.existsSync(p)) return { cmd: p, args: [] };

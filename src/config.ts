@@ -121,7 +121,7 @@ const pattern = (re: RegExp, what: string) =>
     });
 
 /** Intake sources whose events may run Contain without a click (IR_AUTO_CONTAIN). */
-export const AUTO_CONTAIN_SOURCES = ['aws-health', 'guardduty', 'github'] as const;
+const AUTO_CONTAIN_SOURCES = ['aws-health', 'guardduty', 'github'] as const;
 export type AutoContainSource = (typeof AUTO_CONTAIN_SOURCES)[number];
 
 const schema = z
@@ -345,7 +345,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const EMBEDDED_TABLE_NAME = 'keyguard';
+const EMBEDDED_TABLE_NAME = 'keyguard';
 
 /** Validate the environment; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -3,7 +3,6 @@
  * else is answered with a correlation id that is also in the JSON log.
  */
 export type ErrorCode =
-  | 'NOT_AUTHORISED'
   | 'BAD_INPUT'
   | 'AWS_ACCESS_DENIED'
   | 'AWS_THROTTLED'

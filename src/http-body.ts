@@ -2,7 +2,7 @@
 import type http from 'node:http';
 
 /** Requests above this many bytes are answered 413 and never read further. */
-export const MAX_BODY = 1024 * 1024;
+const MAX_BODY = 1024 * 1024;
 
 /** One header's value (the first, when sent twice). */
 export function header(req: http.IncomingMessage, name: string): string | undefined {

@@ -28,7 +28,7 @@ export function scrub(text: string): string {
 }
 
 /** Every string in a log object scrubbed, at any depth (bounded), errors flattened. */
-export function scrubDeep(value: unknown, depth = 0): unknown {
+function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrub(value);
   if (value instanceof Error) {
     const e = value as Error & { code?: unknown; $metadata?: { requestId?: string; httpStatusCode?: number } };

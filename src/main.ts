@@ -5,9 +5,7 @@
 import { WebClient } from '@slack/web-api';
 import { Config, ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
-import { awsClients } from './aws/clients';
-import { startApp } from './app';
-import { openStore } from './store/open-store';
+import { openConfiguredStore, productionClients, startApp } from './wiring';
 import { isKeyguardError, KeyguardError, slackErrorCode } from './errors';
 
 async function checkSlackToken(config: Config): Promise<{ botId: string; botUserId: string; team?: string }> {
@@ -39,12 +37,12 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const aws = awsClients(config.awsRegion);
-  const store = await openStore(config.store, aws.dynamo, logger);
+  const clients = productionClients(config);
+  const store = await openConfiguredStore(config, clients.dynamo, logger);
   // Check the bot token once, with a clear message, before anything listens.
   const who = await checkSlackToken(config);
   logger.info({ team: who.team, botUserId: who.botUserId }, 'Slack token accepted');
-  const running = await startApp({ config, logger, aws, store: store.store, watches: store.watches, botId: who.botId, botUserId: who.botUserId });
+  const running = await startApp({ config, logger, clients, store: store.store, watches: store.watches, botId: who.botId, botUserId: who.botUserId });
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await running.stop();

@@ -227,7 +227,7 @@ export function containmentWriteActions(scope: AccountScope): string[] {
 }
 
 // ---------------------------------------------------------------------------------------
-// Protected principals (the code refuses them too: src/aws/guard-rails.ts)
+// Protected principals (the code refuses them too: src/aws/access/guard-rails.ts)
 
 export const PROTECTED_TAG_KEY = 'keyguard:protected';
 export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';

@@ -28,7 +28,7 @@ import { reviewPackNames, reviewPackText } from '../timeline/review-pack';
 import { pngRenderer } from '../timeline/chart-png';
 import { renderBlocks } from './plain-text';
 import { breakGlassActor, secondApproverActor, typedConfirmationActor } from './terminal-adapters';
-import { BreakGlass, openBreakGlass } from './wiring';
+import { BreakGlass, openBreakGlass } from '../wiring';
 
 export const EXIT = { ok: 0, unexpected: 1, usage: 2, refused: 3, failed: 4, notFound: 5 } as const;
 
@@ -358,7 +358,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     }
     if (isKeyguardError(e)) {
       io.err(e.userMessage);
-      return e.code === 'AWS_NOT_FOUND' ? EXIT.notFound : e.code === 'BAD_INPUT' ? EXIT.usage : e.code === 'NOT_AUTHORISED' || e.code === 'GUARD_RAIL' ? EXIT.refused : EXIT.failed;
+      return e.code === 'AWS_NOT_FOUND' ? EXIT.notFound : e.code === 'BAD_INPUT' ? EXIT.usage : e.code === 'GUARD_RAIL' ? EXIT.refused : EXIT.failed;
     }
     io.err(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT.unexpected;

@@ -13,7 +13,7 @@ import { trailSummaryBlocks } from '../slack/trail-blocks';
 import { plainMrkdwn, renderBlocks } from './plain-text';
 
 /** Every record the CLI writes names its actor with this prefix: the break-glass flag. */
-export const BREAK_GLASS_PREFIX = 'break-glass:';
+const BREAK_GLASS_PREFIX = 'break-glass:';
 
 export function breakGlassActor(osUser: string): string {
   return `${BREAK_GLASS_PREFIX}${osUser}`;

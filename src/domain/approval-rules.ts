@@ -56,11 +56,6 @@ export function approvalLapsed(step: StepRecord, now: Date, ttlMs: number): bool
   return now.getTime() - Date.parse(last) >= ttlMs;
 }
 
-/** Who asked for this step: the person who requested it, else the incident's requester. */
-export function requesterOf(incident: Incident, step: StepRecord): string {
-  return step.requestedBy ?? incident.requester;
-}
-
 /** Nobody who asked (for the step, or for the incident) approves it. */
 function askedFor(incident: Incident, step: StepRecord, userId: string): 'step' | 'incident' | undefined {
   if (step.requestedBy !== undefined && step.requestedBy === userId) return 'step';

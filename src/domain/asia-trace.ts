@@ -17,7 +17,7 @@ export type TraceLookupAttribute = { key: 'ResourceName' | 'AccessKeyId'; value:
 export type TraceLookupFn = (attribute: TraceLookupAttribute) => AsyncIterable<RawLookupEvent>;
 
 /** The STS calls that mint temporary keys. */
-export const ISSUING_EVENT_NAMES: ReadonlySet<string> = new Set([
+const ISSUING_EVENT_NAMES: ReadonlySet<string> = new Set([
   'AssumeRole',
   'AssumeRoleWithSAML',
   'AssumeRoleWithWebIdentity',

@@ -3,7 +3,7 @@
  * shows before approval (PlannedCall) and what is recorded after (CallRecord,
  * ActionOutcome). Pure: the time is passed in, nothing here talks to AWS.
  *
- * The adapter (src/aws/iam-containment.ts) executes these plans call by call, so what the
+ * The adapter (src/aws/containment/iam-containment.ts) executes these plans call by call, so what the
  * approver saw is, parameter for parameter, what the bot sends. The one value that moves
  * is the session cut-off time: it is taken again at execution, so sessions minted while
  * the card waited for approval are revoked as well.
@@ -59,7 +59,7 @@ export type AddedArtifact =
 /** What a read-back of IAM showed after acting (nested per principal when two were acted on). */
 export type VerifiedState = { [k: string]: JsonValue | undefined };
 
-/** The IAM action's own report (src/aws/iam-containment.ts); the adapter turns it into a StepOutcome. */
+/** The IAM action's own report (src/aws/containment/iam-containment.ts); the adapter turns it into a StepOutcome. */
 export interface ActionOutcome {
   ok: boolean;
   calls: CallRecord[];
@@ -80,7 +80,7 @@ export interface ActionOutcome {
 export const USER_REVOKE_POLICY_NAME = 'keyguard-revoke-older-sessions';
 /** The name the IAM console's "Revoke active sessions" uses; the bot writes the same. */
 export const ROLE_REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
-export const USER_REVOKE_POLICY_SID = 'KeyguardRevokeOlderSessions';
+const USER_REVOKE_POLICY_SID = 'KeyguardRevokeOlderSessions';
 export const QUARANTINE_POLICY_NAME = 'AWSCompromisedKeyQuarantineV3';
 /** Both versions deny cloudtrail:LookupEvents, which is why the bot must never wear them. */
 export const QUARANTINE_POLICY_NAMES = ['AWSCompromisedKeyQuarantineV2', 'AWSCompromisedKeyQuarantineV3'] as const;
@@ -549,7 +549,7 @@ export function isPersistenceItem(x: unknown): x is PersistenceItem {
   }
 }
 
-export function isAddedArtifact(x: unknown): x is AddedArtifact {
+function isAddedArtifact(x: unknown): x is AddedArtifact {
   if (!isRecord(x)) return false;
   switch (x.kind) {
     case 'key-deactivated':

@@ -26,7 +26,7 @@ export interface GraphCaps {
   maxNodes: number;
 }
 
-export const DEFAULT_GRAPH_CAPS: GraphCaps = { maxDepth: 4, maxFanOut: 10, maxNodes: 100 };
+const DEFAULT_GRAPH_CAPS: GraphCaps = { maxDepth: 4, maxFanOut: 10, maxNodes: 100 };
 
 /** Minted key ids remembered for attribution past the node cap (about 100 bytes each). */
 const MAX_REMEMBERED = 50_000;

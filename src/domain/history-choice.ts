@@ -64,7 +64,7 @@ export function chooseHistorySource(input: HistoryChoiceInput): HistoryChoice {
 }
 
 /** Athena and CloudTrail Lake both bill $5 per TB scanned; Athena bills at least 10 MB a query. */
-export const USD_PER_TB_SCANNED = 5;
+const USD_PER_TB_SCANNED = 5;
 export const ATHENA_MIN_BILLED_BYTES = 10 * 1024 * 1024;
 
 export function scanCostUsd(bytesPerQuery: readonly number[], minBilledBytes = 0): number {

@@ -45,15 +45,15 @@ export interface AthenaQuery {
 }
 
 /** Athena's identifier rules for Glue databases and tables (lowercase, digits, underscore). */
-export const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
-export const ACCOUNT_ID = /^\d{12}$/;
-export const REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const KEY_ID = /^(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,124}$/;
 const IAM_NAME = /^[\w+=,.@-]{1,128}$/;
 const IAM_ARN = /^arn:aws[\w-]*:(iam|sts)::\d{12}:[\w+=,.@/-]{1,512}$/;
 
 /** Keys of a credential graph in one query; more are searched in another. */
-export const MAX_PRINCIPALS_PER_QUERY = 200;
+const MAX_PRINCIPALS_PER_QUERY = 200;
 
 /** The columns read, as Athena names them; the aliases are what the row mapper reads. */
 const COLUMNS: ReadonlyArray<[string, string]> = [
@@ -88,20 +88,18 @@ const COLUMNS: ReadonlyArray<[string, string]> = [
   ['useridentity.sessioncontext.attributes.mfaauthenticated', 'session_mfa'],
 ];
 
-export const ATHENA_COLUMN_ALIASES: readonly string[] = COLUMNS.map(([, alias]) => alias);
-
 /** A string as a SQL literal: single quotes, a quote doubled. The only quoting anywhere. */
-export function sqlStringLiteral(value: string): string {
+function sqlStringLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
 /** `yyyy/MM/dd` of a UTC day: the projected `timestamp` partition. */
-export function partitionDay(d: Date): string {
+function partitionDay(d: Date): string {
   return d.toISOString().slice(0, 10).replace(/-/g, '/');
 }
 
 /** CloudTrail's eventTime text (`2026-11-01T10:00:00Z`), seconds precision, so strings compare as times. */
-export function eventTimeText(d: Date): string {
+function eventTimeText(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
 

@@ -84,7 +84,7 @@ export function ago(iso: string, now: Date): string {
   return `${Math.round(hours / 24)} days ago`;
 }
 
-export function ageInDays(iso: string, now: Date): number {
+function ageInDays(iso: string, now: Date): number {
   return Math.floor(DateTime.fromJSDate(now).diff(DateTime.fromISO(iso, { zone: 'utc' }), 'days').days);
 }
 
@@ -130,7 +130,7 @@ export function riskFlags(f: KeyFacts, now: Date): RiskFlag[] {
 }
 
 /** Tags people use to say who owns a principal. */
-export const OWNER_TAG_KEYS = ['owner', 'Owner', 'team', 'Team', 'email', 'Email', 'slack', 'Slack', 'contact', 'Contact'];
+const OWNER_TAG_KEYS = ['owner', 'Owner', 'team', 'Team', 'email', 'Email', 'slack', 'Slack', 'contact', 'Contact'];
 
 export function ownerTags(tags: Record<string, string>): Array<[string, string]> {
   return Object.entries(tags).filter(([k]) => OWNER_TAG_KEYS.includes(k) || /owner|team|email|slack|contact/i.test(k));

@@ -45,7 +45,7 @@ export function stripWrappers(token: string): string {
 }
 
 /** Slack escapes &, < and > in the text it sends (in code spans too); undo that. */
-export function decodeSlackText(text: string): string {
+function decodeSlackText(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 

@@ -6,7 +6,7 @@ import type { PersistenceItem } from './aws-plan';
 import { describePersistenceItem } from './aws-plan';
 import type { CreatedResource } from './trail-summary';
 
-export const MAX_OFFERED_ITEMS = 10;
+const MAX_OFFERED_ITEMS = 10;
 
 export interface Offered {
   item: PersistenceItem;
@@ -25,7 +25,7 @@ export interface RemovalScope {
  * The owner's other activity is never the attacker's; without a graph, the creating key
  * must be the leaked key when it is known.
  */
-export function madeByAttacker(c: CreatedResource, leakedKeyId?: string): boolean {
+function madeByAttacker(c: CreatedResource, leakedKeyId?: string): boolean {
   if (c.attribution) return c.attribution.by !== 'owner-other';
   return !leakedKeyId || !c.byAccessKeyId || c.byAccessKeyId === leakedKeyId;
 }

@@ -110,7 +110,7 @@ export interface RoleSessionsReach {
   protectedRoleNames?: readonly string[];
 }
 
-export function isServiceLinkedPath(path: string, roleName: string): boolean {
+function isServiceLinkedPath(path: string, roleName: string): boolean {
   return path.startsWith('/aws-service-role/') || roleName.startsWith('AWSServiceRoleFor');
 }
 
@@ -132,7 +132,7 @@ export function roleSessionsRefusal(r: Pick<RoleSessionTarget, 'account' | 'role
 }
 
 /** What a person runs where the bot cannot reach (the same document the bot would write). */
-export function manualRevokeCommand(roleName: string, nowIso: string): string {
+function manualRevokeCommand(roleName: string, nowIso: string): string {
   return `aws iam put-role-policy --role-name ${roleName} --policy-name ${ROLE_REVOKE_POLICY_NAME} --policy-document '${policyJson(roleRevokeSessionsPolicy(nowIso))}'`;
 }
 

@@ -78,7 +78,7 @@ const PARAM_OF_TYPE: Readonly<Record<IamResourceType, string>> = {
 const IAM_NAME = /^[\w+=,.@-]{1,128}$/;
 
 /** `arn:aws:iam::123456789012:user/alice` and `…:user/*\/alice`: the named entity at any path. */
-export function iamEntityArns(scope: SessionScope, type: IamResourceType, name: string): string[] {
+function iamEntityArns(scope: SessionScope, type: IamResourceType, name: string): string[] {
   const base = `arn:${scope.partition}:iam::${scope.account}:${type}`;
   return [`${base}/${name}`, `${base}/*/${name}`];
 }

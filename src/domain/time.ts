@@ -12,7 +12,7 @@ export function shift(t: Date, by: DurationLikeObject): Date {
 }
 
 /** ISO-8601 in UTC with milliseconds, as Date.toISOString writes it. */
-export function isoUtc(t: Date): string {
+function isoUtc(t: Date): string {
   return utc(t).toISO()!;
 }
 

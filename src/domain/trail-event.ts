@@ -140,7 +140,7 @@ const SECRET_KEYS = new Set(['sessiontoken', 'secretaccesskey', 'password', 'new
  * records the temporary credentials an AssumeRole/GetSessionToken/GetFederationToken call
  * returned (`responseElements.credentials.sessionToken`): they must not reach Slack.
  */
-export function redactSecrets<T>(value: T): T {
+function redactSecrets<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as unknown as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};

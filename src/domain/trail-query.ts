@@ -7,7 +7,7 @@ import { looksLikeSecretKey, parseKeyId, stripWrappers, tokenize } from './key-i
 import type { HistorySourceName } from './history-choice';
 
 export const CLOUDTRAIL_RETENTION_DAYS = 90;
-export const DEFAULT_TRAIL_DAYS = 7;
+const DEFAULT_TRAIL_DAYS = 7;
 
 export type TrailSubject =
   | { kind: 'key'; accessKeyId: string; temporary: boolean }
@@ -30,7 +30,7 @@ export interface TrailQuery {
 
 export type ParsedTrailQuery = { ok: true; query: TrailQuery } | { ok: false; message: string };
 
-export const TRAIL_USAGE =
+const TRAIL_USAGE =
   'Usage: `/trail <access-key-id | user-name | role-arn> [since] [until] [source:athena|lake|lookup]`. `since`/`until` take ISO dates (`2026-11-01`, `2026-11-01T08:00Z`) or `30m`, `24h`, `7d`, `90d` ago. Default: the last 7 days.';
 
 const SOURCE_TOKEN = /^source:(.*)$/i;
@@ -52,7 +52,7 @@ export function parseWhen(text: string, now: Date): Date | undefined {
   return dt.isValid ? dt.toJSDate() : undefined;
 }
 
-export function parseSubject(token: string): TrailSubject | undefined {
+function parseSubject(token: string): TrailSubject | undefined {
   const key = parseKeyId(token);
   if (key.ok) return { kind: 'key', accessKeyId: key.keyId, temporary: key.kind === 'temporary' };
   const role = ROLE_ARN.exec(token);

@@ -230,7 +230,7 @@ function clipText(s: string): string {
 const earlierFirst = (a: { timeMs: number; id: string }, b: { timeMs: number; id: string }) => b.timeMs - a.timeMs || b.id.localeCompare(a.id);
 
 /** What the call touched, in a few words, for examples and resource lists. */
-export function eventDetail(e: TrailEvent): string | undefined {
+function eventDetail(e: TrailEvent): string | undefined {
   const p = e.requestParameters;
   const types = requestedInstanceTypes(e);
   if (types.length > 0) {

@@ -22,7 +22,7 @@ export const HEALTH_SOURCE = 'aws.health';
 export const HEALTH_DETAIL_TYPE = 'AWS Health Event';
 
 /** The event in the AWS Health console (organization view when the event names another account). */
-export function healthConsoleLink(eventArn: string): string {
+function healthConsoleLink(eventArn: string): string {
   return `https://health.aws.amazon.com/health/home#/account/event-log?eventID=${encodeURIComponent(eventArn)}`;
 }
 

@@ -10,7 +10,7 @@ import { parseKeyId } from '../domain/key-id';
 import { IntakeParse, isObject, isoOrUndefined, str } from './record';
 
 /** Webhook actions that mean "a secret is (again) exposed". Others are acknowledged and ignored. */
-export const GITHUB_ALERT_ACTIONS: readonly string[] = ['created', 'reopened', 'publicly_leaked'];
+const GITHUB_ALERT_ACTIONS: readonly string[] = ['created', 'reopened', 'publicly_leaked'];
 
 const KEY_ID_IN_TEXT = /(?<![A-Z0-9])(AKIA|ASIA)[A-Z2-7]{16}(?![A-Z0-9])/;
 

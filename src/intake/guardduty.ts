@@ -29,7 +29,7 @@ export function guardDutySeverity(n: unknown): Severity {
   return 'low';
 }
 
-export function guardDutyConsoleLink(region: string, findingId: string): string {
+function guardDutyConsoleLink(region: string, findingId: string): string {
   return `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(findingId)}`;
 }
 

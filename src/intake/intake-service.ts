@@ -10,10 +10,9 @@
  * IR_AUTO_CONTAIN, approves Contain by that policy.
  */
 import type { Incident } from '../domain/incident';
-import type { IncidentStore } from '../store/incident-store';
+import type { IncidentStore, OpenResult } from '../ports';
 import type { Logger } from '../logger';
 import type { ClickOutcome, OpenRequest } from '../../workflows/engine';
-import type { OpenResult } from '../store/incident-store';
 import { maskKeyId } from '../domain/key-id';
 import { esc } from '../slack/text';
 import { intakeRequester, IntakeRecord, IntakeSourceKind, SOURCE_LABEL } from './record';

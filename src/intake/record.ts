@@ -7,7 +7,6 @@ import type { KeyKind } from '../domain/key-id';
 import type { Severity } from '../domain/incident';
 
 export type IntakeSourceKind = 'aws-health' | 'guardduty' | 'github';
-export const INTAKE_SOURCES: readonly IntakeSourceKind[] = ['aws-health', 'guardduty', 'github'];
 
 export interface IntakeRecord {
   keyId: string;
@@ -38,10 +37,6 @@ export type IntakeParse =
 /** The requester an intake source opens an incident as (no person: every approver may approve). */
 export function intakeRequester(source: IntakeSourceKind): string {
   return `intake:${source}`;
-}
-
-export function isIntakeRequester(requester: string): boolean {
-  return requester.startsWith('intake:');
 }
 
 /** Human names of the sources, for cards and messages. */

@@ -1,7 +1,7 @@
 /**
  * The boundaries of keyguard: every interface commands and workflows use, one file per port,
  * typed with domain types only. Adapters in src/aws, src/store and src/slack implement them;
- * only the composition root (src/app.ts) wires concrete ones.
+ * only the composition root (src/wiring/) wires concrete ones.
  */
 import type { AccessPolicy } from './access-policy';
 import type { KeyOwnerPort } from './key-owner';

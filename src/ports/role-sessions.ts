@@ -2,7 +2,7 @@ import type { PlannedCall } from '../domain/aws-plan';
 import type { RoleSessionsParams } from '../domain/role-sessions';
 import type { ActOptions, ContainmentOutcome } from './containment';
 
-/** Revoking the sessions of every role the leaked key reached (implemented in src/aws/role-sessions.ts). */
+/** Revoking the sessions of every role the leaked key reached (implemented in src/aws/containment/role-sessions.ts). */
 export interface RoleSessionsPort {
   /** The exact plan: one PutRolePolicy per role, in its account; what the bot will not send is marked `notSent`. */
   planRevoke(incidentId: string, p: RoleSessionsParams, now: Date): Promise<PlannedCall[]>;

@@ -58,7 +58,7 @@ export interface TrailPullResult {
   ownerPassSkipped?: number;
 }
 
-/** CloudTrail history of a principal (implemented by src/aws/trail-service.ts). */
+/** CloudTrail history of a principal (implemented by src/aws/history/trail-service.ts). */
 export interface TrailPort {
   pull(req: TrailPullRequest): Promise<TrailPullResult>;
   /** Where a temporary key came from: its issuing AssumeRole/GetSessionToken chain. */

@@ -35,7 +35,7 @@ export class SlackGroupResolver implements GroupResolver {
   }
 }
 
-export async function isMember(userId: string, allowList: string[], groups: GroupResolver): Promise<boolean> {
+async function isMember(userId: string, allowList: string[], groups: GroupResolver): Promise<boolean> {
   if (allowList.includes(userId)) return true;
   for (const id of allowList.filter((x) => x.startsWith('S'))) {
     if ((await groups.membersOf(id)).includes(userId)) return true;

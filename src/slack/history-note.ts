@@ -6,7 +6,7 @@
 import type { HistoryAnswer, HistoryQueryStats } from '../domain/history-choice';
 import { historySourceLabel } from '../domain/history-choice';
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let v = n;
   let u = 0;
@@ -17,7 +17,7 @@ export function formatBytes(n: number): string {
   return `${u === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
 }
 
-export function formatUsd(usd: number): string {
+function formatUsd(usd: number): string {
   return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 

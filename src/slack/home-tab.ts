@@ -33,7 +33,7 @@ const LABEL: Partial<Record<StepRecord['state'], string>> = {
 };
 
 /** Where an open incident stands: the step that needs someone, else the last one done. */
-export function incidentState(steps: StepRecord[]): string {
+function incidentState(steps: StepRecord[]): string {
   const sorted = [...steps].sort((a, b) => a.seq - b.seq);
   const active = sorted.filter((s) => LABEL[s.state]);
   if (active.length > 0) return active.map((s) => `${s.title}: ${LABEL[s.state]}${s.state === 'awaiting_approval' ? ` (${s.approvals.length}/${s.approvalsRequired})` : ''}`).join(', ');

@@ -22,11 +22,11 @@ export function who(id: string): string {
 }
 
 /** An approver entry of IR_APPROVERS as a mention: users `<@U…>`, user groups `<!subteam^S…>`. */
-export function approverMention(id: string): string {
+function approverMention(id: string): string {
   return id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`;
 }
 
-export function openedAutomatically(incident: Incident): boolean {
+function openedAutomatically(incident: Incident): boolean {
   return Boolean(incident.source && incident.source.kind !== 'slack' && incident.source.kind !== 'cli');
 }
 

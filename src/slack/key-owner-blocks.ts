@@ -12,7 +12,7 @@ import type { Block } from './blocks';
 
 const ICON: Record<RiskFlag['severity'], string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':white_circle:' };
 
-export const KEY_ID_USAGE =
+const KEY_ID_USAGE =
   'An access key id is `AKIA` (IAM user) or `ASIA` (temporary) followed by 16 characters of A–Z and 2–7, e.g. `AKIAIOSFODNN7EXAMPLE`.';
 
 /** The answer to input that is not a key id. Never echoes what was typed when it may be a secret. */

@@ -9,7 +9,7 @@ import { esc } from './text';
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
-export function ownerCandidates(tags: Record<string, string>): { slackIds: string[]; emails: string[] } {
+function ownerCandidates(tags: Record<string, string>): { slackIds: string[]; emails: string[] } {
   const slackIds: string[] = [];
   const emails: string[] = [];
   for (const [k, raw] of Object.entries(tags)) {
@@ -21,7 +21,7 @@ export function ownerCandidates(tags: Record<string, string>): { slackIds: strin
 }
 
 /** What the owner is told: only what the record says actually happened. Pure. */
-export function ownerMessage(n: OwnerNotice): string {
+function ownerMessage(n: OwnerNotice): string {
   const did = {
     dry_run: 'was reviewed in a DRY RUN: no change was made in AWS',
     deleted: 'has been deactivated and deleted',

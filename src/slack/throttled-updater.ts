@@ -21,7 +21,7 @@ export class UpdateBudget {
 }
 
 /** Progress updates for the whole process: 30 a minute, leaving room for the incident cards. */
-export const PROGRESS_BUDGET = new UpdateBudget(30);
+const PROGRESS_BUDGET = new UpdateBudget(30);
 
 /**
  * Keeps one Slack message up to date without exceeding chat.update's Tier 3 rate: at most

@@ -71,16 +71,16 @@ const TACTIC_ICON: Record<Tactic, string> = {
 };
 
 /** Inline code for untrusted text: escaped, and without backticks that would end the span. */
-export function code(text: string, max = 120): string {
+function code(text: string, max = 120): string {
   return `\`${esc(clip(text.replace(/`/g, "'"), max))}\``;
 }
 
 /** "2024-05-01 12:34Z" from an ISO time. */
-export function shortTime(iso: string | undefined): string {
+function shortTime(iso: string | undefined): string {
   return iso ? `${dayMinute(iso)}Z` : '—';
 }
 
-export function formatCount(n: number): string {
+function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
@@ -117,7 +117,7 @@ export function trailProgressBlocks(subject: string, p: TrailProgressView): { te
 }
 
 /** `<https://attack.mitre.org/techniques/T1098/001/|T1098.001>`: the technique, linked to ATT&CK. */
-export function techniqueLink(id: string): string {
+function techniqueLink(id: string): string {
   return `<https://attack.mitre.org/techniques/${id.replace('.', '/')}/|${id}>`;
 }
 

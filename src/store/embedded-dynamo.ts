@@ -57,7 +57,7 @@ function secretMatches(given: string | string[] | undefined, secret: Buffer): bo
  * The gate in front of dynalite's own handler: no secret, a browser origin or a method other
  * than POST get 403 and never reach the store.
  */
-export function guardRequests(server: Server, secret: string): void {
+function guardRequests(server: Server, secret: string): void {
   const expected = Buffer.from(secret);
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');

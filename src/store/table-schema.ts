@@ -4,7 +4,7 @@
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
-export const KEY_ATTRS = { pk: 'pk', sk: 'sk' } as const;
+const KEY_ATTRS = { pk: 'pk', sk: 'sk' } as const;
 /** GSI over items that must be found without knowing their incident: open incidents, due watches. */
 export const GSI1 = { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' } as const;
 

@@ -10,8 +10,8 @@
  */
 import { Worker } from 'node:worker_threads';
 
-export const CHART_FONT_FILE = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
-export const CHART_FONT_FAMILY = 'DejaVu Sans';
+const CHART_FONT_FILE = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
+const CHART_FONT_FAMILY = 'DejaVu Sans';
 
 /** Plain JavaScript run in the worker: imports by absolute file URL, answers with the PNG bytes. */
 const WORKER_SOURCE = `

@@ -78,7 +78,7 @@ function cell(s: string): string {
   return t.length > 300 ? t.slice(0, 300) : t;
 }
 
-export function describeEvent(e: IncidentEvent): string {
+function describeEvent(e: IncidentEvent): string {
   const d = (e.detail ?? {}) as Record<string, unknown>;
   const step = e.step ? ` ${e.step}` : '';
   switch (e.type) {
@@ -108,7 +108,7 @@ export function describeEvent(e: IncidentEvent): string {
   }
 }
 
-export function investigationOf(steps: StepRecord[]): InvestigationRecord | undefined {
+function investigationOf(steps: StepRecord[]): InvestigationRecord | undefined {
   return steps.find((s) => s.name === 'investigate')?.result as InvestigationRecord | undefined;
 }
 
@@ -135,18 +135,18 @@ export function timelineEntries(steps: StepRecord[], events: IncidentEvent[]): T
 }
 
 /** A recorded actor in words: a Slack user, an automatic intake source, or a policy. */
-export function actorName(id: string): string {
+function actorName(id: string): string {
   if (id.startsWith('intake:')) return `${id.slice(7)} (automatic intake)`;
   if (id.startsWith('policy:')) return `policy ${id.slice(7)}`;
   return `<@${id}>`;
 }
 
-export function whoOf(e: TimelineEntry): string {
+function whoOf(e: TimelineEntry): string {
   if (e.source === 'attacker') return `principal${e.ip ? ` from ${e.ip}` : ''}`;
   return e.actor ? actorName(e.actor) : 'keyguard';
 }
 
-export function metricLines(m: ReviewMetrics, tz?: string): string[] {
+function metricLines(m: ReviewMetrics, tz?: string): string[] {
   const when = (iso: string) => `${fileTime(iso)}${tz && tz !== 'UTC' ? ` (${zonedFileTime(iso, tz)} ${tz})` : ''}`;
   return [
     `- Detected: ${when(m.detectedAt)}${m.detectedFrom === 'recorded' ? '' : ' (when the incident was opened; no earlier detection time was recorded)'}`,

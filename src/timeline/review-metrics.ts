@@ -52,7 +52,7 @@ function stepEnd(step: StepRecord | undefined): { at?: string; note?: string } {
 }
 
 /** The attacker's first call: the first flagged event, else the key's first recorded call. */
-export function firstAttackerEvent(steps: StepRecord[]): { at?: string; basis?: 'first flagged event' | 'first recorded call' } {
+function firstAttackerEvent(steps: StepRecord[]): { at?: string; basis?: 'first flagged event' | 'first recorded call' } {
   const inv = steps.find((s) => s.name === 'investigate')?.result as InvestigationTimes | undefined;
   if (inv?.firstSuspiciousTime) return { at: inv.firstSuspiciousTime, basis: 'first flagged event' };
   if (inv?.firstTime) return { at: inv.firstTime, basis: 'first recorded call' };

@@ -42,9 +42,9 @@ export function csvCell(value: string | number | undefined): string {
   return `"${s.includes('"') ? s.replace(/"/g, '""') : s}"`;
 }
 
-export const CSV_HEADER = ['time_utc', 'source', 'actor', 'what', 'step', 'event', 'region', 'source_ip', 'error', 'flagged_rule'] as const;
+const CSV_HEADER = ['time_utc', 'source', 'actor', 'what', 'step', 'event', 'region', 'source_ip', 'error', 'flagged_rule'] as const;
 
-export function* timelineCsvLines(entries: TimelineEntry[]): Generator<string> {
+function* timelineCsvLines(entries: TimelineEntry[]): Generator<string> {
   yield CSV_HEADER.map(csvCell).join(',');
   for (const e of entries) {
     yield [fileTime(e.at, true), e.source, e.actor ?? (e.source === 'attacker' ? 'principal' : 'keyguard'), e.what, e.step, e.event, e.region, e.ip, e.error, e.rule].map(csvCell).join(',');
@@ -58,7 +58,7 @@ export function timelineCsv(entries: TimelineEntry[]): string {
 // ---------------------------------------------------------------- JSON
 
 /** One JSON document, one timeline entry a line: diff-friendly, and streamed a line at a time. */
-export function* timelineJsonLines(incident: Incident, metrics: ReviewMetrics, entries: TimelineEntry[]): Generator<string> {
+function* timelineJsonLines(incident: Incident, metrics: ReviewMetrics, entries: TimelineEntry[]): Generator<string> {
   const doc = {
     incident: {
       id: incident.id, keyId: incident.keyId, status: incident.status, severity: incident.severity, account: incident.account,
@@ -79,7 +79,7 @@ export function* timelineJsonLines(incident: Incident, metrics: ReviewMetrics, e
 // ---------------------------------------------------------------- chart
 
 /** The PNG's size in pixels: the plot plus room for the axes, the title and the legend. */
-export const CHART = { plotWidth: 900, plotHeight: 340, padding: { left: 70, right: 190, top: 75, bottom: 45 } } as const;
+const CHART = { plotWidth: 900, plotHeight: 340, padding: { left: 70, right: 190, top: 75, bottom: 45 } } as const;
 export const CHART_WIDTH = CHART.plotWidth + CHART.padding.left + CHART.padding.right;
 export const CHART_HEIGHT = CHART.plotHeight + CHART.padding.top + CHART.padding.bottom;
 
@@ -136,7 +136,7 @@ export function activityBuckets(entries: TimelineEntry[], alsoShown: readonly st
 }
 
 /** Response steps worth a line on the chart: detection, each step's success, closing. */
-export function responseMarkers(incident: Incident, steps: StepRecord[], metrics: ReviewMetrics): ChartMarker[] {
+function responseMarkers(incident: Incident, steps: StepRecord[], metrics: ReviewMetrics): ChartMarker[] {
   const markers: ChartMarker[] = [{ at: metrics.detectedAt, label: 'detected' }];
   const names: Record<string, string> = { contain: 'contained', investigate: 'investigated', eradicate: 'eradicated', recover: 'owner told' };
   for (const s of [...steps].sort((a, b) => a.seq - b.seq)) {
@@ -152,7 +152,7 @@ function bucketLabel(ms: number): string {
   return `${ms / 60_000} min`;
 }
 
-export function chartSpec(incident: Incident, entries: TimelineEntry[], markers: ChartMarker[], fontFamily = 'DejaVu Sans'): VegaLiteSpec {
+function chartSpec(incident: Incident, entries: TimelineEntry[], markers: ChartMarker[], fontFamily = 'DejaVu Sans'): VegaLiteSpec {
   const { buckets, bucketMs, calls } = activityBuckets(entries, markers.map((m) => m.at));
   const times = [...buckets.flatMap((b) => [Date.parse(b.start), Date.parse(b.end)]), ...markers.map((m) => Date.parse(m.at))].filter((t) => !Number.isNaN(t));
   const lo = Math.min(...times);

@@ -15,6 +15,7 @@ import { ACTION } from '../../src/slack/ids';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
+import type { IncidentStore } from '../../src/ports';
 import { DynamoWatchStore } from '../../src/store/watch-store';
 import type { StepRecord, StepState } from '../../src/domain/incident';
 
@@ -26,7 +27,7 @@ const ENV = { IR_RESPONDERS: REQUESTER, IR_APPROVERS: `${APPROVER},U0APPROVE2`, 
 let h: Harness;
 let proxy: FaultProxy;
 let keyId: string;
-let store: () => DynamoIncidentStore = () => h.store;
+let store: () => IncidentStore = () => h.store;
 
 const faults = useFaultProxy();
 const probe = incidentProbe(() => store());

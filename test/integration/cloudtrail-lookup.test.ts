@@ -5,7 +5,7 @@
  */
 import {
   CloudTrailLookup, CloudTrailLookupOptions, createCloudTrailClientFactory, LookedUpEvent, lookupOneAttribute, principalLookupAttributes,
-} from '../../src/aws/cloudtrail-lookup';
+} from '../../src/aws/history/cloudtrail-lookup';
 import { traceTemporaryKey } from '../../src/domain/asia-trace';
 import { CloudTrailEmulator, CloudTrailEmulatorOptions, startCloudTrailEmulator, WireEvent } from '../../sandbox/cloudtrail-emulator';
 import {

@@ -7,8 +7,8 @@ import { resetMoto } from '../../sandbox/moto';
 import { seedUser } from '../../sandbox/iam-seed';
 import { FaultProxy, useFaultProxy } from '../support/fault-proxy';
 import { TEST_MAX_ATTEMPTS, callOutcomes as outcomes, containmentRig, seedAlice, snapshotUser, testFactory } from '../support/iam-rig';
-import { createClientFactory } from '../../src/aws/iam-sts-clients';
-import type { AwsClients } from '../../src/aws/iam-sts-clients';
+import { createClientFactory } from '../../src/aws/access/iam-sts-clients';
+import type { AwsClients } from '../../src/aws/access/iam-sts-clients';
 
 let proxy: FaultProxy;
 let viaProxy: AwsClients;

@@ -13,7 +13,7 @@ import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { resetMoto } from '../../sandbox/moto';
 import { SeedUser, seedRole, seedServiceLinkedRole, seedUser } from '../../sandbox/iam-seed';
 import { FIXED_CUTOFF, FIXED_NOW, callOutcomes as outcomes, containmentRig, seedAlice, snapshotUser, testFactory } from '../support/iam-rig';
-import { normaliseDocument } from '../../src/aws/iam-state';
+import { normaliseDocument } from '../../src/aws/containment/iam-state';
 import { KeyguardError } from '../../src/errors';
 import {
   ROLE_REVOKE_POLICY_NAME,
@@ -22,7 +22,7 @@ import {
   roleRevokeSessionsPolicy,
   userRevokeSessionsPolicy,
 } from '../../src/domain/aws-plan';
-import type { AwsClients } from '../../src/aws/iam-sts-clients';
+import type { AwsClients } from '../../src/aws/access/iam-sts-clients';
 
 const V3 = 'arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3';
 

@@ -24,7 +24,7 @@ import { DynamoWatchStore } from '../../src/store/watch-store';
 import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dynamo';
 import { ensureTable } from '../../src/store/table-setup';
 import type { Incident, StepRecord } from '../../src/domain/incident';
-import { startIntake } from '../../src/intake';
+import { startIntake } from '../../src/wiring';
 import { createLogger } from '../../src/logger';
 
 const CHANNEL = 'C0INCIDENT';
@@ -324,7 +324,7 @@ describe('GitHub secret scanning webhook', () => {
   it('in Socket Mode the intake listener serves only /intake/github and /healthz', async () => {
     await start();
     const socketConfig = { ...h!.config, slack: { ...h!.config.slack, appToken: 'xapp-test', port: 0 }, intake: { ...h!.config.intake, queueUrl: undefined } };
-    const intake = (await startIntake({ config: socketConfig, logger: createLogger('silent'), engine: h!.app.engine, store: h!.store, notifier: { thread: async () => undefined }, now: () => new Date(), host: '127.0.0.1' }))!;
+    const intake = (await startIntake({ core: { config: socketConfig, logger: createLogger('silent'), store: h!.store, now: () => new Date() }, engine: h!.app.engine, notifier: { thread: async () => undefined }, host: '127.0.0.1' }))!;
     try {
       const base = `http://127.0.0.1:${intake.listener!.port}`;
       expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok');

@@ -8,9 +8,9 @@
  * test/integration/least-privilege-playbook.test.ts runs the whole playbook the same way.
  */
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand, PutRolePolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
-import { AccountAccess } from '../../src/aws/account-access';
-import { AwsContainment } from '../../src/aws/containment-adapter';
-import { createClientFactory, type AwsClientFactory } from '../../src/aws/iam-sts-clients';
+import { AccountAccess } from '../../src/aws/access/account-access';
+import { AwsContainment } from '../../src/aws/containment/containment-adapter';
+import { createClientFactory, type AwsClientFactory } from '../../src/aws/access/iam-sts-clients';
 import type { MotoServer } from '../../sandbox/moto';
 import { seedUser } from '../../sandbox/iam-seed';
 import { ACCOUNT, RESPONDER_ARN, responderPolicy, startEnforcedIam, type EnforcedIam } from '../support/enforced-iam';

@@ -5,9 +5,9 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { resetMoto } from '../../sandbox/moto';
 import { seedAlice } from '../support/iam-rig';
-import { createClientFactory } from '../../src/aws/iam-sts-clients';
-import { AwsContainment } from '../../src/aws/containment-adapter';
-import { AccountAccess } from '../../src/aws/account-access';
+import { createClientFactory } from '../../src/aws/access/iam-sts-clients';
+import { AwsContainment } from '../../src/aws/containment/containment-adapter';
+import { AccountAccess } from '../../src/aws/access/account-access';
 import type { ContainmentTarget } from '../../src/ports';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');

@@ -10,7 +10,7 @@ import {
 import { resetMoto } from '../../sandbox/moto';
 import { seedRoleWithDependencies, seedServiceLinkedRole, seedUser } from '../../sandbox/iam-seed';
 import { callOutcomes as outcomes, containmentRig, snapshotUser, testFactory } from '../support/iam-rig';
-import type { AwsClients } from '../../src/aws/iam-sts-clients';
+import type { AwsClients } from '../../src/aws/access/iam-sts-clients';
 
 let clients: AwsClients;
 

@@ -11,8 +11,8 @@ import { seedRole, seedUser } from '../../sandbox/iam-seed';
 import { FaultProxy, useFaultProxy } from '../support/fault-proxy';
 import { FIXED_NOW, clientsInAccount, containmentRig, snapshotUser, testFactory } from '../support/iam-rig';
 import { MOTO_ACCOUNT } from '../support/aws-clients';
-import { AccountAccess } from '../../src/aws/account-access';
-import type { AwsClientFactory, AwsClients } from '../../src/aws/iam-sts-clients';
+import { AccountAccess } from '../../src/aws/access/account-access';
+import type { AwsClientFactory, AwsClients } from '../../src/aws/access/iam-sts-clients';
 import { KeyguardError } from '../../src/errors';
 
 const TARGET = '111111111111';

@@ -7,8 +7,8 @@
 import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
 import { ACCOUNT_ID, iamUserIdentity, loadEvents } from '../../sandbox/cloudtrail-fixtures';
 import { graphScenario, sessionFlood } from '../support/graph-scenario';
-import { TrailService } from '../../src/aws/trail-service';
-import { createCloudTrailClientFactory } from '../../src/aws/cloudtrail-lookup';
+import { TrailService } from '../../src/aws/history/trail-service';
+import { createCloudTrailClientFactory } from '../../src/aws/history/cloudtrail-lookup';
 
 let emu: CloudTrailEmulator;
 beforeEach(async () => {

@@ -6,9 +6,9 @@ import { IAMClient, DeleteUserCommand, PutUserPolicyCommand } from '@aws-sdk/cli
 import { resetMoto } from '../../sandbox/moto';
 import { SeedUser, seedUser } from '../../sandbox/iam-seed';
 import { FIXED_CUTOFF, callOutcomes as outcomes, containmentRig, seedAlice, snapshotUser, testFactory } from '../support/iam-rig';
-import { normaliseDocument } from '../../src/aws/iam-state';
+import { normaliseDocument } from '../../src/aws/containment/iam-state';
 import { USER_REVOKE_POLICY_NAME, userRevokeSessionsPolicy } from '../../src/domain/aws-plan';
-import type { AwsClients } from '../../src/aws/iam-sts-clients';
+import type { AwsClients } from '../../src/aws/access/iam-sts-clients';
 
 const V3 = 'arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3';
 

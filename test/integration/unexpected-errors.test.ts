@@ -7,7 +7,7 @@ import { startEmbeddedDynamo, EmbeddedDynamo } from '../../src/store/embedded-dy
 import { ensureTable } from '../../src/store/table-setup';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
 import { DynamoWatchStore } from '../../src/store/watch-store';
-import { TrailService } from '../../src/aws/trail-service';
+import { TrailService } from '../../src/aws/history/trail-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 
 let h: Harness;

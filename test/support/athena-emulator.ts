@@ -87,7 +87,7 @@ export interface AthenaEmulator {
 }
 
 /** The partition columns of the organization-trail table with partition projection. */
-export const PARTITION_COLUMNS = ['account', 'region', 'timestamp'] as const;
+const PARTITION_COLUMNS = ['account', 'region', 'timestamp'] as const;
 
 /** What DuckDB reads from each record (camelCase, as CloudTrail writes it). */
 export const RECORD_TYPE = `STRUCT(
@@ -182,7 +182,7 @@ export function listLogFiles(root: string): LogFile[] {
 }
 
 /** Literal text of one execution parameter → the value bound in DuckDB. */
-export function parseParameterLiteral(text: string): string | number | boolean | null | undefined {
+function parseParameterLiteral(text: string): string | number | boolean | null | undefined {
   const t = text.trim();
   if (/^'(?:[^']|'')*'$/s.test(t)) return t.slice(1, -1).replace(/''/g, "'");
   if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);

@@ -1,6 +1,5 @@
 /** Real SDK clients pointed at this worker's moto_server (see env.ts). */
 import { IAMClient } from '@aws-sdk/client-iam';
-import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const base = () => ({
@@ -11,7 +10,6 @@ const base = () => ({
 });
 
 export const motoIam = () => new IAMClient(base());
-export const motoSts = () => new STSClient(base());
 export const motoDynamo = () => new DynamoDBClient(base());
 /** moto's default account for the 'testing' credentials. */
 export const MOTO_ACCOUNT = '123456789012';

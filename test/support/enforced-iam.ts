@@ -21,18 +21,18 @@ import { botPolicyDocument, responderPolicyDocument, responderTrustPolicy, Polic
 import { startMoto, type MotoServer } from '../../sandbox/moto';
 
 export const ACCOUNT = '123456789012';
-export const BOT_USER = 'keyguard-bot';
-export const BOT_ARN = `arn:aws:iam::${ACCOUNT}:user/${BOT_USER}`;
-export const RESPONDER_ROLE = 'keyguard-responder';
+const BOT_USER = 'keyguard-bot';
+const BOT_ARN = `arn:aws:iam::${ACCOUNT}:user/${BOT_USER}`;
+const RESPONDER_ROLE = 'keyguard-responder';
 export const RESPONDER_ARN = `arn:aws:iam::${ACCOUNT}:role/${RESPONDER_ROLE}`;
-export const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/keyguard`;
+const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/keyguard`;
 
 /** The synthesized documents, exactly as deployed (before motoView). */
 export const botPolicy = (): PolicyDocument => botPolicyDocument({ account: ACCOUNT, botRoleArn: BOT_ARN, tableArn: TABLE_ARN, targetRoleName: RESPONDER_ROLE });
 export const responderPolicyDoc = (): PolicyDocument => responderPolicyDocument({ account: ACCOUNT, responderRoleArn: RESPONDER_ARN, botRoleName: BOT_USER });
 
 /** The synthesized document as moto can evaluate it (see the file comment). */
-export function motoView<S extends PolicyStatement | TrustStatement>(doc: PolicyDocument<S>): string {
+function motoView<S extends PolicyStatement | TrustStatement>(doc: PolicyDocument<S>): string {
   const statements = doc.Statement.filter((s) => !(s.Effect === 'Deny' && s.Condition)).map((s) => {
     const { Condition: _dropped, ...rest } = s;
     if (!('Resource' in rest)) return rest;

@@ -3,16 +3,11 @@
  * free port), a fake Slack Web API, real SDK clients against this worker's moto, and the
  * store on an in-memory dynalite or on moto's DynamoDB.
  */
-import type { AppParts } from '../../src/app';
+import { localClients, type AppParts } from '../../src/wiring';
 import { wireBot, type WiredBot } from '../../sandbox/bot';
-import { DynamoIncidentStore } from '../../src/store/incident-store';
-import { DynamoWatchStore } from '../../src/store/watch-store';
+import type { IncidentStore, WatchStore } from '../../src/ports';
 import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
 import { startCloudTrailEmulator } from '../../sandbox/cloudtrail-emulator';
-import { motoIam, motoSts } from './aws-clients';
-import { createClientFactory, type AwsClientFactory } from '../../src/aws/iam-sts-clients';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { STSClient } from '@aws-sdk/client-sts';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 
@@ -22,22 +17,17 @@ export const TEST_SIGNING_SECRET = 'test-signing-secret-not-real';
 /** The Slack team the test app is installed in (the signer and click builders default to it). */
 export const TEST_TEAM_ID = 'T1';
 /** The approver a test gets when it names none. */
-export const HARNESS_APPROVER = 'U0HARNESSAPPROVER';
+const HARNESS_APPROVER = 'U0HARNESSAPPROVER';
 
 /** The wired bot (sandbox/bot.ts) and the fake Slack it talks to. */
 export interface Harness extends WiredBot {
   slack: FakeSlack;
 }
 
-function readClients(endpoint: string, credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' }) {
-  const c = { region: 'us-east-1', endpoint, credentials, maxAttempts: 3 };
-  return { iam: new IAMClient(c), sts: new STSClient(c) };
-}
-
 export interface HarnessOptions {
   now?: () => Date;
   /** Share one store between app instances (two replicas); default: a fresh in-memory dynalite. */
-  shared?: { store: DynamoIncidentStore; watches: DynamoWatchStore };
+  shared?: { store: IncidentStore; watches: WatchStore };
   /** Where the read-only lookups (/key-owner, Identify) go; default moto. */
   readEndpoint?: string;
   /** Where containment's IAM/STS calls go (e.g. a fault proxy in front of moto). */
@@ -49,7 +39,7 @@ export interface HarnessOptions {
   /** Reuse an existing fake Slack (a second replica talks to the same workspace). */
   slack?: FakeSlack;
   /** Automatic intake: SQS client and poll timings for moto. */
-  intake?: AppParts['intake'];
+  intake?: AppParts['intake'] & { sqs?: import('@aws-sdk/client-sqs').SQSClient };
   /** The Athena emulator's URL (with IR_ATHENA_* in env). */
   athenaUrl?: string;
   /** The CloudTrail Lake emulator's URL (with IR_CLOUDTRAIL_LAKE_EDS in env). */
@@ -58,14 +48,6 @@ export interface HarnessOptions {
   background?: AppParts['background'];
   /** The bot's own AWS credentials for IAM and STS (reads and containment); default: the environment's. */
   botCredentials?: { accessKeyId: string; secretAccessKey: string };
-}
-
-/** The containment factory: sessions sign with what they are given, the bot with its own credentials. */
-function containmentFactory(opts: HarnessOptions): AwsClientFactory {
-  const base = createClientFactory({ region: 'us-east-1', endpoint: opts.iamEndpoint ?? process.env.MOTO_URL, maxAttempts: 2 });
-  const own = opts.botCredentials;
-  if (!own) return base;
-  return Object.assign((credentials?: Parameters<AwsClientFactory>[0]) => base(credentials ?? { ...own }), { options: base.options });
 }
 
 export async function startHarness(env: Record<string, string> = {}, opts: HarnessOptions = {}): Promise<Harness> {
@@ -89,16 +71,19 @@ export async function startHarness(env: Record<string, string> = {}, opts: Harne
     logLevel: 'debug',
     now: opts.now,
     store: opts.shared ? { shared: opts.shared } : { table: 'keyguard-test' },
-    cloudTrailUrl,
-    parts: {
-      aws: opts.readEndpoint ? readClients(opts.readEndpoint, opts.botCredentials) : { iam: motoIam(), sts: motoSts() },
-      installation: { teamId: TEST_TEAM_ID },
-      intake: opts.intake,
-      background: opts.background,
+    clients: {
+      ...localClients({
+        endpoint: opts.readEndpoint ?? process.env.MOTO_URL!,
+        iamEndpoint: opts.iamEndpoint ?? process.env.MOTO_URL!,
+        cloudTrailUrl,
+        credentials: opts.botCredentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      }),
       athena: opts.athenaUrl ? new AthenaClient({ region: 'us-east-1', endpoint: opts.athenaUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,
       lake: opts.lakeUrl ? new CloudTrailClient({ region: 'us-east-1', endpoint: opts.lakeUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) : undefined,
+      sqs: opts.intake?.sqs,
     },
-    hooks: { containmentFactory: containmentFactory(opts), crashPoint: opts.crashPoint, instanceId: opts.instanceId },
+    parts: { installation: { teamId: TEST_TEAM_ID }, intake: opts.intake, background: opts.background },
+    hooks: { crashPoint: opts.crashPoint, instanceId: opts.instanceId },
   });
   return {
     ...bot,

@@ -13,9 +13,9 @@ import {
   ListMFADevicesCommand,
 } from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { AwsClientFactory, AwsClients, createClientFactory } from '../../src/aws/iam-sts-clients';
-import { IamContainment } from '../../src/aws/iam-containment';
-import { normaliseDocument } from '../../src/aws/iam-state';
+import { AwsClientFactory, AwsClients, createClientFactory } from '../../src/aws/access/iam-sts-clients';
+import { IamContainment } from '../../src/aws/containment/iam-containment';
+import { normaliseDocument } from '../../src/aws/containment/iam-state';
 import type { ActionOutcome } from '../../src/domain/aws-plan';
 import { SeedUser, seedUser } from '../../sandbox/iam-seed';
 
@@ -28,7 +28,7 @@ interface RetryTokenLike {
  * The SDK's standard retry decisions (retry THROTTLING and TRANSIENT errors, up to
  * maxAttempts) with a 5 ms backoff instead of up to seconds, so fault tests stay fast.
  */
-export class FastRetryStrategy {
+class FastRetryStrategy {
   readonly mode = 'standard';
 
   constructor(

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export const ACCOUNT = '123456789012';
+const ACCOUNT = '123456789012';
 
 export function healthEvent(keyIds: string[], opts: { code?: string; at?: string; account?: string; arnSuffix?: string } = {}) {
   const code = opts.code ?? 'AWS_RISK_CREDENTIALS_EXPOSED';

@@ -29,7 +29,7 @@ const REGIONS = ['us-east-1', 'us-east-1', 'us-east-1', 'eu-west-1', 'eu-west-1'
 const NAMES = ['ListBuckets', 'DescribeInstances', 'GetCallerIdentity', 'ListUsers', 'RunInstances', 'DescribeRegions'];
 
 /** `n` attacker calls between the first flagged call and shortly after containment (the late ones denied). */
-export function attackerEvents(n: number): EventIndexEntry[] {
+function attackerEvents(n: number): EventIndexEntry[] {
   const start = Date.parse('2026-10-31T21:40:00.000Z');
   const end = Date.parse('2026-11-01T07:10:00.000Z');
   const contained = Date.parse(SCENARIO.contained);

@@ -17,7 +17,7 @@ import type { WatchState } from '../../src/domain/watch';
 import type { IncidentStore } from '../../src/store/incident-store';
 import type { WatchStore } from '../../src/store/watch-store';
 
-export const CONTRACT_NOW = '2026-11-28T03:00:00.000Z';
+const CONTRACT_NOW = '2026-11-28T03:00:00.000Z';
 
 export interface StoreUnderTest {
   store: IncidentStore;

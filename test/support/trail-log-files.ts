@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 
 export type TrailRecord = Record<string, unknown> & { eventTime: string; awsRegion: string };
 
-export const DEFAULT_ORG_ID = 'o-exampleorgid';
+const DEFAULT_ORG_ID = 'o-exampleorgid';
 
 function accountOf(r: TrailRecord): string {
   const ui = r.userIdentity as { accountId?: string } | undefined;

@@ -1,5 +1,5 @@
 import { IAMClient } from '@aws-sdk/client-iam';
-import { runCalls } from '../../src/aws/call-runner';
+import { runCalls } from '../../src/aws/containment/call-runner';
 
 it('sends no mutating call once the runner has lost the step', async () => {
   // An endpoint nobody listens on: any call that was sent would come back as failed.

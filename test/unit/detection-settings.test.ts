@@ -1,4 +1,4 @@
-import { detectionSettings } from '../../src/app';
+import { detectionSettings } from '../../src/wiring';
 import { loadConfig } from '../../src/config';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', IR_RESPONDERS: 'U0RESPOND', IR_APPROVERS: 'U0APPROVE' };

@@ -2,8 +2,8 @@ import { errorReply } from '../../src/slack/error-reply';
 import { KeyguardError, fromAwsError } from '../../src/errors';
 
 it('a known error is shown as its own message', () => {
-  expect(errorReply(new KeyguardError('NOT_AUTHORISED', 'you requested this incident, someone else must approve'))).toEqual({
-    text: 'you requested this incident, someone else must approve',
+  expect(errorReply(new KeyguardError('GUARD_RAIL', 'Refusing to act on role keyguard-bot: the bot is running as that role'))).toEqual({
+    text: 'Refusing to act on role keyguard-bot: the bot is running as that role',
   });
 });
 

@@ -1,11 +1,11 @@
-import { isServiceLinkedRole, parseCallerArn, refuseRoleTarget, refuseUserTarget } from '../../src/aws/guard-rails';
+import { isServiceLinkedRole, parseCallerArn, refuseRoleTarget, refuseUserTarget } from '../../src/aws/access/guard-rails';
 import {
   missingTargetRoleMessage,
   principalArnForTrust,
   roleSessionName,
   sanitiseStsName,
   sourceIdentity,
-} from '../../src/aws/target-account';
+} from '../../src/aws/access/target-account';
 
 const ACCOUNT = '123456789012';
 

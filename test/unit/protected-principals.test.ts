@@ -5,7 +5,7 @@
  * explicit Deny that also wins over any session policy).
  */
 import { loadConfig } from '../../src/config';
-import { hasProtectedTag, principalsOfPlan, protectedByName, protectedRefusal, parseCallerArn } from '../../src/aws/guard-rails';
+import { hasProtectedTag, principalsOfPlan, protectedByName, protectedRefusal, parseCallerArn } from '../../src/aws/access/guard-rails';
 import { planContainRoleSessions, planContainUserKey, planRemovePersistence, noDependencies } from '../../src/domain/aws-plan';
 import { sessionPolicyFor } from '../../src/domain/session-policy';
 import { containmentWriteActions, responderPolicyDocument } from '../../infra/lib/permissions';

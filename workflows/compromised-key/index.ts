@@ -123,7 +123,7 @@ function removeItem(c: ContainmentPort): StepAction {
   };
 }
 
-export function targetOf(incident: Incident): ContainmentTarget {
+function targetOf(incident: Incident): ContainmentTarget {
   const p = incident.principal;
   return {
     incidentId: incident.id,
@@ -299,7 +299,7 @@ export function withRoleSessionsStep(inner: StepAction): StepAction {
 }
 
 /** What the record says happened to the key: only that is told to the owner. Pure. */
-export function ownerNotice(incident: Incident, steps: { name: string; state: string }[]): OwnerNotice {
+function ownerNotice(incident: Incident, steps: { name: string; state: string }[]): OwnerNotice {
   const done = (name: string) => steps.find((s) => s.name === name)?.state === 'succeeded';
   return {
     incidentId: incident.id,

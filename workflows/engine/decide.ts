@@ -254,7 +254,7 @@ export function decideApprovalRejected(step: StepRecord, problem: ApprovalProble
 // Finishing a step
 
 /** Above this the step's result is not copied into its event (it stays on the step). */
-export const MAX_EVENT_RESULT_BYTES = 50_000;
+const MAX_EVENT_RESULT_BYTES = 50_000;
 
 /**
  * What an action that threw is recorded as. Retryable only when the adapter that threw

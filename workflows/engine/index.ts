@@ -3,6 +3,6 @@
  * and run.ts (the store, leases, heartbeat, conditional writes). Presentation words what it
  * emits (src/slack/incident-messages.ts).
  */
-export { PlaybookEngine, DEFAULT_LEASE_MS, MAX_EVENT_RESULT_BYTES } from './run';
+export { PlaybookEngine } from './run';
 export type { ClickOutcome, EngineDeps, OpenRequest } from './run';
 export type { IncidentNotifier } from '../../src/ports';

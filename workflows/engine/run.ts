@@ -62,7 +62,7 @@ export interface EngineDeps {
 }
 
 /** SHA-256 of what an approval is given for (the step's plan and data): stored with each approval. */
-export function approvalDigest(incident: Incident, step: StepRecord): string {
+function approvalDigest(incident: Incident, step: StepRecord): string {
   return createHash('sha256').update(approvedContent(incident, step)).digest('hex');
 }
 
@@ -86,8 +86,7 @@ export type ClickOutcome = { ok: true; message: string } | { ok: false; message:
 
 const MAX_CONFLICT_RETRIES = 25;
 /** How long a running step stays its runner's without a renewal. */
-export const DEFAULT_LEASE_MS = 2 * 60_000;
-export { MAX_EVENT_RESULT_BYTES } from './decide';
+const DEFAULT_LEASE_MS = 2 * 60_000;
 
 export class PlaybookEngine {
   constructor(private readonly d: EngineDeps) {}

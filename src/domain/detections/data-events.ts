@@ -26,11 +26,11 @@ const OBJECT_WRITES = new Set(['PutObject', 'DeleteObject', 'DeleteObjects', 'Co
 const SECRET_READS = new Set(['GetSecretValue', 'BatchGetSecretValue']);
 const PARAMETER_READS = new Set(['GetParameter', 'GetParameters', 'GetParametersByPath', 'GetParameterHistory']);
 
-export function isObjectRead(e: TrailEvent): boolean {
+function isObjectRead(e: TrailEvent): boolean {
   return isCall(e, S3, OBJECT_READS);
 }
 
-export function isObjectWrite(e: TrailEvent): boolean {
+function isObjectWrite(e: TrailEvent): boolean {
   return isCall(e, S3, OBJECT_WRITES);
 }
 
@@ -50,7 +50,7 @@ export function bucketOf(e: TrailEvent): string | undefined {
 }
 
 /** A secret value read: Secrets Manager, or an SSM parameter read with decryption. */
-export function isSecretValueRead(e: TrailEvent): boolean {
+function isSecretValueRead(e: TrailEvent): boolean {
   if (isCall(e, 'secretsmanager.amazonaws.com', SECRET_READS)) return true;
   return isCall(e, 'ssm.amazonaws.com', PARAMETER_READS) && pick(e.requestParameters, 'withDecryption') === true;
 }
@@ -59,13 +59,13 @@ export function isSecretValueRead(e: TrailEvent): boolean {
  * KMS Decrypt called by the principal itself. Services decrypting on its behalf (S3 reading
  * an SSE-KMS object, Secrets Manager) record `invokedBy` or a service source IP.
  */
-export function isDirectKmsDecrypt(e: TrailEvent): boolean {
+function isDirectKmsDecrypt(e: TrailEvent): boolean {
   if (!isCall(e, 'kms.amazonaws.com', new Set(['Decrypt', 'ReEncrypt']))) return false;
   if (e.identity.invokedBy) return false;
   return !(e.sourceIp ?? '').endsWith('.amazonaws.com');
 }
 
-export function isLambdaInvoke(e: TrailEvent): boolean {
+function isLambdaInvoke(e: TrailEvent): boolean {
   return e.source === 'lambda.amazonaws.com' && /^Invoke(WithResponseStream|Async)?$/.test(e.name) && succeeded(e);
 }
 

@@ -48,10 +48,6 @@ export const EVENT_RULES: readonly EventRule[] = DETECTION_RULES.filter((r): r i
 export const BURST_RULES: readonly BurstRule[] = DETECTION_RULES.filter((r): r is BurstRule => r.kind === 'burst');
 export const GROUP_RULES: readonly GroupRule[] = DETECTION_RULES.filter((r): r is GroupRule => r.kind === 'group');
 
-export function ruleById(id: string): DetectionRule | undefined {
-  return DETECTION_RULES.find((r) => r.id === id);
-}
-
 /** A rule context; no regions given: the usual regions are learned from the pull. */
 export function ruleContext(usualRegions?: readonly string[]): RuleContext {
   return usualRegions && usualRegions.length > 0 ? { usualRegions: new Set(usualRegions) } : {};

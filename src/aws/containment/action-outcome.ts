@@ -3,8 +3,8 @@
  * only when AWS shows the change: IAM is eventually consistent, so the read-back is tried
  * a few times before the difference is reported.
  */
-import { isKeyguardError } from '../errors';
-import type { ActionOutcome, AddedArtifact, CallRecord, VerifiedState } from '../domain/aws-plan';
+import { isKeyguardError } from '../../errors';
+import type { ActionOutcome, AddedArtifact, CallRecord, VerifiedState } from '../../domain/aws-plan';
 import { isRetryableAwsError } from './call-runner';
 
 export interface Verification<S> {
@@ -26,7 +26,7 @@ export interface FinishOptions {
 
 export const DEFAULT_READ_BACK_DELAYS_MS = [250, 500, 1000, 2000];
 
-export function describeCalls(records: readonly CallRecord[], outcome: CallRecord['outcome']): string {
+function describeCalls(records: readonly CallRecord[], outcome: CallRecord['outcome']): string {
   return records
     .filter((r) => r.outcome === outcome)
     .map((r) => r.action)

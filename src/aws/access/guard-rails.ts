@@ -5,7 +5,7 @@
  * service-linked role (owned by an AWS service; changing it breaks that service).
  */
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { KeyguardError, fromAwsError } from '../errors';
+import { KeyguardError, fromAwsError } from '../../errors';
 
 export interface CallerIdentity {
   account: string;
@@ -107,8 +107,8 @@ export class GuardRails {
 // same writes (infra/lib/permissions.ts protectedPrincipalStatements) in case the code is wrong.
 
 /** The tag that protects a user or role: `keyguard:protected=true`. */
-export const PROTECTED_TAG_KEY = 'keyguard:protected';
-export const PROTECTED_TAG_VALUE = 'true';
+const PROTECTED_TAG_KEY = 'keyguard:protected';
+const PROTECTED_TAG_VALUE = 'true';
 /** AWS Organizations' administrator role in member accounts: always protected. */
 export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
 

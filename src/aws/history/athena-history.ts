@@ -11,10 +11,10 @@
 import {
   AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, QueryExecution, StartQueryExecutionCommand, StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import { ATHENA_MIN_BILLED_BYTES, scanCostUsd } from '../domain/history-choice';
-import { AthenaTable, buildAthenaQuery, HistoryLookup, recordFromAthenaRow, splitLookup } from '../domain/history-query';
-import { parseTrailEvent, TrailEvent } from '../domain/trail-event';
-import { fromAwsError } from '../errors';
+import { ATHENA_MIN_BILLED_BYTES, scanCostUsd } from '../../domain/history-choice';
+import { AthenaTable, buildAthenaQuery, HistoryLookup, recordFromAthenaRow, splitLookup } from '../../domain/history-query';
+import { parseTrailEvent, TrailEvent } from '../../domain/trail-event';
+import { fromAwsError } from '../../errors';
 import { HistoryQueryFailed, HistoryQueryOptions, HistoryQueryRun, HistoryQuerySource, HistoryQueryStats } from './history-query-source';
 import { sleep } from './rate-limiter';
 

@@ -12,10 +12,10 @@
  * halves its rate and then climbs back by 5 % of the target per success (AIMD), instead of
  * hammering at the configured rate.
  */
-import { sleep } from '../sleep';
+import { sleep } from '../../sleep';
 
 export const CLOUDTRAIL_REQUESTS_PER_SECOND = 2;
-export const DEFAULT_REQUESTS_PER_SECOND = 1.9;
+const DEFAULT_REQUESTS_PER_SECOND = 1.9;
 
 export interface RateLimiterOptions {
   /** Target rate per region. Default 1.9 (CloudTrail allows 2). */
@@ -25,9 +25,9 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
-export { abortReason, sleep } from '../sleep';
+export { abortReason, sleep } from '../../sleep';
 
-export class RegionRateLimiter {
+class RegionRateLimiter {
   private readonly target: number;
   private readonly floor: number;
   private readonly now: () => number;

@@ -11,34 +11,27 @@ import {
   GetLoginProfileCommand, ListMFADevicesCommand, ListAttachedGroupPoliciesCommand, ListGroupPoliciesCommand,
   GetGroupPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { STSClient, GetAccessKeyInfoCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { KeyKind } from '../domain/key-id';
-import { KeyFacts, PolicyRef, UserFacts, documentGrantsAdmin, isAdminPolicyName } from '../domain/key-facts';
-import { KeyguardError, fromAwsError, isAccessDenied, isNoSuchEntity } from '../errors';
-import { parsePolicyDocument } from '../domain/aws-plan';
+import { STSClient, GetAccessKeyInfoCommand } from '@aws-sdk/client-sts';
+import type { KeyKind } from '../../domain/key-id';
+import { KeyFacts, PolicyRef, UserFacts, documentGrantsAdmin, isAdminPolicyName } from '../../domain/key-facts';
+import { KeyguardError, fromAwsError, isAccessDenied, isNoSuchEntity } from '../../errors';
+import { parsePolicyDocument } from '../../domain/aws-plan';
 
+/** Who is asking: the account and ARN of the credentials the look-up runs with. */
 export interface CallerIdentity {
   account: string;
   arn: string;
-  userId: string;
 }
 
 export class KeyOwnerLookup {
-  private identity?: Promise<CallerIdentity>;
-
-  constructor(private readonly clients: { iam: IAMClient; sts: STSClient }) {}
-
-  /** The bot's own identity, asked once per process (it does not change while running). */
-  callerIdentity(): Promise<CallerIdentity> {
-    this.identity ??= this.clients.sts
-      .send(new GetCallerIdentityCommand({}))
-      .then((r) => ({ account: r.Account!, arn: r.Arn!, userId: r.UserId! }))
-      .catch((e) => {
-        this.identity = undefined;
-        throw fromAwsError(e, 'sts:GetCallerIdentity');
-      });
-    return this.identity;
-  }
+  /**
+   * `identity`: the caller's identity, read once by account access (never asked again here):
+   * the bot's own, or the assumed role's in the key's account.
+   */
+  constructor(
+    private readonly clients: { iam: IAMClient; sts: STSClient },
+    private readonly identity: () => Promise<CallerIdentity>,
+  ) {}
 
   async accountOf(keyId: string): Promise<string> {
     try {
@@ -50,7 +43,7 @@ export class KeyOwnerLookup {
   }
 
   async lookup(keyId: string, kind: KeyKind): Promise<KeyFacts> {
-    const [me, account] = await Promise.all([this.callerIdentity(), this.accountOf(keyId)]);
+    const [me, account] = await Promise.all([this.identity(), this.accountOf(keyId)]);
     const facts: KeyFacts = { keyId, kind, account, botAccount: me.account, sameAccount: account === me.account, gaps: [] };
     if (kind === 'temporary' || !facts.sameAccount) return facts;
 

@@ -20,7 +20,7 @@
  *   was delivered.
  */
 import { CloudTrailClient, CloudTrailClientConfig, Event, LookupAttributeKey, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { awsErrorName, isThrottled, KeyguardError } from '../errors';
+import { awsErrorName, isThrottled, KeyguardError } from '../../errors';
 import { BoundedQueue } from './bounded-queue';
 import { abortReason, RateLimiterPool, sleep } from './rate-limiter';
 
@@ -91,8 +91,8 @@ export interface LookupCursor {
   regions: Record<string, RegionCursor>;
 }
 
-export type { LookupProgress, RegionFailure } from '../domain/trail-progress';
-import type { LookupProgress, RegionFailure } from '../domain/trail-progress';
+export type { LookupProgress, RegionFailure } from '../../domain/trail-progress';
+import type { LookupProgress, RegionFailure } from '../../domain/trail-progress';
 
 export interface LookedUpEvent {
   region: string;

@@ -34,7 +34,7 @@ export interface ClientFactoryOptions {
 export type AwsClientFactory = ((credentials?: Credentials) => AwsClients) & { readonly options?: ClientFactoryOptions };
 
 /** Five attempts: enough to ride out IAM's control-plane throttling, short enough for Slack. */
-export const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** The client configuration every IAM and STS client of the factory gets. */
 export function clientConfig(o: ClientFactoryOptions, credentials?: Credentials) {

@@ -21,11 +21,11 @@ import {
   paginateListSSHPublicKeys,
   paginateListInstanceProfilesForRole,
 } from '@aws-sdk/client-iam';
-import { fromAwsError, isNoSuchEntity } from '../errors';
-import { KeyStatus, PrincipalDependencies, noDependencies, parsePolicyDocument } from '../domain/aws-plan';
+import { fromAwsError, isNoSuchEntity } from '../../errors';
+import { KeyStatus, PrincipalDependencies, noDependencies, parsePolicyDocument } from '../../domain/aws-plan';
 
 /** The result of a read that may find nothing: undefined when IAM says NoSuchEntity. */
-export async function readOptional<T>(action: string, read: () => Promise<T>): Promise<T | undefined> {
+async function readOptional<T>(action: string, read: () => Promise<T>): Promise<T | undefined> {
   try {
     return await read();
   } catch (e) {

@@ -21,13 +21,13 @@
  */
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@smithy/types';
-import type { Logger } from '../logger';
-import { KeyguardError, isAccessDenied, fromAwsError } from '../errors';
-import { CallRecord, planAssumeTargetRole, targetRoleArn } from '../domain/aws-plan';
+import type { Logger } from '../../logger';
+import { KeyguardError, isAccessDenied, fromAwsError } from '../../errors';
+import { CallRecord, planAssumeTargetRole, targetRoleArn } from '../../domain/aws-plan';
 import { clientConfig, type AwsClientFactory, type AwsClients } from './iam-sts-clients';
-import type { CloudTrailClientFactory } from './cloudtrail-lookup';
+import type { CloudTrailClientFactory } from '../history';
 import { CallerIdentity, GuardRails } from './guard-rails';
-import { DEFAULT_RESPONDER_ROLE_NAME, READ_ONLY_SESSION_POLICY } from '../domain/session-policy';
+import { DEFAULT_RESPONDER_ROLE_NAME, READ_ONLY_SESSION_POLICY } from '../../domain/session-policy';
 import { Approver, missingTargetRoleMessage, principalArnForTrust, responderTrustPolicy, roleSessionName, sourceIdentity, TargetAccess } from './target-account';
 
 export interface AccountAccessOptions {
@@ -51,8 +51,6 @@ export interface AccessRequest {
   /** Who the session acts for: the approver of a change, or the bot for read-only work. */
   approver: Approver;
   incidentId: string;
-  /** AssumeRole session length; 15 minutes covers one step. */
-  durationSeconds?: number;
   /** A session policy (JSON) narrowing the role; absent: the read-only session policy. */
   policy?: string;
 }
@@ -66,6 +64,9 @@ export interface WriteRequest extends AccessRequest {
 export type WriteAccess = TargetAccess & { directWrites: boolean; sessionPolicy?: string };
 
 const READ_ONLY_POLICY_JSON = JSON.stringify(READ_ONLY_SESSION_POLICY);
+
+/** AssumeRole session length: 15 minutes (AWS's minimum) covers one step; the provider renews it. */
+const SESSION_SECONDS = 900;
 
 /** Renewed this long before the session's credentials expire. */
 const REFRESH_BEFORE_MS = 5 * 60_000;
@@ -205,7 +206,7 @@ export class AccountAccess {
       roleArn,
       sessionName: roleSessionName(req.approver, req.incidentId),
       sourceIdentity: sourceIdentity(req.approver),
-      durationSeconds: req.durationSeconds ?? 900,
+      durationSeconds: SESSION_SECONDS,
     });
     const params = planned.params as { RoleArn: string; RoleSessionName: string; SourceIdentity: string; DurationSeconds: number };
     const key = JSON.stringify([params.RoleArn, params.RoleSessionName, params.SourceIdentity, policy]);

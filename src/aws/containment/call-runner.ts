@@ -29,9 +29,9 @@ import {
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import type { Logger } from '../logger';
-import { awsErrorName, awsRequestId, fromAwsError, isKeyguardError, isNoSuchEntity, isRetryableAwsError } from '../errors';
-import type { CallRecord, PlannedCall } from '../domain/aws-plan';
+import type { Logger } from '../../logger';
+import { awsErrorName, awsRequestId, fromAwsError, isKeyguardError, isNoSuchEntity, isRetryableAwsError } from '../../errors';
+import type { CallRecord, PlannedCall } from '../../domain/aws-plan';
 
 type IamCommand = Parameters<IAMClient['send']>[0];
 /** Each command class is generic in its own input and output; only the constructor matters here. */
@@ -58,10 +58,6 @@ const IAM_COMMANDS: Record<string, IamCommandCtor> = {
   UpdateAccessKey: UpdateAccessKeyCommand,
 };
 
-export function isSupportedIamAction(action: string): boolean {
-  return Object.prototype.hasOwnProperty.call(IAM_COMMANDS, action);
-}
-
 /** NoSuchEntity on these means the thing is already gone (or unusable): idempotent success. */
 function removalAlreadyDone(call: PlannedCall): boolean {
   if (call.action === 'UpdateAccessKey') return call.params.Status === 'Inactive';
@@ -69,7 +65,7 @@ function removalAlreadyDone(call: PlannedCall): boolean {
 }
 
 /** Failures that may pass by themselves (classified where AWS errors are translated). */
-export { isRetryableAwsError } from '../errors';
+export { isRetryableAwsError } from '../../errors';
 
 export interface RunContext {
   /** null: no write session (nothing of this kind was approved): mutating calls fail unsent. */

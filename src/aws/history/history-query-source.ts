@@ -2,10 +2,10 @@
  * What Athena and CloudTrail Lake have in common for keyguard: a lookup in, a stream of
  * `TrailEvent` out, plus what the query cost. Both adapters implement `HistoryQuerySource`.
  */
-import type { HistoryQueryStats } from '../domain/history-choice';
-import type { HistoryLookup } from '../domain/history-query';
-import type { TrailEvent } from '../domain/trail-event';
-import { KeyguardError } from '../errors';
+import type { HistoryQueryStats } from '../../domain/history-choice';
+import type { HistoryLookup } from '../../domain/history-query';
+import type { TrailEvent } from '../../domain/trail-event';
+import { KeyguardError } from '../../errors';
 
 
 export interface HistoryQueryOptions {
@@ -44,4 +44,4 @@ export class HistoryQueryFailed extends KeyguardError {
   }
 }
 
-export type { HistoryQueryStats } from '../domain/history-choice';
+export type { HistoryQueryStats } from '../../domain/history-choice';

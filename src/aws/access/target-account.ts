@@ -3,7 +3,7 @@
  * SourceIdentity CloudTrail shows there, the responder role's trust policy, and what to
  * configure when it is missing. The sessions themselves are made by account-access.ts.
  */
-import type { CallRecord } from '../domain/aws-plan';
+import type { CallRecord } from '../../domain/aws-plan';
 import type { AwsClients } from './iam-sts-clients';
 
 export interface Approver {

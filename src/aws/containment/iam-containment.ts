@@ -11,8 +11,8 @@
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { Logger } from '../logger';
-import { KeyguardError, isKeyguardError } from '../errors';
+import type { Logger } from '../../logger';
+import { KeyguardError, isKeyguardError } from '../../errors';
 import {
   ActionOutcome,
   AddedArtifact,
@@ -34,9 +34,9 @@ import {
   quarantinePolicyArn,
   revocationCutoff,
   tokenIssueCutoff,
-} from '../domain/aws-plan';
-import { GuardRails } from './guard-rails';
-import { sleep } from '../sleep';
+} from '../../domain/aws-plan';
+import { GuardRails } from '../access';
+import { sleep } from '../../sleep';
 import { IamState, normaliseDocument } from './iam-state';
 import { Precheck, RunContext, runCalls } from './call-runner';
 import { DEFAULT_READ_BACK_DELAYS_MS, FinishOptions, Verification, finishAction, outcomeBeforeActing } from './action-outcome';

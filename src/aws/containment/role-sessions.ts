@@ -7,16 +7,16 @@
  * acts as, never a service-linked role, checked again against the role's real path), then
  * read back. A call the plan marked `notSent` is recorded as 'skipped' with its reason.
  */
-import type { ActOptions, ContainmentOutcome, RoleSessionsPort } from '../ports';
-import type { Logger } from '../logger';
-import type { AddedArtifact, CallRecord, PlannedCall, VerifiedState } from '../domain/aws-plan';
-import { planRevokeRoleSessions, type RoleSessionsParams, type RoleSessionsReach } from '../domain/role-sessions';
-import { KeyguardError, isKeyguardError } from '../errors';
+import type { ActOptions, ContainmentOutcome, RoleSessionsPort } from '../../ports';
+import type { Logger } from '../../logger';
+import type { AddedArtifact, CallRecord, PlannedCall, VerifiedState } from '../../domain/aws-plan';
+import { planRevokeRoleSessions, type RoleSessionsParams, type RoleSessionsReach } from '../../domain/role-sessions';
+import { KeyguardError, isKeyguardError } from '../../errors';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { sessionPolicyFor } from '../domain/session-policy';
+import { sessionPolicyFor } from '../../domain/session-policy';
 import { IamContainment } from './iam-containment';
-import { ORGANIZATION_ACCESS_ROLE } from './guard-rails';
-import type { AccountAccess } from './account-access';
+import { ORGANIZATION_ACCESS_ROLE } from '../access';
+import type { AccountAccess } from '../access';
 
 export interface AwsRoleSessionsOptions {
   access: Pick<AccountAccess, 'identity' | 'forAccount' | 'forWrites'>;
@@ -32,7 +32,7 @@ export interface AwsRoleSessionsOptions {
 }
 
 /** The name infra gives the responder role in every account. */
-export const DEFAULT_RESPONDER_ROLE_NAME = 'keyguard-responder';
+const DEFAULT_RESPONDER_ROLE_NAME = 'keyguard-responder';
 
 export class AwsRoleSessions implements RoleSessionsPort {
   constructor(private readonly o: AwsRoleSessionsOptions) {}

@@ -1,39 +1,38 @@
 /**
- * startIntake: automatic intake wired to the running bot. The SQS poller (AWS Health and
+ * The intake face: automatic intake wired to the running bot. The SQS poller (AWS Health and
  * GuardDuty through EventBridge) when IR_INTAKE_QUEUE_URL is set; `POST /intake/github` when
  * GITHUB_WEBHOOK_SECRET is set, on the bot's HTTP front door in HTTP mode, or on a listener
  * of its own on PORT (only that path and /healthz) in Socket Mode.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Config } from '../config';
-import type { Logger } from '../logger';
 import type { Incident } from '../domain/incident';
-import type { IncidentStore } from '../store/incident-store';
 import type { HttpFrontDoor } from '../http-server';
-import { IntakeEngine, IntakeService } from './intake-service';
-import { SqsIntakePoller } from './sqs-poller';
-import { GITHUB_INTAKE_PATH, handleGitHubDelivery } from './github-webhook';
-import { GitHubSecretScanningApi, SecretScanningApi } from './github-api';
-import { IntakeListener, IntakeRoute, serveIntake, startIntakeListener } from './http-listener';
-import { WorkPool } from './work-pool';
+import { IntakeEngine, IntakeService } from '../intake/intake-service';
+import { SqsIntakePoller } from '../intake/sqs-poller';
+import { GITHUB_INTAKE_PATH, handleGitHubDelivery } from '../intake/github-webhook';
+import { GitHubSecretScanningApi, SecretScanningApi } from '../intake/github-api';
+import { IntakeListener, IntakeRoute, serveIntake, startIntakeListener } from '../intake/http-listener';
+import { WorkPool } from '../intake/work-pool';
+import type { Core } from './core';
 
-export interface IntakeParts {
-  config: Config;
-  logger: Logger;
-  engine: IntakeEngine;
-  store: IncidentStore;
-  notifier: { thread(incident: Incident, text: string): Promise<void> };
-  now: () => Date;
-  /** HTTP mode: the bot's front door, which gets the GitHub route. Socket Mode: undefined. */
-  frontDoor?: HttpFrontDoor;
-  host?: string;
-  /** Defaults: an SQS client from the SDK chain; the GitHub API at GITHUB_API_URL. */
-  sqs?: SQSClient;
+/** What only tests and the sandbox change: the GitHub API, poll timings. */
+export interface IntakeHooks {
   github?: SecretScanningApi;
   /** Tests: shorter waits than production's. */
   poll?: { waitTimeSeconds?: number; visibilityTimeoutSeconds?: number; retryDelaySeconds?: number; concurrency?: number };
   /** Follow-ups (Identify, approval request) at once; default 10. */
   followUpConcurrency?: number;
+}
+
+export interface IntakeParts extends IntakeHooks {
+  core: Pick<Core, 'config' | 'logger' | 'store' | 'now'>;
+  engine: IntakeEngine;
+  notifier: { thread(incident: Incident, text: string): Promise<void> };
+  /** HTTP mode: the bot's front door, which gets the GitHub route. Socket Mode: undefined. */
+  frontDoor?: HttpFrontDoor;
+  host?: string;
+  /** Default: an SQS client from the SDK chain. */
+  sqs?: SQSClient;
 }
 
 export interface RunningIntake {
@@ -45,11 +44,11 @@ export interface RunningIntake {
 }
 
 export async function startIntake(p: IntakeParts): Promise<RunningIntake | undefined> {
-  const { config, logger } = p;
+  const { config, logger } = p.core;
   const { queueUrl, github } = config.intake;
   if (!queueUrl && !github) return undefined;
   const service = new IntakeService({
-    engine: p.engine, store: p.store, notifier: p.notifier, logger, channel: config.channelId!, autoContain: config.intake.autoContain, now: p.now,
+    engine: p.engine, store: p.core.store, notifier: p.notifier, logger, channel: config.channelId!, autoContain: config.intake.autoContain, now: p.core.now,
   });
   const receive = service.receive.bind(service);
   // Follow-ups run after their record is written (message deleted, webhook answered),

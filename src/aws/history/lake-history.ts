@@ -7,10 +7,10 @@
  * `buildLakeQuery` has checked against AWS's own character sets (see history-query.ts).
  */
 import { CancelQueryCommand, CloudTrailClient, GetQueryResultsCommand, GetQueryResultsCommandOutput, StartQueryCommand } from '@aws-sdk/client-cloudtrail';
-import { scanCostUsd } from '../domain/history-choice';
-import { buildLakeQueries, eventDataStoreId, HistoryLookup, recordFromLakeRow } from '../domain/history-query';
-import { parseTrailEvent, TrailEvent } from '../domain/trail-event';
-import { fromAwsError } from '../errors';
+import { scanCostUsd } from '../../domain/history-choice';
+import { buildLakeQueries, eventDataStoreId, HistoryLookup, recordFromLakeRow } from '../../domain/history-query';
+import { parseTrailEvent, TrailEvent } from '../../domain/trail-event';
+import { fromAwsError } from '../../errors';
 import { HistoryQueryFailed, HistoryQueryOptions, HistoryQueryRun, HistoryQuerySource, HistoryQueryStats } from './history-query-source';
 import { sleep } from './rate-limiter';
 

@@ -10,22 +10,22 @@ import { once } from 'node:events';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CloudTrailClientFactory, CloudTrailLookup, LookupAttributeSpec, LookupProgress, lookupOneAttribute } from './cloudtrail-lookup';
 import { RateLimiterPool } from './rate-limiter';
-import { parseTrailEvent, TrailEvent } from '../domain/trail-event';
-import { createdResources, ownerActivityOf, TrailSummaryBuilder, TrailSummaryOptions } from '../domain/trail-summary';
-import { CredentialGraphBuilder, GraphCaps, callingKey } from '../domain/credential-graph-builder';
-import type { EventAttribution } from '../domain/credential-graph';
-import type { LookupProgress as Progress } from '../domain/trail-progress';
-import { csvHeader, toCsvLine, toNdjsonLine } from '../timeline/trail-export';
-import { traceTemporaryKey, AsiaTrace } from '../domain/asia-trace';
-import type { TrailSubject } from '../domain/trail-query';
-import { fromAwsError } from '../errors';
-import { historySourceLabel, HistorySourceName, lookupCanCover, LOOKUP_EVENTS_DAYS } from '../domain/history-choice';
-import type { HistoryLookup } from '../domain/history-query';
+import { parseTrailEvent, TrailEvent } from '../../domain/trail-event';
+import { createdResources, ownerActivityOf, TrailSummaryBuilder, TrailSummaryOptions } from '../../domain/trail-summary';
+import { CredentialGraphBuilder, GraphCaps, callingKey } from '../../domain/credential-graph-builder';
+import type { EventAttribution } from '../../domain/credential-graph';
+import type { LookupProgress as Progress } from '../../domain/trail-progress';
+import { csvHeader, toCsvLine, toNdjsonLine } from '../../timeline/trail-export';
+import { traceTemporaryKey, AsiaTrace } from '../../domain/asia-trace';
+import type { TrailSubject } from '../../domain/trail-query';
+import { fromAwsError } from '../../errors';
+import { historySourceLabel, HistorySourceName, lookupCanCover, LOOKUP_EVENTS_DAYS } from '../../domain/history-choice';
+import type { HistoryLookup } from '../../domain/history-query';
 import { HistoryQueryFailed, HistoryQuerySource } from './history-query-source';
 import type { HistoryAnswer, HistorySelector } from './history-source';
-import type { TrailPort, TrailPullRequest, TrailPullResult } from '../ports/trail';
-import { shift } from '../domain/time';
-import { CLOUDTRAIL_RETENTION_DAYS } from '../domain/trail-query';
+import type { TrailPort, TrailPullRequest, TrailPullResult } from '../../ports/trail';
+import { shift } from '../../domain/time';
+import { CLOUDTRAIL_RETENTION_DAYS } from '../../domain/trail-query';
 
 /** What an event created, as the graph notes it on the node that made the call. */
 function createdNames(e: TrailEvent): string[] {
@@ -33,9 +33,9 @@ function createdNames(e: TrailEvent): string[] {
 }
 
 /** IAM, STS and console sign-in events are recorded in us-east-1. */
-export const GLOBAL_EVENTS_REGION = 'us-east-1';
+const GLOBAL_EVENTS_REGION = 'us-east-1';
 
-export type { TrailPullRequest, TrailPullResult } from '../ports/trail';
+export type { TrailPullRequest, TrailPullResult } from '../../ports/trail';
 
 export interface TrailServiceOptions {
   clientFor: CloudTrailClientFactory;
@@ -97,7 +97,7 @@ class PassProgress {
   }
 }
 
-export function attributesFor(subject: TrailSubject, alsoUserName?: string): LookupAttributeSpec[] {
+function attributesFor(subject: TrailSubject, alsoUserName?: string): LookupAttributeSpec[] {
   switch (subject.kind) {
     case 'key':
       return [{ key: 'AccessKeyId', value: subject.accessKeyId }, ...(alsoUserName ? [{ key: 'Username' as const, value: alsoUserName }] : [])];
@@ -368,24 +368,30 @@ export class TrailService implements TrailPort {
     req: TrailPullRequest,
     onEvent?: () => void,
     contextFor?: string,
-  ): Promise<Pick<TrailPullResult, 'summary' | 'files' | 'newest'> & { context?: import('../domain/trail-summary').TrailSummary }> {
+  ): Promise<Pick<TrailPullResult, 'summary' | 'files' | 'newest'> & { context?: import('../../domain/trail-summary').TrailSummary }> {
     const summary = new TrailSummaryBuilder(this.o.summary);
     // The owner's other activity: summarised apart (its findings never reach the summary).
     const context = contextFor ? new TrailSummaryBuilder(this.o.summary) : undefined;
     let files: TrailPullResult['files'];
     let csv: fs.WriteStream | undefined;
     let ndjson: fs.WriteStream | undefined;
+    let writeError: Error | undefined;
     if (req.exportFiles) {
       const dir = fs.mkdtempSync(path.join(this.o.tmpDir ?? os.tmpdir(), 'keyguard-trail-'));
       files = { dir, csv: path.join(dir, 'events.csv'), ndjson: path.join(dir, 'events.ndjson') };
       csv = fs.createWriteStream(files.csv);
       ndjson = fs.createWriteStream(files.ndjson);
+      // A write error surfaces at the next write or at the end, never as an unhandled event.
+      for (const s of [csv, ndjson]) s.on('error', (err) => (writeError ??= err));
       csv.write(csvHeader());
     }
     const newest: TrailEvent[] = [];
     const write = async (s: fs.WriteStream | undefined, line: string) => {
+      if (writeError) throw writeError;
       if (s && !s.write(line)) await once(s, 'drain');
     };
+    // Closed (its file opened, written or abandoned) before the folder is removed.
+    const closed = (s: fs.WriteStream | undefined) => (s && !s.closed ? new Promise<void>((r) => { s.once('close', () => r()); s.destroy(); }) : Promise.resolve());
     try {
       for await (const item of events) {
         const { event: e, attribution, context: isContext } = 'event' in item ? item : { event: item, attribution: undefined, context: false };
@@ -397,10 +403,10 @@ export class TrailService implements TrailPort {
         onEvent?.();
       }
       await Promise.all([csv, ndjson].filter(Boolean).map((s) => new Promise<void>((r) => s!.end(() => r()))));
+      if (writeError) throw writeError;
     } catch (e) {
-      // A failed pull leaves no export behind on disk.
-      csv?.destroy();
-      ndjson?.destroy();
+      // A failed pull leaves no export behind on disk: the files are closed, then removed.
+      await Promise.all([closed(csv), closed(ndjson)]);
       if (files) fs.rmSync(files.dir, { recursive: true, force: true });
       throw e;
     }

@@ -7,16 +7,15 @@
  * the approver saw when the engine passes it, else the same planner run again). Protected
  * principals are refused before a plan is shown and again before it runs.
  */
-import type { ActOptions, ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../ports';
-import type { Logger } from '../logger';
-import { KeyguardError, isKeyguardError } from '../errors';
-import { ActionOutcome, ContainSnapshot, PersistenceItem, PlannedCall, planContainRoleSessions, planContainUserKey, planUndo, undoArtifacts } from '../domain/aws-plan';
-import { sessionPolicyFor } from '../domain/session-policy';
+import type { ActOptions, ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../../ports';
+import type { Logger } from '../../logger';
+import { KeyguardError, isKeyguardError } from '../../errors';
+import { ActionOutcome, ContainSnapshot, PersistenceItem, PlannedCall, planContainRoleSessions, planContainUserKey, planUndo, undoArtifacts } from '../../domain/aws-plan';
+import { sessionPolicyFor } from '../../domain/session-policy';
 import { IamContainment } from './iam-containment';
 import { IamState } from './iam-state';
-import type { AccountAccess, WriteAccess } from './account-access';
-import type { TargetAccess } from './target-account';
-import { hasProtectedTag, principalsOfPlan, protectedByName, protectedRefusal } from './guard-rails';
+import type { AccountAccess, TargetAccess, WriteAccess } from '../access';
+import { hasProtectedTag, principalsOfPlan, protectedByName, protectedRefusal } from '../access';
 
 export interface AwsContainmentOptions {
   access: AccountAccess;
@@ -30,7 +29,7 @@ export interface AwsContainmentOptions {
 }
 
 /** Said first on every card and record of a step that wrote with the bot's own credentials. */
-export const DIRECT_WRITES_NOTE = "DIRECT WRITES (IR_DIRECT_WRITES trial: the bot's own credentials, no session policy): ";
+const DIRECT_WRITES_NOTE = "DIRECT WRITES (IR_DIRECT_WRITES trial: the bot's own credentials, no session policy): ";
 
 function toOutcome(o: ActionOutcome, read: TargetAccess, write?: WriteAccess): ContainmentOutcome {
   const acting = write && write.mode === 'assumed-role' ? write : read.mode === 'assumed-role' ? read : undefined;

@@ -4,10 +4,10 @@
  * the answer (which source, why, what the query scanned and cost, any fallback and Athena's
  * reason for it) travels back on the pull's result, for the thread.
  */
-import { chooseHistorySource, HistoryChoice, HistorySourceName, HistorySourceSetting, type HistoryAnswer } from '../domain/history-choice';
-export type { HistoryAnswer } from '../domain/history-choice';
+import { chooseHistorySource, HistoryChoice, HistorySourceName, HistorySourceSetting, type HistoryAnswer } from '../../domain/history-choice';
+export type { HistoryAnswer } from '../../domain/history-choice';
 import type { HistoryQuerySource } from './history-query-source';
-import type { HistoryQueryStats } from '../domain/history-choice';
+import type { HistoryQueryStats } from '../../domain/history-choice';
 
 export interface HistorySelectorOptions {
   setting: HistorySourceSetting;
@@ -23,7 +23,7 @@ export interface HistorySelectorOptions {
 }
 
 
-export const DEFAULT_MAX_QUERY_EVENTS = 2_000_000;
+const DEFAULT_MAX_QUERY_EVENTS = 2_000_000;
 
 export class HistorySelector {
   private own?: Promise<string>;
