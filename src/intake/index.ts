@@ -12,7 +12,7 @@ import type { IncidentStore } from '../store/incident-store';
 import type { HttpFrontDoor } from '../http-server';
 import { IntakeEngine, IntakeService } from './intake-service';
 import { SqsIntakePoller } from './sqs-poller';
-import { GITHUB_INTAKE_PATH, handleGitHubDelivery } from './github-webhook';
+import { DELIVERY_MEMORY_SECONDS, GITHUB_INTAKE_PATH, handleGitHubDelivery, type DeliveryLog } from './github-webhook';
 import { GitHubSecretScanningApi, SecretScanningApi } from './github-api';
 import { IntakeListener, IntakeRoute, serveIntake, startIntakeListener } from './http-listener';
 import { WorkPool } from './work-pool';
@@ -61,7 +61,12 @@ export async function startIntake(p: IntakeParts): Promise<RunningIntake | undef
   let listener: IntakeListener | undefined;
   if (github) {
     const api = p.github ?? new GitHubSecretScanningApi({ token: github.token, baseUrl: github.apiUrl });
-    const route: IntakeRoute = (delivery) => handleGitHubDelivery({ secret: github.webhookSecret, api, receive, logger, later }, delivery);
+    // Delivery ids, claimed in the table like Slack's request ids (REQ#github-delivery:<id>).
+    const deliveries: DeliveryLog = {
+      claim: (id) => p.store.claimRequest(`github-delivery:${id}`, DELIVERY_MEMORY_SECONDS),
+      release: (id) => p.store.releaseRequest(`github-delivery:${id}`),
+    };
+    const route: IntakeRoute = (delivery) => handleGitHubDelivery({ secret: github.webhookSecret, api, deliveries, receive, logger, later }, delivery);
     const onError = (e: unknown) => logger.error({ err: e }, 'GitHub intake failed');
     if (p.frontDoor) {
       p.frontDoor.route(GITHUB_INTAKE_PATH, (req, res) => serveIntake(route, req, res, onError));
