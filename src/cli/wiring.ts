@@ -71,7 +71,8 @@ export async function openBreakGlass(o: BreakGlassOptions): Promise<BreakGlass> 
       access,
       playbook: compromisedKeyPlaybook({
         keyOwner,
-        containment: new AwsContainment({ access: accounts, quarantine: config.quarantine, logger, now }),
+        // Protection is read as the bot reads it: IR_PROTECTED_PRINCIPALS as well as the tag.
+        containment: new AwsContainment({ access: accounts, quarantine: config.quarantine, protectedPrincipals: config.privilege.protectedPrincipals, logger, now }),
         ownerContact: new OperatorTellsOwner(),
         investigation: new TerminalInvestigation(trail, o.say, o.progress),
         trace: (keyId, at, account) => trail.trace(keyId, at, account),
