@@ -7,6 +7,7 @@ import { decodeStepRef } from '../src/slack/ids';
 import { FIELD } from '../src/slack/ids';
 import { denyReasonModal, refusalModal } from '../src/slack/modals';
 import { containsSecretKey } from '../src/domain/key-id';
+import { requesterOf } from '../src/domain/approval-rules';
 import type { IncidentDeps } from './incident-deps';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -55,7 +56,10 @@ export function denyHandler(deps: IncidentDeps) {
       if (!(await firstTime(deps, args.body))) return;
       const user = args.body.user.id;
       const bundle = await deps.store.get(ref.i);
-      if (!(await deps.access.isApprover(user)) && user !== bundle?.incident.requester) {
+      const step = bundle?.steps.find((s) => s.name === ref.s);
+      // Who asked for the step may withdraw it (the reason is asked all the same).
+      const asker = bundle && step ? requesterOf(bundle.incident, step) : undefined;
+      if (!(await deps.access.isApprover(user)) && user !== asker) {
         // The engine refuses and records it; the modal says so instead of asking for a reason.
         const outcome = await deps.engine.deny(ref.i, ref.s, ref.v, user, '(not an approver)');
         if (opened.view?.id) await args.client.views.update({ view_id: opened.view.id, view: refusalModal(outcome.message) }).catch((e) => deps.logger.warn({ err: e }, 'could not show the refusal modal'));

@@ -13,8 +13,10 @@ import { notAllowedBlocks } from '../src/slack/key-owner-blocks';
 import { incidentCard } from '../src/slack/incident-card';
 import { listWithin } from '../src/slack/text';
 import type { IncidentDeps } from './incident-deps';
+import { containsSecretKey, decodeSlackText } from '../src/domain/key-id';
 
 export const INCIDENT_COMMAND = '/incident';
+const SECRET_REFUSED = ':rotating_light: That contains something shaped like a secret access key, so nothing was done or recorded. Delete your message and treat the key as leaked.';
 const USAGE = 'Usage: `/incident list`, `/incident show IR-…`, `/incident timeline IR-…`, `/incident close IR-… <resolution>`';
 
 /** Post the incident's review pack (timeline files and chart) to its thread. */
@@ -31,6 +33,12 @@ export function incidentHandler(deps: IncidentDeps) {
     zones ??= new ViewerZones(client);
     if (!(await orAck(ack, deps.access.isResponder(command.user_id)))) {
       await ack({ response_type: 'ephemeral', ...notAllowedBlocks(INCIDENT_COMMAND) });
+      return;
+    }
+    // Every word of it may end up in a reply, the record or the review pack: a secret is
+    // refused before anything is read from it.
+    if (containsSecretKey(decodeSlackText(command.text))) {
+      await ack({ response_type: 'ephemeral', text: SECRET_REFUSED });
       return;
     }
     const [verb = '', id = '', ...rest] = command.text.trim().split(/\s+/);

@@ -110,10 +110,10 @@ export function revokeKeySubmission(deps: IncidentDeps) {
         ? 'That is a secret access key. Never paste it: treat it as leaked, and enter the key id (AKIA…/ASIA…).'
         : `Not an access key id: ${parsed.detail}. It looks like AKIAIOSFODNN7EXAMPLE.`;
     }
-    for (const f of [FIELD.reason, FIELD.ticket]) {
+    for (const f of [FIELD.reason, FIELD.ticket, FIELD.roleArn]) {
       if (containsSecretKey(valueOf(v, f) ?? '')) errors[f.block] = 'That contains something shaped like a secret access key. Never paste secrets: treat it as leaked.';
     }
-    if (roleArn && !ROLE_ARN.test(roleArn)) errors[FIELD.roleArn.block] = 'A role ARN looks like arn:aws:iam::123456789012:role/name';
+    if (roleArn && !ROLE_ARN.test(roleArn) && !errors[FIELD.roleArn.block]) errors[FIELD.roleArn.block] = 'A role ARN looks like arn:aws:iam::123456789012:role/name';
     if (!SEVERITIES.includes(severity)) errors[FIELD.severity.block] = 'Pick a severity';
     const detectedSec = v[FIELD.detectedAt.block]?.[FIELD.detectedAt.action]?.selected_date_time ?? undefined;
     // A detection time in the future would make every review metric wrong; a minute of clock skew is fine.

@@ -3,6 +3,7 @@
  * is scrubbed of token and secret-key shapes before it is written.
  */
 import pino, { Logger } from 'pino';
+import { redactSecretKeys } from './domain/key-id';
 
 export type { Logger };
 
@@ -18,13 +19,14 @@ const REDACT_PATHS = [
 const TOKEN_SHAPES: RegExp[] = [
   /xox[abposr]-[A-Za-z0-9-]+/g,
   /xapp-[A-Za-z0-9-]+/g,
-  // A 40-character secret access key next to anything: mixed case base64.
-  /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
 ];
 
-/** Replace token-shaped substrings with [redacted]. */
+/**
+ * Replace token-shaped substrings with [redacted]: Slack tokens, and secret access keys by
+ * the same rule every free-text input is checked with (domain/key-id.ts containsSecretKey).
+ */
 export function scrub(text: string): string {
-  return TOKEN_SHAPES.reduce((t, re) => t.replace(re, (m) => (/[a-z]/.test(m) && /[A-Z0-9]/.test(m) ? '[redacted]' : m)), text);
+  return redactSecretKeys(TOKEN_SHAPES.reduce((t, re) => t.replace(re, '[redacted]'), text), '[redacted]');
 }
 
 /** Every string in a log object scrubbed, at any depth (bounded), errors flattened. */

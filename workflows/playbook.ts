@@ -3,6 +3,7 @@
  * runs it. The engine moves an incident through it.
  */
 import type { Incident, StepRecord } from '../src/domain/incident';
+import type { CloseGate } from '../src/domain/approval-rules';
 import type { ContainSnapshot, PlannedCall } from '../src/domain/aws-plan';
 import type { StepOutcome } from '../src/domain/step-outcome';
 
@@ -63,6 +64,11 @@ export interface StepDefinition {
   withdrawnOnceStarted?: string;
   /** For optional steps: the label of the button that asks for them, and when it shows. */
   offer?: { label: string; after: string };
+  /**
+   * What this step means at close (approval-rules.ts checkClose): `must_finish` (Eradicate, a
+   * removal) not done, or `undoes_containment` (Undo) done, and only a second person closes.
+   */
+  atClose?: CloseGate;
 }
 
 export interface Playbook {

@@ -71,9 +71,11 @@ export class Watcher {
     const bundle = await this.d.store.get(w.incidentId);
     if (!bundle) return;
     const incident = bundle.incident;
-    // Closed, or containment undone (a false positive): the key is meant to be usable again.
+    // Closed by an approver other than the requester, or containment undone (a false positive:
+    // the key is meant to be usable again). A close by one person alone (watchOutlivesClose)
+    // does not end the watch: it runs its full time and keeps posting in the thread.
     const undone = bundle.steps.some((s) => s.name === 'undo' && s.state === 'succeeded');
-    if (incident.status === 'closed' || undone) {
+    if ((incident.status === 'closed' && !incident.watchOutlivesClose) || undone) {
       await this.d.watches.save({ ...w, done: true }, w.version);
       await this.d.notifier.notify(incident, { kind: 'watch_stopped', reason: undone ? 'undone' : 'closed' });
       await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { reason: undone ? 'undone' : 'closed' } });

@@ -149,7 +149,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     let step = steps.find((s) => s.name === stepName);
     if (!step) throw new CliExit(EXIT.notFound, `Incident ${incidentId} has no step ${stepName}.`);
     // An offered step (a removal, Undo) is asked for first, as its button does in Slack.
-    if (step.offer && (step.state === 'pending' || step.state === 'expired' || step.state === 'denied')) {
+    if (step.offer && (step.state === 'pending' || step.state === 'expired' || step.state === 'withdrawn' || step.state === 'denied')) {
       const asked = await bg!.engine.rerequest(incidentId, stepName, actor);
       if (!asked.ok) throw new CliExit(EXIT.refused, asked.message.replace(/[*`]/g, ''));
       step = (await bundleOf(incidentId)).steps.find((s) => s.name === stepName)!;
@@ -323,12 +323,15 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     });
   incident
     .command('close')
+    .description('close an incident; with something left open (Eradicate or a removal not done, containment undone, a step awaiting approval) a second operator closes it')
     .argument('<incident-id>')
     .argument('<resolution...>')
-    .action(async (id: string, resolution: string[]) => {
+    .option('--second-approver <name>', 'the second operator who agrees to close with something left open (recorded as the closer)')
+    .action(async (id: string, resolution: string[], o: { secondApprover?: string }) => {
       await open(true);
       await bundleOf(id);
-      const r = await bg!.engine.close(id, actor, resolution.join(' '));
+      if (o.secondApprover && o.secondApprover === osUser) throw new CliExit(EXIT.refused, `The second approver must be another person than ${osUser}.`);
+      const r = await bg!.engine.close(id, o.secondApprover ? secondApproverActor(o.secondApprover) : actor, resolution.join(' '));
       if (!r.ok) throw new CliExit(EXIT.refused, r.message.replace(/[*`]/g, ''));
       print(() => `Closed ${id}.`, await summary(id));
     });

@@ -14,7 +14,8 @@ export type Refusal =
   | 'already_approved'
   | 'stale'
   | 'expired'
-  | 'closed';
+  | 'closed'
+  | 'withdraw_after_approval';
 
 /** Why a click was refused, with what presentation needs to say it. */
 export type RefusalReason =
@@ -25,7 +26,9 @@ export type RefusalReason =
   | { refusal: 'not_approver'; title: string; action: 'approve' | 'deny' }
   /** `step`: they asked for this step; `incident`: they opened the incident. */
   | { refusal: 'self_approval'; title: string; askedFor: 'step' | 'incident' }
-  | { refusal: 'already_approved'; title: string; need: number };
+  | { refusal: 'already_approved'; title: string; need: number }
+  /** Who asked may take a request back only while nobody has approved it. */
+  | { refusal: 'withdraw_after_approval'; title: string; approvals: number };
 
 export type ClickVerdict = { ok: true } | ({ ok: false } & RefusalReason);
 
@@ -56,6 +59,19 @@ export function approvalLapsed(step: StepRecord, now: Date, ttlMs: number): bool
   return now.getTime() - Date.parse(last) >= ttlMs;
 }
 
+/** Who asked for this step: the person who requested it, else the incident's requester. */
+export function requesterOf(incident: Incident, step: StepRecord): string {
+  return step.requestedBy ?? incident.requester;
+}
+
+/**
+ * A Deny click by who asked for the step (requesterOf) takes the request back (`withdrawn`,
+ * which can be asked again) instead of deciding it (`denied`, final).
+ */
+export function isWithdrawal(incident: Incident, step: StepRecord, userId: string): boolean {
+  return requesterOf(incident, step) === userId;
+}
+
 /** Nobody who asked (for the step, or for the incident) approves it. */
 function askedFor(incident: Incident, step: StepRecord, userId: string): 'step' | 'incident' | undefined {
   if (step.requestedBy !== undefined && step.requestedBy === userId) return 'step';
@@ -76,12 +92,19 @@ export function checkClick(c: ClickContext): ClickVerdict {
     return { ok: false, refusal: 'stale', title: step.title, state: step.state };
   }
   if (!c.approversConfigured) return { ok: false, refusal: 'no_approvers_configured' };
-  // Who asked may always withdraw their own request (deny); approving needs an approver.
+  if (c.kind === 'deny') {
+    // Who asked for the step may take the request back, approver or not, while nobody has
+    // approved it; once someone has, only an approver other than them decides. Nobody else
+    // but an approver denies.
+    if (isWithdrawal(incident, step, userId)) {
+      return step.approvals.length === 0 ? { ok: true } : { ok: false, refusal: 'withdraw_after_approval', title: step.title, approvals: step.approvals.length };
+    }
+    return c.isApprover ? { ok: true } : { ok: false, refusal: 'not_approver', title: step.title, action: 'deny' };
+  }
+  if (!c.isApprover) return { ok: false, refusal: 'not_approver', title: step.title, action: c.kind };
   const asked = askedFor(incident, step, userId);
-  const withdrawing = c.kind === 'deny' && asked !== undefined;
-  if (!c.isApprover && !withdrawing) return { ok: false, refusal: 'not_approver', title: step.title, action: c.kind };
-  if (c.kind === 'approve' && asked) return { ok: false, refusal: 'self_approval', title: step.title, askedFor: asked };
-  if (c.kind === 'approve' && step.approvals.some((a) => a.userId === userId)) {
+  if (asked) return { ok: false, refusal: 'self_approval', title: step.title, askedFor: asked };
+  if (step.approvals.some((a) => a.userId === userId)) {
     return { ok: false, refusal: 'already_approved', title: step.title, need: step.approvalsRequired - step.approvals.length };
   }
   return { ok: true };
@@ -139,4 +162,60 @@ export function verifyApprovals(c: RunCheck): { ok: true } | ({ ok: false } & Ap
     if (a.planDigest !== c.digest) return { ok: false, problem: 'plan_changed', userId: a.userId };
   }
   return { ok: true };
+}
+
+// ---------------------------------------------------------------------------------------
+// Closing: two people end what two people started
+
+/** What the playbook says a step means at close (StepDefinition.atClose). */
+export type CloseGate = 'must_finish' | 'undoes_containment';
+
+/** What closing now would leave open: each needs a second person to accept it. */
+export type OpenEnd =
+  /** Awaiting approval, or approved and not started: closing drops it. */
+  | { end: 'awaiting'; step: string; title: string }
+  /** Containment was undone (Undo succeeded): the key is usable again. */
+  | { end: 'undone'; step: string; title: string }
+  /** A step that must be done before one person may close (Eradicate, a removal) is not. */
+  | { end: 'not_done'; step: string; title: string; state: StepState };
+
+export interface CloseCheck {
+  incident: Incident;
+  steps: readonly StepRecord[];
+  userId: string;
+  isApprover: boolean;
+  /** The playbook's word on each step (decide.ts reads it from the step definitions). */
+  gate: (step: StepRecord) => CloseGate | undefined;
+}
+
+export type CloseVerdict =
+  /** `endsWatch`: the close also ends the watch on the key; otherwise it runs its full time. */
+  | { ok: true; openEnds: OpenEnd[]; endsWatch: boolean }
+  /** Only an approver who asked for none of it (the incident, an open step) may close now. */
+  | { ok: false; refusal: 'needs_second_person'; openEnds: OpenEnd[]; askers: string[] };
+
+function openEnds(steps: readonly StepRecord[], gate: CloseCheck['gate']): OpenEnd[] {
+  const ends: OpenEnd[] = [];
+  for (const s of [...steps].sort((a, b) => a.seq - b.seq || a.name.localeCompare(b.name))) {
+    const g = gate(s);
+    if (s.state === 'awaiting_approval' || s.state === 'approved') ends.push({ end: 'awaiting', step: s.name, title: s.title });
+    else if (g === 'undoes_containment' && s.state === 'succeeded') ends.push({ end: 'undone', step: s.name, title: s.title });
+    else if (g === 'must_finish' && s.state !== 'succeeded') ends.push({ end: 'not_done', step: s.name, title: s.title, state: s.state });
+  }
+  return ends;
+}
+
+/**
+ * Who may close. With nothing left open, any responder; with something open (a step awaiting
+ * approval, containment undone, Eradicate or a removal not done), only an approver who asked
+ * for none of it: not the incident's requester, not who asked for an open step. The watch on
+ * the key ends with the close only when an approver other than the incident's requester
+ * closes; anyone else's close leaves it running its full time.
+ */
+export function checkClose(c: CloseCheck): CloseVerdict {
+  const ends = openEnds(c.steps, c.gate);
+  const byName = new Map(c.steps.map((s) => [s.name, s]));
+  const askers = [...new Set([c.incident.requester, ...ends.map((e) => requesterOf(c.incident, byName.get(e.step)!))])];
+  if (ends.length > 0 && (!c.isApprover || askers.includes(c.userId))) return { ok: false, refusal: 'needs_second_person', openEnds: ends, askers };
+  return { ok: true, openEnds: ends, endsWatch: c.isApprover && c.userId !== c.incident.requester };
 }

@@ -3,7 +3,7 @@
  * owns every word of how they are said. Pure data.
  */
 import type { PlannedCall } from './aws-plan';
-import type { ApprovalProblem, RefusalReason } from './approval-rules';
+import type { ApprovalProblem, OpenEnd, RefusalReason } from './approval-rules';
 import type { StepState } from './incident';
 import type { WatchedSummary, WatchFinding } from './watch';
 
@@ -12,6 +12,8 @@ export type IncidentNotice =
   | { kind: 'approval_requested'; step: string; title: string; plan: PlannedCall[] }
   | { kind: 'step_finished'; step: string; title: string; ok: boolean; dryRun: boolean; note: string }
   | { kind: 'step_denied'; step: string; title: string; by: string; reason: string }
+  /** Who asked took the request back before anyone approved it; it can be asked again. */
+  | { kind: 'step_withdrawn'; step: string; title: string; by: string; reason: string }
   /** The approvals did not hold right before the step ran: refused and recorded. */
   | { kind: 'approval_rejected'; step: string; title: string; problem: ApprovalProblem | { problem: 'withdrawn'; by: string } }
   | { kind: 'watch_started'; keyId: string; minutes: number; every: number }
@@ -32,17 +34,21 @@ export type RequestRefusal =
 export type ClickResult =
   | { kind: 'approved'; title: string; approvals: number; required: number }
   | { kind: 'denied'; title: string }
+  | { kind: 'withdrawn'; title: string }
   /** Refused by the approval rules (the reason is typed; presentation words it). */
   | ({ kind: 'refused' } & RefusalReason)
   | ({ kind: 'request_refused' } & RequestRefusal)
   | { kind: 'retrying'; title: string }
   | { kind: 'requested'; title: string; again: boolean }
-  | { kind: 'closed'; incidentId: string }
+  /** `watchOutlivesClose`: the watch on the key (if any) runs its full time after this close. */
+  | { kind: 'closed'; incidentId: string; watchOutlivesClose: boolean }
   | { kind: 'close_refused'; incidentId: string; why: 'missing' | 'already_closed' }
-  /** Steps await approval: closing would drop them, so only an approver may close. */
-  | { kind: 'close_refused'; incidentId: string; why: 'needs_approver'; awaiting: string[] };
+  /** Something is left open: only an approver who asked for none of it may close. */
+  | { kind: 'close_refused'; incidentId: string; why: 'needs_second_person'; openEnds: OpenEnd[]; askers: string[] }
+  /** Free text shaped like a secret access key: refused, never stored or repeated. */
+  | { kind: 'secret_refused'; what: 'reason' | 'resolution' };
 
 /** Whether the person's action took effect. */
 export function clickOk(r: ClickResult): boolean {
-  return r.kind === 'approved' || r.kind === 'denied' || r.kind === 'retrying' || r.kind === 'requested' || r.kind === 'closed';
+  return r.kind === 'approved' || r.kind === 'denied' || r.kind === 'withdrawn' || r.kind === 'retrying' || r.kind === 'requested' || r.kind === 'closed';
 }

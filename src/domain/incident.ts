@@ -2,10 +2,14 @@
  * The incident and step model, and the step state machine. Pure.
  *
  *   pending → awaiting_approval → approved → running → succeeded | failed
- *                 ↘ denied, expired      ↘ expired (never started), failed (approvals did not
- *                                          hold at run time), skipped (closed, withdrawn)
+ *                 ↘ denied, expired,     ↘ expired (never started), failed (approvals did not
+ *                   withdrawn              hold at run time), skipped (closed, withdrawn)
  *   pending → running (automatic steps)      failed → running (retry)
- *   pending | awaiting_approval | expired | failed → skipped (with a recorded reason)
+ *   expired | withdrawn | failed → awaiting_approval (asked again)
+ *   pending | awaiting_approval | expired | withdrawn | failed → skipped (with a recorded reason)
+ *
+ * `withdrawn`: the person who asked took the request back before anyone approved it. Unlike
+ * `denied` (an approver's decision, final) it can be asked again.
  */
 import type { KeyKind } from './key-id';
 import type { PlannedCall } from './aws-plan';
@@ -19,19 +23,22 @@ export type StepState =
   | 'failed'
   | 'denied'
   | 'expired'
+  | 'withdrawn'
   | 'skipped';
 
-export const TERMINAL_STATES: readonly StepState[] = ['succeeded', 'denied', 'expired', 'skipped'];
+/** States a step does not leave by itself (expired and withdrawn are left only by a person asking again). */
+export const TERMINAL_STATES: readonly StepState[] = ['succeeded', 'denied', 'expired', 'withdrawn', 'skipped'];
 
 const ALLOWED: Record<StepState, readonly StepState[]> = {
   pending: ['awaiting_approval', 'running', 'skipped'],
-  awaiting_approval: ['approved', 'denied', 'expired', 'skipped', 'awaiting_approval'],
+  awaiting_approval: ['approved', 'denied', 'expired', 'withdrawn', 'skipped', 'awaiting_approval'],
   approved: ['running', 'expired', 'failed', 'skipped'],
   running: ['succeeded', 'failed', 'running', 'skipped'],
   failed: ['running', 'awaiting_approval', 'skipped'],
   succeeded: [],
   denied: [],
   expired: ['awaiting_approval', 'skipped'],
+  withdrawn: ['awaiting_approval', 'skipped'],
   skipped: [],
 };
 
@@ -108,6 +115,13 @@ export interface Incident {
   createdAt: string;
   closedAt?: string;
   resolution?: string;
+  /** Who closed it. */
+  closedBy?: string;
+  /**
+   * Closed by someone who alone may not end the watch (not an approver, or the requester):
+   * the watch on the key runs its full IR_WATCH_MINUTES after the close.
+   */
+  watchOutlivesClose?: boolean;
   version: number;
   /** Identify step output: the key facts as the bot saw them. */
   facts?: unknown;

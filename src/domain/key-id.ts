@@ -5,8 +5,9 @@
  * 16 characters of the base32 alphabet A-Z 2-7. People paste them from Slack code spans,
  * angle brackets, quotes and HTML-escaped text, so Slack's escapes are decoded and those
  * wrappers removed first. A secret
- * access key (40 characters, mixed case, / and +) is refused with a warning, and the
- * secret is never echoed back.
+ * access key (40 characters of base64, or any 40 characters labelled as the secret key) is
+ * refused with a warning (containsSecretKey, the one rule every free-text input goes
+ * through), and the secret is never echoed back.
  */
 
 export type KeyKind = 'long-term' | 'temporary';
@@ -26,12 +27,35 @@ export function looksLikeSecretKey(token: string): boolean {
   return SECRET_LIKE.test(token) && /[a-z/+]/.test(token) && /[A-Z0-9]/.test(token) && !COMMIT_SHA.test(token);
 }
 
+/** 40 base64 characters standing on their own (not part of a longer run of them). */
 const SECRET_ANYWHERE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g;
 
-/** True when free text holds something shaped like a secret access key anywhere in it
- *  (e.g. `aws_secret_access_key=wJal…`), not only as a word of its own. */
+/**
+ * A value labelled as the secret key, as credential files, env files and consoles write it:
+ * `aws_secret_access_key=…`, `AWS_SECRET_ACCESS_KEY: …`, `"SecretAccessKey": "…"`,
+ * `secret_key = …`. Labelled, any 40-character value counts, whatever its letters.
+ */
+const LABELLED_SECRET = /(?:aws_?)?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi;
+
+/**
+ * The one rule for free text (commands, reasons, resolutions, modal fields, log lines): true
+ * when it holds something shaped like an AWS secret access key anywhere in it, with or
+ * without a label (`aws_secret_access_key=…`), with or without `/` and `+`. A git commit id
+ * (40 lower-case hex digits) alone is not a secret.
+ */
 export function containsSecretKey(text: string): boolean {
+  LABELLED_SECRET.lastIndex = 0;
+  if (LABELLED_SECRET.test(text)) return true;
   return (text.match(SECRET_ANYWHERE) ?? []).some(looksLikeSecretKey);
+}
+
+export const SECRET_REDACTED = '[secret-shaped text removed]';
+
+/** The text with every secret-shaped value (containsSecretKey) replaced; for logs and automatic sources. */
+export function redactSecretKeys(text: string, replacement = SECRET_REDACTED): string {
+  return text
+    .replace(LABELLED_SECRET, (m, secret: string) => m.slice(0, m.length - secret.length) + replacement)
+    .replace(SECRET_ANYWHERE, (m) => (looksLikeSecretKey(m) ? replacement : m));
 }
 
 /** Opening and closing wrappers: code spans, <>, quotes (straight and typographic), brackets,
@@ -45,7 +69,7 @@ export function stripWrappers(token: string): string {
 }
 
 /** Slack escapes &, < and > in the text it sends (in code spans too); undo that. */
-function decodeSlackText(text: string): string {
+export function decodeSlackText(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 

@@ -3,7 +3,7 @@
  * Pure: `now` is passed in.
  */
 import { DateTime } from 'luxon';
-import { looksLikeSecretKey, parseKeyId, stripWrappers, tokenize } from './key-id';
+import { containsSecretKey, decodeSlackText, parseKeyId, stripWrappers, tokenize } from './key-id';
 import type { HistorySourceName } from './history-choice';
 
 export const CLOUDTRAIL_RETENTION_DAYS = 90;
@@ -32,6 +32,8 @@ export type ParsedTrailQuery = { ok: true; query: TrailQuery } | { ok: false; me
 
 const TRAIL_USAGE =
   'Usage: `/trail <access-key-id | user-name | role-arn> [since] [until] [source:athena|lake|lookup]`. `since`/`until` take ISO dates (`2026-11-01`, `2026-11-01T08:00Z`) or `30m`, `24h`, `7d`, `90d` ago. Default: the last 7 days.';
+
+const SECRET_IN_TRAIL = ':rotating_light: That contains something shaped like a secret access key, so nothing was searched or posted. Delete your message and treat the key as leaked; `/trail` takes the key *id*.';
 
 const SOURCE_TOKEN = /^source:(.*)$/i;
 const SOURCES: readonly HistorySourceName[] = ['athena', 'lake', 'lookup'];
@@ -63,11 +65,11 @@ function parseSubject(token: string): TrailSubject | undefined {
 }
 
 export function parseTrailQuery(text: string, now: Date): ParsedTrailQuery {
+  // Before anything else, on the whole text: a secret is never taken for a user name, put in
+  // a message, a file name or the log (`/trail aws_secret_access_key=…` is a user name's shape).
+  if (containsSecretKey(decodeSlackText(text))) return { ok: false, message: SECRET_IN_TRAIL };
   const tokens = tokenize(text).map(stripWrappers).filter(Boolean);
   if (tokens.length === 0) return { ok: false, message: `Tell me what to look up. ${TRAIL_USAGE}` };
-  if (tokens.some(looksLikeSecretKey)) {
-    return { ok: false, message: ':rotating_light: That looks like a secret access key. Delete your message and treat the key as leaked; `/trail` takes the key *id*.' };
-  }
   const sourceTokens = tokens.filter((t) => SOURCE_TOKEN.test(t));
   if (sourceTokens.length > 1) return { ok: false, message: `Give \`source:\` once. ${TRAIL_USAGE}` };
   const sourceText = sourceTokens.length ? SOURCE_TOKEN.exec(sourceTokens[0])![1].toLowerCase() : undefined;

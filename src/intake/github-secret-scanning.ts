@@ -50,6 +50,12 @@ export interface FetchedAlert {
 
 export function fromSecretScanningAlert(ref: WebhookAlertRef, fetched: FetchedAlert): IntakeParse {
   const { alert } = fetched;
+  // The alert as GitHub has it now, not as the delivery said: a redelivered `created` of an
+  // alert resolved since (revoked, false positive, used in tests) opens nothing.
+  const state = str(alert.state);
+  if (state !== 'open') {
+    return { ok: false, reason: `GitHub alert #${ref.number} in ${ref.owner}/${ref.repo} is ${state ?? 'of unknown state'} on GitHub, not open: nothing to contain` };
+  }
   const secret = typeof alert.secret === 'string' ? alert.secret : '';
   const match = KEY_ID_IN_TEXT.exec(secret);
   const parsed = match ? parseKeyId(match[0]) : undefined;

@@ -4,6 +4,14 @@
  * @octokit/webhooks-methods before anything is parsed; a forged or unsigned delivery gets
  * 401 and is logged. The alert itself is then fetched from the REST API to learn the key id.
  *
+ * Replays: the delivery's `X-GitHub-Delivery` (one per event; a redelivery carries the
+ * same one, and GitHub's `redelivery` flag is only in its delivery log, never in the
+ * request) is claimed with a conditional write before the alert is read: a delivery seen
+ * before opens nothing and contains nothing. The claim is given back when the delivery
+ * fails before it is recorded, so GitHub's redelivery of a failed delivery still lands. A
+ * delivery without the header is taken, but never contains by policy (IR_AUTO_CONTAIN).
+ * The alert's state is read from the REST API: only an `open` alert opens an incident.
+ *
  * Answers: 202 when recorded (or acknowledged and ignored, with why), 400 for a body that
  * is not a secret scanning alert, 401 for a bad signature, 502 when GitHub's API could not
  * be read (GitHub marks the delivery failed; it can be redelivered from the app's settings).
@@ -26,9 +34,21 @@ export interface GitHubDelivery {
   rawBody: string;
 }
 
+/** The record of deliveries seen (REQ# claims in the table). */
+export interface DeliveryLog {
+  /** True the first time a delivery id is seen. */
+  claim(deliveryId: string): Promise<boolean>;
+  /** The delivery failed before anything was recorded: its redelivery must be taken. */
+  release(deliveryId: string): Promise<void>;
+}
+
+/** How long a delivery id is remembered: longer than GitHub lets anyone redeliver (3 days, 7 on GHES). */
+export const DELIVERY_MEMORY_SECONDS = 30 * 24 * 3600;
+
 export interface GitHubWebhookDeps {
   secret: string;
   api: SecretScanningApi;
+  deliveries: DeliveryLog;
   receive: (record: IntakeRecord) => Promise<Received>;
   logger: Logger;
   /** Runs the follow-up after the answer is sent (tracked for shutdown). */
@@ -68,6 +88,16 @@ export async function handleGitHubDelivery(d: GitHubWebhookDeps, delivery: GitHu
     return ref.ignore ? { status: 202, body: { ignored: ref.reason } } : { status: 400, body: { error: ref.reason } };
   }
   const where = { ...log, repository: `${ref.ref.owner}/${ref.ref.repo}`, alert: ref.ref.number };
+  const deliveryId = delivery.deliveryId?.trim() || undefined;
+  if (deliveryId && !(await d.deliveries.claim(deliveryId))) {
+    d.logger.warn(where, 'ignored a GitHub delivery already received (a redelivery or a replay): nothing opened, nothing contained');
+    return { status: 202, body: { ignored: `delivery ${deliveryId} was already received` } };
+  }
+  if (!deliveryId) d.logger.warn(where, 'GitHub delivery without X-GitHub-Delivery: it cannot be told from a replay, so it never contains by policy');
+  // Failed before anything was recorded: the delivery is not "seen", GitHub's redelivery lands.
+  const giveBack = async () => {
+    if (deliveryId) await d.deliveries.release(deliveryId).catch((e) => d.logger.error({ ...where, err: e }, 'could not give back the delivery claim; a redelivery will be ignored'));
+  };
   let fetched;
   try {
     fetched = await d.api.fetchAlert(ref.ref);
@@ -75,18 +105,21 @@ export async function handleGitHubDelivery(d: GitHubWebhookDeps, delivery: GitHu
     const why = describeGitHubError(e);
     // Logged with where the alert is, so a person can act even if GitHub never redelivers.
     d.logger.error({ ...where, status: why.status, why: why.message }, 'could not read the secret scanning alert from the GitHub API');
+    await giveBack();
     return { status: 502, body: { error: `could not read alert #${ref.ref.number} from the GitHub API: ${why.message}` } };
   }
   const parsed = fromSecretScanningAlert(ref.ref, fetched);
   if (!parsed.ok) {
-    d.logger.warn({ ...where, reason: parsed.reason }, 'secret scanning alert names no access key id');
+    d.logger.warn({ ...where, reason: parsed.reason }, 'secret scanning alert ignored');
     return { status: 202, body: { ignored: parsed.reason } };
   }
+  const records = deliveryId ? parsed.records : parsed.records.map((r) => ({ ...r, noAutoContain: 'the GitHub delivery had no X-GitHub-Delivery, so it cannot be told from a replay' }));
   const received: Received[] = [];
   try {
-    for (const r of parsed.records) received.push(await d.receive(r));
+    for (const r of records) received.push(await d.receive(r));
   } catch (e) {
     d.logger.error({ ...where, err: e }, 'could not record the GitHub alert');
+    if (received.length === 0) await giveBack();
     return { status: 503, body: { error: 'could not record the alert; redeliver it' } };
   }
   for (const r of received) d.later(r.followUp);

@@ -18,6 +18,8 @@ import { esc } from '../slack/text';
 import { intakeRequester, IntakeRecord, IntakeSourceKind, SOURCE_LABEL } from './record';
 
 export const AUTO_CONTAIN_POLICY = 'IR_AUTO_CONTAIN';
+/** How long a report that contained by policy is remembered (a replay of it waits for a person). */
+const AUTO_CONTAIN_MEMORY_SECONDS = 90 * 24 * 3600;
 
 /** The engine's public API, as much as intake uses. */
 export interface IntakeEngine {
@@ -28,7 +30,7 @@ export interface IntakeEngine {
 
 export interface IntakeServiceDeps {
   engine: IntakeEngine;
-  store: Pick<IncidentStore, 'appendEvent' | 'getIncident' | 'get'>;
+  store: Pick<IncidentStore, 'appendEvent' | 'getIncident' | 'get' | 'claimRequest'>;
   notifier: { thread(incident: Incident, text: string): Promise<void> };
   logger: Logger;
   channel: string;
@@ -130,6 +132,17 @@ export class IntakeService {
   private async autoContain(incidentId: string, r: IntakeRecord): Promise<void> {
     const incident = await this.d.store.getIncident(incidentId);
     if (!incident || incident.status !== 'open') return;
+    if (r.noAutoContain) {
+      this.d.logger.warn({ incident: incidentId, source: r.source, why: r.noAutoContain }, 'auto-containment not applied: Contain waits for a person');
+      await this.d.store.appendEvent({ incidentId, at: this.d.now().toISOString(), type: 'auto_contain_withheld', actor: intakeRequester(r.source), detail: { source: r.source, sourceId: r.sourceId, why: r.noAutoContain } });
+      return;
+    }
+    // One report of a source contains by policy at most once, ever: the same report delivered
+    // again later (a redelivery, an old message) waits for a person like any other.
+    if (!(await this.d.store.claimRequest(`auto-contain:${r.source}:${r.sourceId}`, AUTO_CONTAIN_MEMORY_SECONDS))) {
+      this.d.logger.warn({ incident: incidentId, source: r.source, sourceId: r.sourceId }, 'auto-containment not applied: this report already contained once');
+      return;
+    }
     const outcome = await this.d.engine.approveByPolicy(incidentId, 'contain', AUTO_CONTAIN_POLICY, { advance: false, detail: { source: r.source, sourceId: r.sourceId } });
     if (!outcome.ok) {
       this.d.logger.info({ incident: incidentId, source: r.source, why: outcome.message }, 'auto-containment did not apply');

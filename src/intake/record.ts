@@ -27,6 +27,12 @@ export interface IntakeRecord {
   evidence: Record<string, unknown>;
   /** A principal the source names (GuardDuty: the role a temporary key belongs to). */
   principal?: { type: 'user' | 'role'; name: string; arn?: string };
+  /**
+   * Why this report may not contain by policy (IR_AUTO_CONTAIN) even from a listed source:
+   * it cannot be told from a replay (a GitHub delivery without X-GitHub-Delivery). Contain
+   * then waits for a person, as for any unlisted source.
+   */
+  noAutoContain?: string;
 }
 
 /** What an adapter makes of one event: records (one per key it names), or why it cannot. */

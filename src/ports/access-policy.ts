@@ -5,4 +5,6 @@ export interface AccessPolicy {
   /** Empty IR_APPROVERS means nobody can approve: approvals must be configured explicitly. */
   isApprover(userId: string): Promise<boolean>;
   readonly approversConfigured: boolean;
+  /** IR_RESPONDERS is `*` (a trial): every member of the installed workspace is a responder. */
+  readonly openToWorkspace?: boolean;
 }

@@ -25,6 +25,11 @@ export interface IncidentStore {
   appendEvent(event: IncidentEvent): Promise<void>;
   /** True the first time a Slack request id is seen; false for retries and replays. */
   claimRequest(requestId: string, ttlSeconds?: number): Promise<boolean>;
+  /**
+   * Give a claim back when the work it guarded failed before anything was recorded, so the
+   * sender's retry (a GitHub redelivery of a failed delivery) is not taken for a replay.
+   */
+  releaseRequest(requestId: string): Promise<void>;
   listOpenIncidents(): Promise<Incident[]>;
   /** Add steps to an incident; a step that already exists is left as it is. */
   addSteps(steps: StepRecord[]): Promise<void>;

@@ -52,5 +52,6 @@ export function accessPolicy(responders: string[], approvers: string[], groups: 
     isResponder: async (u) => responders.includes('*') || (await isMember(u, responders, groups)) || (await isMember(u, approvers, groups)),
     isApprover: async (u) => approvers.length > 0 && !approvers.includes('*') && isMember(u, approvers, groups),
     approversConfigured: approvers.length > 0 && !approvers.includes('*'),
+    openToWorkspace: responders.includes('*'),
   };
 }

@@ -11,7 +11,7 @@ import { checkClick } from '../domain/approval-rules';
 import type { IncidentBundle } from '../ports';
 import type { AccessPolicy } from './directory';
 import type { Logger } from '../logger';
-import { homeView, HOME_LIMITS } from './home-tab';
+import { homeView, HOME_LIMITS, noAccessHomeView } from './home-tab';
 import { ViewerZones } from './viewer-zone';
 import { SlackIncidentNotifier } from './incident-notifier';
 
@@ -69,15 +69,26 @@ export class HomeTab implements HomeTabPort {
     if (this.viewers.size > MAX_VIEWERS) this.viewers.delete(this.viewers.keys().next().value!);
   }
 
+  /** Responders and approvers see the incidents; anyone else how to get access (closed by default: a failed check is no). */
+  private async mayLook(viewer: string): Promise<{ responder: boolean; approver: boolean }> {
+    const approver = await this.d.access.isApprover(viewer).catch(() => false);
+    const responder = approver || (await this.d.access.isResponder(viewer).catch(() => false));
+    return { responder, approver };
+  }
+
   private async publish(userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
-    const openIncidents = await this.d.store.listOpenIncidents();
+    const rights = new Map<string, { responder: boolean; approver: boolean }>();
+    for (const viewer of userIds) rights.set(viewer, await this.mayLook(viewer));
+    const anyone = [...rights.values()].some((r) => r.responder);
+    // Nothing is read from the record for a tab that shows none of it.
+    const openIncidents = anyone ? await this.d.store.listOpenIncidents() : [];
     const open = (await Promise.all(openIncidents.slice(0, 100).map((i) => this.d.store.get(i.id)))).filter((b): b is IncidentBundle => Boolean(b));
-    const closed = (await this.d.store.listRecentlyClosed?.(HOME_LIMITS.closed)) ?? [];
+    const closed = anyone ? (await this.d.store.listRecentlyClosed?.(HOME_LIMITS.closed)) ?? [] : [];
     for (const viewer of userIds) {
       const now = this.d.now();
-      const isApprover = await this.d.access.isApprover(viewer).catch(() => false);
-      const view = homeView({
+      const { responder, approver: isApprover } = rights.get(viewer)!;
+      const view = !responder ? noAccessHomeView() : homeView({
         viewer,
         tz: await this.zones.of(viewer),
         now,
@@ -86,6 +97,7 @@ export class HomeTab implements HomeTabPort {
         // The card's own rules, as the server will apply them at the click.
         mayApprove: (incident, step) =>
           checkClick({ incident, step, userId: viewer, isApprover, approversConfigured: this.d.access.approversConfigured, shownVersion: step.version, now, kind: 'approve' }).ok,
+        openToWorkspace: this.d.access.openToWorkspace,
       });
       try {
         await this.d.client.views.publish({ user_id: viewer, view: view as unknown as HomeView });

@@ -3,6 +3,9 @@
  * Approve/Deny buttons), open incidents with their state and age, and recently closed ones
  * with a Timeline button. Pure: the record, the viewer's rights and `now` in, a view out.
  * Bounded so the view stays within Slack's 100 blocks for any number of incidents.
+ *
+ * Only responders and approvers see any of it; anyone else gets noAccessHomeView: how to
+ * get access, and nothing about any incident (no key id, state or count).
  */
 import type { Incident, StepRecord } from '../domain/incident';
 import { formatDuration } from '../timeline/review-metrics';
@@ -22,6 +25,25 @@ export interface HomeInput {
   closed: Incident[];
   /** The server-side approval rules (checkClick), for this viewer and step. */
   mayApprove: (incident: Incident, step: StepRecord) => boolean;
+  /** IR_RESPONDERS is `*`: say that every member of the workspace sees this. */
+  openToWorkspace?: boolean;
+}
+
+/** The tab of someone who is neither a responder nor an approver: how to get access, nothing else. */
+export function noAccessHomeView(): { type: 'home'; blocks: Block[] } {
+  return {
+    type: 'home',
+    blocks: [
+      { type: 'header', text: plain('keyguard: leaked AWS keys') },
+      {
+        type: 'section',
+        text: mrkdwn(
+          'This tab shows leaked-key incidents to incident responders and approvers only, and you are not one of them.\n' +
+            'To get access, ask whoever runs keyguard for your security team to add you, or a user group you are in, to *IR_RESPONDERS* (or *IR_APPROVERS* to approve).',
+        ),
+      },
+    ],
+  };
 }
 
 const LABEL: Partial<Record<StepRecord['state'], string>> = {
@@ -30,6 +52,7 @@ const LABEL: Partial<Record<StepRecord['state'], string>> = {
   failed: 'failed',
   approved: 'approved',
   expired: 'approval expired',
+  withdrawn: 'withdrawn',
 };
 
 /** Where an open incident stands: the step that needs someone, else the last one done. */
@@ -93,6 +116,9 @@ export function homeView(h: HomeInput): { type: 'home'; blocks: Block[] } {
       text: mrkdwn(`*${incident.id}* · \`${incident.keyId}\` · closed ${incident.closedAt ? slackTime(incident.closedAt, h.tz) : ''}\n${esc(clip(incident.resolution ?? '', 300))}`),
       accessory: { type: 'button', action_id: ACTION.homeTimeline, text: plain('Timeline', 75), value: incident.id },
     });
+  }
+  if (h.openToWorkspace) {
+    blocks.push({ type: 'context', elements: [mrkdwn('Trial: IR_RESPONDERS is `*`, so every member of this workspace is a responder and sees these incidents. Name the responders before real use.')] });
   }
   blocks.push({ type: 'context', elements: [mrkdwn(`Updated ${slackTime(h.now.toISOString(), h.tz)} (your time zone). Buttons follow the same rules as on the incident card.`)] });
   return { type: 'home', blocks };

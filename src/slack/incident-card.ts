@@ -19,6 +19,7 @@ const STATE_ICON: Record<StepState, string> = {
   failed: ':x:',
   denied: ':no_entry:',
   expired: ':alarm_clock:',
+  withdrawn: ':leftwards_arrow_with_hook:',
   skipped: ':fast_forward:',
 };
 
@@ -31,6 +32,7 @@ const STATE_LABEL: Record<StepState, string> = {
   failed: 'failed',
   denied: 'denied',
   expired: 'approval expired',
+  withdrawn: 'withdrawn',
   skipped: 'skipped',
 };
 
@@ -110,12 +112,12 @@ export function incidentCard(incident: Incident, steps: StepRecord[], opts: { ap
       ],
     });
   }
-  // Buttons a responder uses to ask: again after an expiry, a retry after a failure, or an
+  // Buttons a responder uses to ask: again after an expiry or a withdrawal, a retry after a failure, or an
   // optional step (Undo) once the step it follows has succeeded.
   const succeeded = new Set(steps.filter((s) => s.state === 'succeeded').map((s) => s.name));
   const asks = open
     ? steps.flatMap((s) => {
-        if (s.state === 'expired') return [{ s, label: 'Request approval again' }];
+        if (s.state === 'expired' || s.state === 'withdrawn') return [{ s, label: 'Request approval again' }];
         if (s.state === 'failed') return [{ s, label: `Retry ${s.title}` }];
         if (s.state === 'pending' && s.offer && succeeded.has(s.offer.after)) return [{ s, label: s.offer.label }];
         return [];

@@ -3,7 +3,7 @@
  * incident thread's messages and the answers to the person who clicked. Pure.
  */
 import type { ClickResult, IncidentNotice } from '../domain/incident-notice';
-import type { ApprovalProblem, RefusalReason } from '../domain/approval-rules';
+import type { ApprovalProblem, OpenEnd, RefusalReason } from '../domain/approval-rules';
 import { hourMinute } from '../domain/time';
 import { MAX_WATCHED_KEYS, type WatchedKey, type WatchedSummary, type WatchFinding } from '../domain/watch';
 import { planLines } from './incident-card';
@@ -18,6 +18,8 @@ export function noticeText(n: IncidentNotice): string | undefined {
       return `${n.ok ? ':white_check_mark:' : ':x:'} *${n.title}*${n.dryRun ? ' (DRY RUN)' : ''}: ${escKeepMentions(n.note)}`;
     case 'step_denied':
       return `:no_entry: *${n.title}* denied by <@${n.by}>: ${esc(n.reason)}`;
+    case 'step_withdrawn':
+      return `:leftwards_arrow_with_hook: *${n.title}* withdrawn by <@${n.by}>, who asked for it: ${esc(n.reason)}. Nothing was changed in AWS; the card offers to request approval again.`;
     case 'approval_rejected':
       return `:octagonal_sign: *${n.title}* did not run: ${approvalProblemText(n.problem)} Nothing was sent to AWS; this is in the record. Ask for approval again if the step is still wanted.`;
     case 'watch_started':
@@ -82,6 +84,10 @@ export function clickText(r: ClickResult): string {
         : `Approved *${r.title}*. It is running now; the card shows the result.`;
     case 'denied':
       return `Denied *${r.title}*. Nothing was changed in AWS.`;
+    case 'withdrawn':
+      return `Withdrew your request for *${r.title}*. Nothing was changed in AWS; it can be asked again from the card.`;
+    case 'secret_refused':
+      return `:rotating_light: That ${r.what} contains something shaped like a secret access key, so it was not recorded. Delete your message and treat that key as leaked; nothing was changed.`;
     case 'refused':
       return refusalText(r);
     case 'request_refused':
@@ -103,12 +109,27 @@ export function clickText(r: ClickResult): string {
     case 'requested':
       return r.again ? `Approval for *${r.title}* requested again.` : `Approval for *${r.title}* requested.`;
     case 'closed':
-      return `Closed ${r.incidentId}.`;
+      return r.watchOutlivesClose
+        ? `Closed ${r.incidentId}. The watch on the key, if one is running, keeps its full time: only an approver other than the requester ends it with the close.`
+        : `Closed ${r.incidentId}.`;
     case 'close_refused':
-      if (r.why === 'needs_approver') {
-        return `Incident ${r.incidentId} has steps awaiting approval (${r.awaiting.map((t) => `*${t}*`).join(', ')}); closing would drop them, so only an approver (IR_APPROVERS) can close it. Nothing was changed.`;
+      if (r.why === 'needs_second_person') {
+        const people = r.askers.filter((u) => /^[UW][A-Z0-9]+$/.test(u)).map((u) => `<@${u}>`);
+        return `Incident ${r.incidentId} still has ${r.openEnds.map(openEndText).join(', ')}. Closing it now needs an approver (IR_APPROVERS)${people.length ? ` other than ${people.join(' and ')}` : ''}: two people end what two people started. Nothing was changed.`;
       }
       return r.why === 'missing' ? `No incident ${r.incidentId}.` : `Incident ${r.incidentId} is already closed.`;
+  }
+}
+
+/** One thing closing would leave open, in a few words. */
+function openEndText(e: OpenEnd): string {
+  switch (e.end) {
+    case 'awaiting':
+      return `*${e.title}* awaiting approval`;
+    case 'undone':
+      return 'containment undone';
+    case 'not_done':
+      return `*${e.title}* ${e.state === 'pending' ? 'not run' : e.state.replace('_', ' ')}`;
   }
 }
 
@@ -131,6 +152,8 @@ export function refusalText(r: RefusalReason): string {
         : 'You requested this incident, so someone else must approve it. Nothing was changed.';
     case 'already_approved':
       return `You already approved *${r.title}*; it needs ${r.need} more approval(s) from someone else.`;
+    case 'withdraw_after_approval':
+      return `*${r.title}* already has ${r.approvals} approval(s), so it is no longer yours to withdraw: an approver other than you may deny it. Nothing was changed.`;
   }
 }
 

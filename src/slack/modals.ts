@@ -57,7 +57,10 @@ export function denyReasonModal(meta: { ref: string; channel?: string; stepTitle
     submit: plain('Deny', 24),
     close: plain('Cancel', 24),
     blocks: [
-      { type: 'section', text: mrkdwn(`You are denying *${meta.stepTitle}*. Nothing will change in AWS. Say why; it goes in the record.`) },
+      {
+        type: 'section',
+        text: mrkdwn(`You are denying *${meta.stepTitle}*: an approver's Deny is final. If you asked for it and nobody has approved it yet, this withdraws your request instead, and it can be asked again. Nothing will change in AWS. Say why; it goes in the record.`),
+      },
       {
         type: 'input',
         block_id: FIELD.denyReason.block,

@@ -136,6 +136,10 @@ export class InMemoryIncidentStore implements IncidentStore {
     return true;
   }
 
+  async releaseRequest(requestId: string): Promise<void> {
+    this.requests.delete(requestId);
+  }
+
   async listOpenIncidents(): Promise<Incident[]> {
     return [...this.incidents.values()]
       .map((it) => it.meta)

@@ -198,13 +198,33 @@ export class DynamoIncidentStore implements IncidentStore {
           // `ttl` (epoch seconds) lets DynamoDB TTL tidy up; correctness never depends on the
           // deletion. Only these items carry it: incidents, steps and events are kept.
           Item: { ...keys.request(requestId), kind: 'request', at: this.now().toISOString(), [TTL_ATTRIBUTE]: Math.floor(this.now().getTime() / 1000) + ttlSeconds },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          // The first claim wins, every retry and replay loses; a claim given back (released)
+          // may be won again, once.
+          ConditionExpression: 'attribute_not_exists(pk) OR released = :t',
+          ExpressionAttributeValues: { ':t': true },
         }),
       );
       return true;
     } catch (e) {
       if (isConditionFailure(e)) return false;
       throw e;
+    }
+  }
+
+  async releaseRequest(requestId: string): Promise<void> {
+    // Marked given back rather than deleted: the bot's role deletes nothing in the table.
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.request(requestId),
+          UpdateExpression: 'SET released = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':t': true },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
     }
   }
 

@@ -90,6 +90,8 @@ function describeEvent(e: IncidentEvent): string {
       return `approved${step} (${d.approvals}/${d.of})`;
     case 'denied':
       return `denied${step}: ${d.reason ?? ''}`;
+    case 'approval_withdrawn':
+      return `approval request for${step} withdrawn by who asked: ${d.reason ?? ''}`;
     case 'click_refused':
       return `${d.kind} on${step} refused: ${d.refusal}`;
     case 'step_started':

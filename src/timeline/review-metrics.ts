@@ -46,7 +46,7 @@ const ms = (from: string, to: string) => Date.parse(to) - Date.parse(from);
 function stepEnd(step: StepRecord | undefined): { at?: string; note?: string } {
   if (!step) return { note: 'not in this playbook' };
   if (step.state === 'succeeded') return { at: step.finishedAt ?? step.updatedAt };
-  if (step.state === 'skipped' || step.state === 'denied' || step.state === 'expired') return { note: step.state };
+  if (step.state === 'skipped' || step.state === 'denied' || step.state === 'expired' || step.state === 'withdrawn') return { note: step.state };
   if (step.state === 'failed') return { note: 'failed' };
   return { note: 'not yet' };
 }

@@ -9,7 +9,7 @@ import type { Incident } from '../domain/incident';
 import type { HttpFrontDoor } from '../http-server';
 import { IntakeEngine, IntakeService } from '../intake/intake-service';
 import { SqsIntakePoller } from '../intake/sqs-poller';
-import { GITHUB_INTAKE_PATH, handleGitHubDelivery } from '../intake/github-webhook';
+import { DELIVERY_MEMORY_SECONDS, GITHUB_INTAKE_PATH, handleGitHubDelivery, type DeliveryLog } from '../intake/github-webhook';
 import { GitHubSecretScanningApi, SecretScanningApi } from '../intake/github-api';
 import { IntakeListener, IntakeRoute, serveIntake, startIntakeListener } from '../intake/http-listener';
 import { WorkPool } from '../intake/work-pool';
@@ -60,7 +60,12 @@ export async function startIntake(p: IntakeParts): Promise<RunningIntake | undef
   let listener: IntakeListener | undefined;
   if (github) {
     const api = p.github ?? new GitHubSecretScanningApi({ token: github.token, baseUrl: github.apiUrl });
-    const route: IntakeRoute = (delivery) => handleGitHubDelivery({ secret: github.webhookSecret, api, receive, logger, later }, delivery);
+    // Delivery ids, claimed in the table like Slack's request ids (REQ#github-delivery:<id>).
+    const deliveries: DeliveryLog = {
+      claim: (id) => p.core.store.claimRequest(`github-delivery:${id}`, DELIVERY_MEMORY_SECONDS),
+      release: (id) => p.core.store.releaseRequest(`github-delivery:${id}`),
+    };
+    const route: IntakeRoute = (delivery) => handleGitHubDelivery({ secret: github.webhookSecret, api, deliveries, receive, logger, later }, delivery);
     const onError = (e: unknown) => logger.error({ err: e }, 'GitHub intake failed');
     if (p.frontDoor) {
       p.frontDoor.route(GITHUB_INTAKE_PATH, (req, res) => serveIntake(route, req, res, onError));

@@ -92,13 +92,14 @@ it('shows each viewer what waits for them; Approve on the tab runs the card\'s r
   // Times in the approver's zone (Berlin: CET in December).
   expect(blocksText(approverHome)).toMatch(/until \w{3} \d{1,2} \w{3} \d\d:\d\d GMT\+1/);
 
-  // The requester may not approve their own request, and someone who is not an approver sees nothing to approve.
-  for (const viewer of [REQUESTER, OUTSIDER]) {
-    const v = await homeOf(viewer, (t) => t.includes('Open incidents* (1)'), 'the open incident');
-    expect(blocksText(v)).toContain('Waiting for your approval* (0)');
-    expect(homeButton(v, ACTION.approve)).toBeUndefined();
-    expect(blocksText(v)).toMatch(new RegExp(`\\*${id}\\* · \`${keyId}\` · high · open \\d+ s\\nContain: awaiting approval \\(0/1\\)`));
-  }
+  // The requester may not approve their own request: nothing to approve, the incident listed.
+  const requesterHome = await homeOf(REQUESTER, (t) => t.includes('Open incidents* (1)'), 'the open incident');
+  expect(blocksText(requesterHome)).toContain('Waiting for your approval* (0)');
+  expect(homeButton(requesterHome, ACTION.approve)).toBeUndefined();
+  expect(blocksText(requesterHome)).toMatch(new RegExp(`\\*${id}\\* · \`${keyId}\` · high · open \\d+ s\\nContain: awaiting approval \\(0/1\\)`));
+  // Someone who is neither a responder nor an approver is told how to get access, and nothing else.
+  const outsiderHome = await homeOf(OUTSIDER, (t) => t.includes('IR_RESPONDERS'), 'how to get access');
+  expect(blocksText(outsiderHome)).toContain('you are not one of them');
   // Every published tab passed the fake Slack's Block Kit checks.
   expect(h.slack.callsTo('views.publish').every((c) => viewProblems(c.args.view).length === 0)).toBe(true);
 
@@ -118,8 +119,9 @@ it('shows each viewer what waits for them; Approve on the tab runs the card\'s r
   await homeOf(REQUESTER, (t) => !t.includes('Contain: awaiting approval'), 'containment no longer waiting');
   expect(publishesFor(REQUESTER).length).toBeGreaterThan(published);
 
-  // Closed: it moves to "recently closed", with a Timeline button that posts the review pack.
-  await h.slash('/incident', `close ${id} rotated`, REQUESTER);
+  // Closed (by an approver other than the requester: Eradicate is not done): it moves to
+  // "recently closed", with a Timeline button that posts the review pack.
+  await h.slash('/incident', `close ${id} rotated`, APPROVER);
   const closedHome = await homeOf(REQUESTER, (t) => t.includes('Open incidents* (0)') && t.includes(`*${id}*`), 'the closed incident');
   const timeline = homeButton(closedHome, ACTION.homeTimeline);
   expect(timeline.value).toBe(id);
@@ -132,6 +134,25 @@ it('shows each viewer what waits for them; Approve on the tab runs the card\'s r
   await clickOnHome(timeline, OUTSIDER);
   await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.channel === OUTSIDER && c.args.text.includes('Only incident responders')), 'the refusal');
   expect(packs()).toHaveLength(2);
+
+  // The outsider's tab was published on opening and again on every change while they were a
+  // recent viewer: not one of those showed an incident, a key, a state or a count.
+  await openHome(OUTSIDER);
+  await h.slack.waitFor(() => publishesFor(OUTSIDER).length >= 2 && publishesFor(OUTSIDER), 'the outsider\'s tab published again');
+  for (const p of publishesFor(OUTSIDER)) {
+    const text = JSON.stringify(p.args.view);
+    for (const hidden of [id, keyId, 'Contain', 'awaiting', 'Open incidents', 'Recently closed', 'rotated', 'Waiting for your approval']) expect(text).not.toContain(hidden);
+    expect(homeButton(p.args.view, ACTION.approve)).toBeUndefined();
+    expect(homeButton(p.args.view, ACTION.homeTimeline)).toBeUndefined();
+  }
+});
+
+it('a trial open to the workspace (IR_RESPONDERS=*) says so on every member\'s tab', async () => {
+  await h.close();
+  h = await startHarness({ ...ENV, IR_RESPONDERS: '*' });
+  await openHome(OUTSIDER);
+  const v = await homeOf(OUTSIDER, (t) => t.includes('Open incidents'), 'the tab');
+  expect(blocksText(v)).toContain('every member of this workspace is a responder');
 });
 
 it('a Home tab with more incidents than fit stays within Slack\'s 100 blocks and says how many more', () => {

@@ -15,6 +15,7 @@ import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloud
 import { attackerScenario, loadEvents } from '../../sandbox/cloudtrail-fixtures';
 import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
 import { EXIT, run } from '../../src/cli/main';
+import { protectedRefusal } from '../../src/aws/access/guard-rails';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
 import { pngSize } from '../../src/timeline/chart-png';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/timeline/review-pack';
@@ -179,4 +180,29 @@ it('bin/keyguard: usage errors exit 2, an unknown incident exits 5 with a JSON e
   const pasted = await exec(['revoke-key', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']);
   expect(pasted.code).toBe(EXIT.usage);
   expect(pasted.stderr).toContain('secret access key');
+});
+
+it('reads IR_PROTECTED_PRINCIPALS as the bot does: a removal that writes to a named principal is refused, nothing is written', async () => {
+  const iam = motoIam();
+  const protectedEnv = env({ IR_PROTECTED_PRINCIPALS: 'user/backup-svc' });
+  const ok = await cli(['revoke-key', keyId, 'found in a public repo', '--confirm', keyId], { env: protectedEnv });
+  expect(ok.code).toBe(EXIT.ok);
+  const id = /Incident (IR-\S+) \(open\)/.exec(ok.out)![1];
+  const removal = (await store().get(id))!.steps.find((s) => s.title === 'Remove IAM user backup-svc')!;
+  expect(removal).toBeDefined();
+
+  const refused = await cli(['incident', 'approve', id, removal.name, '--confirm', keyId, '--second-approver', 'dana'], { env: protectedEnv });
+  expect(refused.code).toBe(EXIT.refused);
+  // The bot's own words (src/aws/guard-rails.ts), from the same check the bot runs.
+  expect(refused.err).toContain(protectedRefusal(['user backup-svc is named in IR_PROTECTED_PRINCIPALS (break-glass)']));
+  await expect(iam.send(new GetUserCommand({ UserName: 'backup-svc' }))).resolves.toBeDefined();
+  expect((await store().get(id))!.steps.find((s) => s.name === removal.name)!.state).not.toBe('succeeded');
+
+  // With the removal and Eradicate not done, the operator alone does not close; a second operator does.
+  const alone = await cli(['incident', 'close', id, 'handled', 'by', 'hand'], { env: protectedEnv });
+  expect(alone.code).toBe(EXIT.refused);
+  expect(alone.err).toMatch(/Eradicate .*Closing it now needs an approver/);
+  const both = await cli(['incident', 'close', id, 'handled', 'by', 'hand', '--second-approver', 'dana'], { env: protectedEnv });
+  expect(both).toMatchObject({ code: EXIT.ok, out: `Closed ${id}.` });
+  expect((await store().getIncident(id))!.closedBy).toBe('break-glass:dana/second-approver');
 });

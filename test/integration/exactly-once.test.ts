@@ -270,7 +270,7 @@ it('closing an incident whose step lost its runner records the step as abandoned
   const later = await replica({ instanceId: 'later', now: () => new Date(Date.now() + shift) });
   expect((await store.get(id))!.steps.find((s) => s.name === 'contain')!.state).toBe('running');
   shift = 5 * 60_000;
-  expect((await later.app.engine.close(id, REQUESTER, 'handled by hand')).ok).toBe(true);
+  expect((await later.app.engine.close(id, APPROVERS[0], 'handled by hand')).ok).toBe(true);
   const b = (await store.get(id))!;
   const contain = b.steps.find((s) => s.name === 'contain')!;
   expect(contain).toMatchObject({ state: 'failed', error: { code: 'ABANDONED' } });

@@ -6,7 +6,7 @@
  * per key, poison messages in the DLQ, forged webhooks refused, auto-containment only for
  * the configured source.
  */
-import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { sign } from '@octokit/webhooks-methods';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { startHarness, Harness, blocksText, HarnessOptions } from '../support/harness';
@@ -83,10 +83,11 @@ function cardsPosted() {
   return h!.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === CHANNEL && !c.args.thread_ts && Array.isArray(c.args.blocks));
 }
 
-async function postGitHub(body: unknown, opts: { secret?: string; signature?: string | null; event?: string; url?: string } = {}) {
+async function postGitHub(body: unknown, opts: { secret?: string; signature?: string | null; event?: string; url?: string; delivery?: string | null } = {}) {
   const raw = JSON.stringify(body);
   const signature = opts.signature === null ? undefined : opts.signature ?? (await sign(opts.secret ?? WEBHOOK_SECRET, raw));
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': opts.event ?? 'secret_scanning_alert', 'x-github-delivery': `d-${Math.random()}` };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': opts.event ?? 'secret_scanning_alert' };
+  if (opts.delivery !== null) headers['x-github-delivery'] = opts.delivery ?? `d-${Math.random()}`;
   if (signature) headers['x-hub-signature-256'] = signature;
   const url = opts.url ?? h!.url.replace('/slack/events', '/intake/github');
   const res = await fetch(url, { method: 'POST', headers, body: raw });
@@ -319,6 +320,65 @@ describe('GitHub secret scanning webhook', () => {
     const line = h!.logs.find((l) => l.includes('could not read the secret scanning alert from the GitHub API'));
     expect(line).toContain('"repository":"example-org/payments","alert":42');
     expect(await open()).toHaveLength(0);
+  });
+
+  it('a redelivery (same X-GitHub-Delivery) opens nothing and contains nothing, even with IR_AUTO_CONTAIN=github', async () => {
+    await start({ IR_AUTO_CONTAIN: 'github' });
+    const delivery = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
+    const first = await postGitHub(githubWebhook(42), { delivery });
+    expect(first.json.incidents).toEqual([{ id: expect.stringMatching(/^IR-/), created: true }]);
+    const auto = await waitStep(keyId, 'eradicate', 'awaiting_approval');
+    expect(auto.steps.find((s) => s.name === 'contain')!.approvals.map((a) => a.userId)).toEqual(['policy:IR_AUTO_CONTAIN']);
+    expect(await keyStatus('leaky', keyId)).toBe('Inactive');
+    // A person closes it (a false alarm) and the owner's key is put back in service.
+    expect((await h!.app.engine.close(auto.incident.id, APPROVER, 'test key, false alarm')).ok).toBe(true);
+    await motoIam().send(new UpdateAccessKeyCommand({ UserName: 'leaky', AccessKeyId: keyId, Status: 'Active' }));
+    const asked = github.requests.length;
+
+    // GitHub redelivers the same delivery (by hand, or a script redelivering "failed" ones).
+    const again = await postGitHub(githubWebhook(42), { delivery });
+    expect(again).toEqual({ status: 202, json: { ignored: `delivery ${delivery} was already received` } });
+    expect(github.requests.length).toBe(asked);
+    expect(await open()).toHaveLength(0);
+    expect(await keyStatus('leaky', keyId)).toBe('Active');
+    expect(h!.logs.join('')).toContain('ignored a GitHub delivery already received');
+
+    // The same alert in a new delivery (still open on GitHub) opens an incident, but the report
+    // already contained once: this time Contain waits for a person.
+    const fresh = await postGitHub(githubWebhook(42), { delivery: 'a-new-delivery-id' });
+    expect(fresh.json.incidents).toEqual([{ id: expect.stringMatching(/^IR-/), created: true }]);
+    const waiting = await waitStep(keyId, 'contain', 'awaiting_approval');
+    expect(waiting.steps.find((s) => s.name === 'contain')!.approvals).toEqual([]);
+    await until('the auto-containment to be withheld', async () => h!.logs.some((l) => l.includes('this report already contained once')));
+    expect(await keyStatus('leaky', keyId)).toBe('Active');
+
+    // A delivery without X-GitHub-Delivery cannot be told from a replay: taken, never auto-contained.
+    github.alerts.set('example-org/payments#44', { alert: githubRestAlert(44, otherKey), locations: githubLocations() });
+    const unmarked = await postGitHub(githubWebhook(44), { delivery: null });
+    expect(unmarked.json.incidents).toEqual([{ id: expect.stringMatching(/^IR-/), created: true }]);
+    const held = await waitStep(otherKey, 'contain', 'awaiting_approval');
+    await until('the withheld event', async () => ((await incidentFor(otherKey))?.events.some((e) => e.type === 'auto_contain_withheld') ? true : undefined));
+    expect(held.steps.find((s) => s.name === 'contain')!.approvals).toEqual([]);
+    expect(await keyStatus('other', otherKey)).toBe('Active');
+  });
+
+  it('an alert resolved on GitHub opens nothing, whatever the delivery says; a delivery that failed can be redelivered', async () => {
+    await start({ IR_AUTO_CONTAIN: 'github' });
+    github.alerts.set('example-org/payments#45', { alert: { ...githubRestAlert(45, keyId), state: 'resolved', resolution: 'revoked' }, locations: githubLocations() });
+    const resolved = await postGitHub(githubWebhook(45), { delivery: 'delivery-of-45' });
+    expect(resolved.status).toBe(202);
+    expect(resolved.json.ignored).toMatch(/alert #45 in example-org\/payments is resolved on GitHub, not open/);
+    // It was read again through the REST API, not taken from the delivery.
+    expect(github.requests.map((r) => r.path)).toContain('/repos/example-org/payments/secret-scanning/alerts/45');
+    expect(await open()).toHaveLength(0);
+    expect(await keyStatus('leaky', keyId)).toBe('Active');
+
+    // GitHub's API was down for a delivery: 502, and its redelivery (same id) is taken.
+    github.failNext(500, 1);
+    const down = await postGitHub(githubWebhook(42), { delivery: 'delivery-of-42' });
+    expect(down.status).toBe(502);
+    const redelivered = await postGitHub(githubWebhook(42), { delivery: 'delivery-of-42' });
+    expect(redelivered.json.incidents).toEqual([{ id: expect.stringMatching(/^IR-/), created: true }]);
   });
 
   it('in Socket Mode the intake listener serves only /intake/github and /healthz', async () => {

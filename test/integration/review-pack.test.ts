@@ -28,6 +28,7 @@ beforeEach(async () => {
   ({ keyIds: [keyId] } = await seedUser(motoIam(), { userName: 'leaky', tags: { slack: 'U0OWNER' } }));
   h = await startHarness(ENV);
   h.slack.users.set(REQUESTER, { id: REQUESTER, name: 'requester', tz: 'America/New_York' });
+  h.slack.users.set(APPROVER, { id: APPROVER, name: 'approver', tz: 'America/New_York' });
 });
 afterEach(() => h?.close());
 
@@ -60,7 +61,8 @@ it('closing posts the whole review pack to the thread; the timeline reply shows 
   }, 'the card to show the time to contain');
   expect(withMetrics).toContain(':stopwatch:');
 
-  const close = await h.slash('/incident', `close ${id} key rotated, nothing else found`, REQUESTER);
+  // Eradicate is not done: an approver other than the requester closes.
+  const close = await h.slash('/incident', `close ${id} key rotated, nothing else found`, APPROVER);
   expect((await h.slack.waitFor(() => responsesTo(h, close.responseUrl)[0], 'close reply')).args.text).toBe(`Closed ${id}.`);
   const packUploads = () => h.slack.callsTo('files.completeUploadExternal').filter((c) => String(c.args.initial_comment).startsWith('Review pack'));
   const upload = await h.slack.waitFor(() => packUploads()[0], 'the review pack upload', 30_000);

@@ -326,13 +326,16 @@ describe('/incident', () => {
     expect(blocksText((await h.slack.waitFor(() => responsesTo(h, show.responseUrl)[0], 'show')).args)).toContain('Contain* needs');
     const noReason = await h.slash('/incident', `close ${id}`, REQUESTER);
     expect(noReason.json.text).toContain('Say how it was resolved');
-    const close = await h.slash('/incident', `close ${id} false positive, test key`, REQUESTER);
+    // The requester, an approver too, does not close alone what is still open (Contain awaits approval).
+    const alone = await h.slash('/incident', `close ${id} false positive, test key`, REQUESTER);
+    expect((await h.slack.waitFor(() => responsesTo(h, alone.responseUrl)[0], 'close refused')).args.text).toMatch(/\*Contain\* awaiting approval.*other than <@U0REQUEST>/);
+    const close = await h.slash('/incident', `close ${id} false positive, test key`, APPROVER1);
     expect((await h.slack.waitFor(() => responsesTo(h, close.responseUrl)[0], 'close')).args.text).toBe(`Closed ${id}.`);
     const b = (await h.store.get(id))!;
     expect(b.incident).toMatchObject({ status: 'closed', resolution: 'false positive, test key' });
     expect(b.steps.find((s) => s.name === 'contain')!.state).toBe('skipped');
     expect(b.steps.find((s) => s.name === 'close')!.state).toBe('succeeded');
-    expect(b.events.find((e) => e.type === 'incident_closed')).toMatchObject({ actor: REQUESTER });
+    expect(b.events.find((e) => e.type === 'incident_closed')).toMatchObject({ actor: APPROVER1 });
     await cardShowing('CLOSED');
     expect(buttonOn(latestCard(h, CHANNEL), ACTION.approve)).toBeUndefined();
     // Closing posts the post-incident timeline into the incident's thread.
@@ -413,14 +416,15 @@ describe('people and their words', () => {
     await click(h, buttonOn(latestCard(h, CHANNEL), ACTION.deny), REQUESTER);
     const open = await h.slack.waitFor(() => h.slack.callsTo('views.open')[0], 'deny modal');
     await submitView(h, VIEW.denyReason, REQUESTER, { [FIELD.denyReason.block]: { value: { type: 'plain_text_input', value: 'my mistake <!channel>' } } }, open.args.view.private_metadata);
-    await waitForStep('contain', 'denied');
-    const thread = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts && /denied by/.test(c.args.text)), 'thread');
+    // Who asked takes it back: withdrawn (it can be asked again), not denied.
+    await waitForStep('contain', 'withdrawn');
+    const thread = await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts && /withdrawn by/.test(c.args.text)), 'thread');
     // A reason is words: mentions and broadcasts lose their markup.
     expect(thread.args.text).toContain('my mistake channel');
     const everything = h.slack.calls.map((c) => JSON.stringify(c.args)).join('\n');
     expect(everything).not.toMatch(/[^;]<!channel>/);
     expect(everything).not.toContain('<https://evil.example|');
-    // Denied containment stops the playbook: Eradicate is never asked for.
+    // Withdrawn containment stops the playbook until asked again: Eradicate is never asked for.
     await new Promise((r) => setTimeout(r, 200));
     await h.app.engine.advance((await theIncident()).incident.id);
     expect(await stepState('eradicate')).toBe('pending');

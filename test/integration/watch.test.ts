@@ -119,12 +119,12 @@ it('posts when the contained key is still used or new persistence appears, and s
   expect(types).toContain('watch_ended');
 });
 
-it('stops when the incident is closed', async () => {
+it('stops when an approver other than the requester closes the incident', async () => {
   const { keyIds: [keyId] } = await seedUser(motoIam(), { userName: 'leaky' });
   const h = await app();
   await contain(h, keyId);
   const id = (await incidentBundle()).incident.id;
-  await h.app.engine.close(id, REQUESTER, 'rotated and confirmed');
+  expect((await h.app.engine.close(id, APPROVER, 'rotated and confirmed')).ok).toBe(true);
   clockShiftMs = 6 * 60_000;
   expect(await h.app.watcher.tick()).toBe(1);
   await slack.waitFor(() => slack.callsTo('chat.postMessage').find((c) => /Watch stopped: the incident is closed/.test(c.args.text ?? '')), 'watch stopped');

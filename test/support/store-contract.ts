@@ -192,6 +192,15 @@ export function storeContract(open: (now: () => Date) => Promise<StoreUnderTest>
     expect(await store.claimRequest('trigger-2')).toBe(true);
   });
 
+  it('a claim given back can be claimed again, once', async () => {
+    expect(await store.claimRequest('delivery-1')).toBe(true);
+    await store.releaseRequest('delivery-1');
+    const claims = await racers(5, () => store.claimRequest('delivery-1'));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    // Giving back what was never claimed is harmless.
+    await store.releaseRequest('never-claimed');
+  });
+
   it('lists open incidents only', async () => {
     const open = await store.listOpenIncidents();
     expect(open.every((i) => i.status === 'open')).toBe(true);

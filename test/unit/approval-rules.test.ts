@@ -1,4 +1,4 @@
-import { approvalLapsed, approvedContent, canonicalJson, checkClick, ClickContext, isExpired, verifyApprovals } from '../../src/domain/approval-rules';
+import { approvalLapsed, approvedContent, canonicalJson, checkClick, checkClose, ClickContext, isExpired, isWithdrawal, verifyApprovals, type CloseGate } from '../../src/domain/approval-rules';
 import { refusalText } from '../../src/slack/incident-messages';
 import type { Incident, StepRecord } from '../../src/domain/incident';
 
@@ -33,8 +33,9 @@ it.each([
   if (!v.ok) expect(refusalText(v)).toMatch(message);
 });
 
-it('lets the requester deny (withdraw) their own request', () => {
-  expect(checkClick(ctx({ userId: 'UREQ', kind: 'deny', isApprover: false }))).toEqual({ ok: true });
+it('lets the requester withdraw their own request while nobody has approved it', () => {
+  expect(checkClick(ctx({ userId: 'UREQ', kind: 'deny', isApprover: false, step: { ...step, approvals: [] } }))).toEqual({ ok: true });
+  expect(checkClick(ctx({ userId: 'UREQ', kind: 'deny', isApprover: false }))).toEqual({ ok: false, refusal: 'withdraw_after_approval', title: 'Eradicate', approvals: 1 });
   expect(checkClick(ctx({ userId: 'UOTHER', kind: 'deny', isApprover: false }))).toMatchObject({ ok: false, refusal: 'not_approver' });
 });
 
@@ -62,9 +63,10 @@ it('who asked for a step (Undo, Remove, Request again) may withdraw it, never ap
   const asked = { ...step, requestedBy: 'UASK' };
   expect(checkClick(ctx({ step: asked, userId: 'UASK' }))).toEqual({ ok: false, refusal: 'self_approval', title: 'Eradicate', askedFor: 'step' });
   expect(refusalText({ refusal: 'self_approval', title: 'Undo', askedFor: 'step' })).toMatch(/You asked for \*Undo\*, so someone else must approve it/);
-  // Even an approver who asked withdraws; a non-approver who asked may too.
-  expect(checkClick(ctx({ step: asked, userId: 'UASK', kind: 'deny' }))).toEqual({ ok: true });
-  expect(checkClick(ctx({ step: asked, userId: 'UASK', kind: 'deny', isApprover: false }))).toEqual({ ok: true });
+  // Even an approver who asked withdraws; a non-approver who asked may too (nobody approved yet).
+  const fresh = { ...asked, approvals: [] };
+  expect(checkClick(ctx({ step: fresh, userId: 'UASK', kind: 'deny' }))).toEqual({ ok: true });
+  expect(checkClick(ctx({ step: fresh, userId: 'UASK', kind: 'deny', isApprover: false }))).toEqual({ ok: true });
   // The incident's requester is still not an approver of a step someone else asked for.
   expect(checkClick(ctx({ step: asked, userId: 'UREQ' }))).toMatchObject({ ok: false, refusal: 'self_approval', askedFor: 'incident' });
   // A non-Slack actor id (the command line) is just another id.
@@ -198,4 +200,61 @@ describe('the digest of what an approver saw', () => {
 it('a planted step record without any approvals is refused as having none', () => {
   const planted = { ...step, state: 'approved' as const, approvals: undefined } as unknown as StepRecord;
   expect(verifyApprovals({ incident, step: planted, required: 1, isApproverNow: () => true, digest: 'D1' })).toEqual({ ok: false, problem: 'too_few', approvals: 0, required: 2 });
+});
+
+describe('withdrawing: who asked takes back only their own request, before anyone approved it', () => {
+  const fresh: StepRecord = { ...step, approvals: [] };
+  const one = [{ userId: 'UA', at: NOW.toISOString() }];
+  it.each<[string, Partial<StepRecord>, string, boolean, { ok: true } | { ok: false; refusal: string }, boolean]>([
+    ['the incident\'s requester, on a step the engine asked for', {}, 'UREQ', false, { ok: true }, true],
+    ['the incident\'s requester, on a step someone else asked for', { requestedBy: 'UASK' }, 'UREQ', false, { ok: false, refusal: 'not_approver' }, false],
+    ['who asked for the step', { requestedBy: 'UASK' }, 'UASK', false, { ok: true }, true],
+    ['who asked, once someone approved', { requestedBy: 'UASK', approvals: one }, 'UASK', false, { ok: false, refusal: 'withdraw_after_approval' }, true],
+    ['who asked and is an approver, once someone approved', { requestedBy: 'UASK', approvals: one }, 'UASK', true, { ok: false, refusal: 'withdraw_after_approval' }, true],
+    ['the incident\'s requester who is an approver, on a step someone else asked for (a deny)', { requestedBy: 'UASK' }, 'UREQ', true, { ok: true }, false],
+    ['an approver who asked for nothing (a deny)', { approvals: one }, 'UB', true, { ok: true }, false],
+    ['a responder who asked for nothing', {}, 'UOTHER', false, { ok: false, refusal: 'not_approver' }, false],
+  ])('%s', (_l, patch, userId, isApprover, verdict, withdrawal) => {
+    const s = { ...fresh, ...patch };
+    expect(checkClick(ctx({ step: s, userId, isApprover, kind: 'deny' }))).toMatchObject(verdict);
+    expect(isWithdrawal(incident, s, userId)).toBe(withdrawal);
+  });
+});
+
+describe('closing: two people end what two people started', () => {
+  const st = (name: string, seq: number, state: StepRecord['state'], o: Partial<StepRecord> = {}): StepRecord => ({
+    incidentId: 'IR-1', seq, name, title: name.toUpperCase(), state, version: 1, approvalsRequired: 1, approvals: [], updatedAt: NOW.toISOString(), ...o,
+  });
+  const GATES: Record<string, CloseGate> = { eradicate: 'must_finish', 'remove-1': 'must_finish', 'revoke-role-sessions': 'must_finish', undo: 'undoes_containment' };
+  const gate = (s: StepRecord) => GATES[s.name];
+  const done = () => [st('contain', 2, 'succeeded'), st('investigate', 3, 'succeeded'), st('eradicate', 4, 'succeeded'), st('close', 6, 'pending'), st('undo', 7, 'skipped'), st('remove-1', 10, 'succeeded')];
+  const withStep = (name: string, patch: Partial<StepRecord>) => done().map((s) => (s.name === name ? { ...s, ...patch } : s));
+  const APPROVERS = ['UA', 'UB', 'UREQ'];
+  const close = (steps: StepRecord[], userId: string, o: { approvers?: string[]; requester?: string } = {}) =>
+    checkClose({ incident: { ...incident, requester: o.requester ?? 'UREQ' }, steps, userId, isApprover: (o.approvers ?? ['UA', 'UB']).includes(userId), gate });
+
+  it.each<[string, StepRecord[], string, { approvers?: string[]; requester?: string }, boolean, boolean | undefined, string[]]>([
+    ['everything done: the requester alone closes, the watch outlives the close', done(), 'UREQ', {}, true, false, []],
+    ['everything done: a responder who is not an approver closes, the watch outlives it', done(), 'UOTHER', {}, true, false, []],
+    ['everything done: an approver other than the requester closes and ends the watch', done(), 'UA', {}, true, true, []],
+    ['everything done: the requester who is an approver does not end the watch', done(), 'UREQ', { approvers: APPROVERS }, true, false, []],
+    ['Eradicate withdrawn: not the requester', withStep('eradicate', { state: 'withdrawn' }), 'UREQ', {}, false, undefined, ['not_done:eradicate']],
+    ['Eradicate withdrawn: not the requester even as an approver', withStep('eradicate', { state: 'withdrawn' }), 'UREQ', { approvers: APPROVERS }, false, undefined, ['not_done:eradicate']],
+    ['Eradicate withdrawn: not a responder who is not an approver', withStep('eradicate', { state: 'withdrawn' }), 'UOTHER', {}, false, undefined, ['not_done:eradicate']],
+    ['Eradicate withdrawn: an approver other than the requester', withStep('eradicate', { state: 'withdrawn' }), 'UA', {}, true, true, ['not_done:eradicate']],
+    ['Eradicate denied, expired or failed counts the same', withStep('eradicate', { state: 'failed' }), 'UREQ', {}, false, undefined, ['not_done:eradicate']],
+    ['a removal never asked for', withStep('remove-1', { state: 'pending' }), 'UREQ', {}, false, undefined, ['not_done:remove-1']],
+    ['a removal awaiting approval: not who asked for it', withStep('remove-1', { state: 'awaiting_approval', requestedBy: 'UA' }), 'UA', {}, false, undefined, ['awaiting:remove-1']],
+    ['a removal awaiting approval: another approver', withStep('remove-1', { state: 'awaiting_approval', requestedBy: 'UA' }), 'UB', {}, true, true, ['awaiting:remove-1']],
+    ['role sessions not revoked', [...done(), st('revoke-role-sessions', 10, 'expired')], 'UREQ', {}, false, undefined, ['not_done:revoke-role-sessions']],
+    ['containment undone: not who asked for the Undo', withStep('undo', { state: 'succeeded', requestedBy: 'UA' }).map((s) => (s.name === 'eradicate' ? { ...s, state: 'skipped' as const } : s)), 'UA', {}, false, undefined, ['not_done:eradicate', 'undone:undo']],
+    ['containment undone: another approver', withStep('undo', { state: 'succeeded', requestedBy: 'UA' }).map((s) => (s.name === 'eradicate' ? { ...s, state: 'skipped' as const } : s)), 'UB', {}, true, true, ['not_done:eradicate', 'undone:undo']],
+    ['an automatic source\'s incident: any approver', withStep('eradicate', { state: 'awaiting_approval' }), 'UA', { requester: 'intake:github' }, true, true, ['awaiting:eradicate']],
+  ])('%s', (_l, steps, userId, o, ok, endsWatch, ends) => {
+    const v = close(steps, userId, o);
+    expect(v.ok).toBe(ok);
+    expect(v.openEnds.map((e) => `${e.end}:${e.step}`)).toEqual(ends);
+    if (v.ok) expect(v.endsWatch).toBe(endsWatch);
+    else expect(v.askers).toContain(o.requester ?? 'UREQ');
+  });
 });

@@ -43,9 +43,9 @@ async function rig(o: { dryRun?: boolean; approvers?: string[]; store?: InMemory
   });
   const steps: StepDefinition[] = [
     { seq: 1, name: 'contain', title: 'Contain', approvals: 1, action: act('contain') },
-    { seq: 2, name: 'eradicate', title: 'Eradicate', approvals: 2, action: act('eradicate') },
+    { seq: 2, name: 'eradicate', title: 'Eradicate', approvals: 2, atClose: 'must_finish', action: act('eradicate') },
     { seq: 3, name: 'close', title: 'Close', approvals: 0, manual: true },
-    { seq: 4, name: 'undo', title: 'Undo', approvals: 2, optional: true, offer: { label: 'Undo', after: 'contain' }, withdrawnOnceStarted: 'eradicate', endsPlaybook: 'undone', action: act('undo') },
+    { seq: 4, name: 'undo', title: 'Undo', approvals: 2, optional: true, offer: { label: 'Undo', after: 'contain' }, withdrawnOnceStarted: 'eradicate', endsPlaybook: 'undone', atClose: 'undoes_containment', action: act('undo') },
   ];
   const approvers = o.approvers ?? APPROVERS;
   const make = (dryRun: boolean) => new PlaybookEngine({
@@ -161,12 +161,28 @@ describe('Undo', () => {
     expect(r.runs).toEqual(['contain', 'undo']);
   });
 
-  it('the person who asked withdraws it with Deny', async () => {
+  it('the person who asked withdraws it with Deny, and it can be asked again', async () => {
     const r = await contained();
     await r.engine.rerequest(r.id, 'undo', 'UA1');
     const out = await r.engine.deny(r.id, 'undo', (await r.step('undo')).version, 'UA1', 'asked by mistake <@UA2> <!channel>');
     expect(out.ok).toBe(true);
-    expect(await r.step('undo')).toMatchObject({ state: 'denied', note: 'denied by <@UA1>: asked by mistake UA2 channel' });
+    expect(await r.step('undo')).toMatchObject({ state: 'withdrawn', note: 'withdrawn by <@UA1>: asked by mistake UA2 channel' });
+    expect(await r.types()).toContain('approval_withdrawn');
+    expect(r.notices.find((n) => n.kind === 'step_withdrawn')).toMatchObject({ by: 'UA1' });
+    expect((await r.engine.rerequest(r.id, 'undo', 'UA2')).ok).toBe(true);
+    expect(await r.step('undo')).toMatchObject({ state: 'awaiting_approval', requestedBy: 'UA2', approvals: [] });
+  });
+
+  it('who asked cannot withdraw it once someone approved; another approver may deny it', async () => {
+    const r = await contained();
+    await r.engine.rerequest(r.id, 'undo', 'UA1');
+    const v = (await r.step('undo')).version;
+    await r.engine.approve(r.id, 'undo', v, 'UA2');
+    const late = await r.engine.deny(r.id, 'undo', v, 'UA1', 'changed my mind');
+    expect(late).toMatchObject({ ok: false, message: expect.stringMatching(/no longer yours to withdraw/) });
+    expect(await r.step('undo')).toMatchObject({ state: 'awaiting_approval' });
+    expect((await r.engine.deny(r.id, 'undo', v, 'UA3', 'not a false positive')).ok).toBe(true);
+    expect(await r.step('undo')).toMatchObject({ state: 'denied' });
   });
 
   it('is withdrawn once Eradicate has started, and no longer offered', async () => {
@@ -217,14 +233,51 @@ it('IR_DRY_RUN stops the reconcile sweep from running an older live incident', a
 });
 
 describe('closing', () => {
-  it('with steps awaiting approval needs an approver', async () => {
+  it('with steps awaiting approval needs an approver other than the requester', async () => {
     const r = await rig();
     const refused = await r.engine.close(r.id, REQUESTER, 'nothing to see');
-    expect(refused).toMatchObject({ ok: false, message: expect.stringMatching(/awaiting approval \(\*Contain\*\).*only an approver/) });
+    expect(refused).toMatchObject({ ok: false, message: expect.stringMatching(/\*Contain\* awaiting approval.*needs an approver \(IR_APPROVERS\) other than <@UREQ>/) });
     expect((await r.store.getIncident(r.id))!.status).toBe('open');
     expect(await r.types()).toContain('close_refused');
     expect((await r.engine.close(r.id, 'UA1', 'false positive')).ok).toBe(true);
     expect(await r.step('contain')).toMatchObject({ state: 'skipped' });
+  });
+
+  it('the requester alone cannot withdraw Eradicate and close; an approver other than them can, and only then the watch ends', async () => {
+    const r = await rig();
+    await r.engine.approve(r.id, 'contain', (await r.step('contain')).version, 'UA1');
+    expect((await r.step('eradicate')).state).toBe('awaiting_approval');
+    expect((await r.engine.deny(r.id, 'eradicate', (await r.step('eradicate')).version, REQUESTER, 'not needed')).ok).toBe(true);
+    expect((await r.step('eradicate')).state).toBe('withdrawn');
+    const alone = await r.engine.close(r.id, REQUESTER, 'done here');
+    expect(alone).toMatchObject({ ok: false, message: expect.stringMatching(/\*Eradicate\* withdrawn/) });
+    expect((await r.store.getIncident(r.id))!.status).toBe('open');
+    const refusedEvent = (await r.store.get(r.id))!.events.find((e) => e.type === 'close_refused');
+    expect(refusedEvent).toMatchObject({ actor: REQUESTER, detail: { why: 'needs_second_person', askers: [REQUESTER] } });
+    const closed = await r.engine.close(r.id, 'UA2', 'key rotated by the owner instead');
+    expect(closed).toEqual({ ok: true, message: `Closed ${r.id}.` });
+    expect(await r.store.getIncident(r.id)).toMatchObject({ status: 'closed', closedBy: 'UA2' });
+    expect((await r.store.getIncident(r.id))!.watchOutlivesClose).toBeUndefined();
+  });
+
+  it('a close by the requester alone, with nothing left open, leaves the watch running', async () => {
+    const r = await rig();
+    await r.engine.approve(r.id, 'contain', (await r.step('contain')).version, 'UA1');
+    const e = await r.step('eradicate');
+    await r.engine.approve(r.id, 'eradicate', e.version, 'UA1');
+    await r.engine.approve(r.id, 'eradicate', e.version, 'UA2');
+    const closed = await r.engine.close(r.id, REQUESTER, 'deleted');
+    expect(closed).toMatchObject({ ok: true, message: expect.stringMatching(/keeps its full time/) });
+    expect(await r.store.getIncident(r.id)).toMatchObject({ status: 'closed', closedBy: REQUESTER, watchOutlivesClose: true });
+  });
+
+  it('a resolution or a deny reason holding a secret key is refused and never recorded', async () => {
+    const r = await rig();
+    const secret = 'wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEY1';
+    expect(await r.engine.close(r.id, 'UA1', `rotated, old one was aws_secret_access_key=${secret}`)).toMatchObject({ ok: false, message: expect.stringMatching(/secret access key/) });
+    expect(await r.engine.deny(r.id, 'contain', (await r.step('contain')).version, 'UA1', `AWS_SECRET_ACCESS_KEY: ${secret}`)).toMatchObject({ ok: false });
+    expect((await r.store.getIncident(r.id))!.status).toBe('open');
+    expect(JSON.stringify(await r.store.get(r.id))).not.toContain(secret);
   });
 
   it('a step approved just before /incident close does not run after it', async () => {

@@ -50,7 +50,9 @@ describe('decideClick: one path for Approve and Deny', () => {
     ['the first of two approvals', { ...awaiting, approvalsRequired: 2 }, {}, { state: 'awaiting_approval', runs: false, event: 'approved', answer: /1 of 2/ }],
     ['the second of two approvals', { ...awaiting, approvalsRequired: 2, approvals: [{ userId: 'UOTHER', at: '' }] }, {}, { state: 'approved', runs: true, event: 'approved', answer: /running now/ }],
     ['a deny', awaiting, { kind: 'deny', reason: 'false alarm' }, { state: 'denied', runs: false, event: 'denied', answer: /Denied \*CONTAIN\*. Nothing was changed/ }],
-    ['the requester withdrawing', awaiting, { kind: 'deny', userId: 'UREQ', isApprover: false, reason: 'mine' }, { state: 'denied', runs: false, event: 'denied', answer: /Denied/ }],
+    ['the requester withdrawing', awaiting, { kind: 'deny', userId: 'UREQ', isApprover: false, reason: 'mine' }, { state: 'withdrawn', runs: false, event: 'approval_withdrawn', answer: /Withdrew your request for \*CONTAIN\*/ }],
+    ['the requester who is an approver withdrawing', awaiting, { kind: 'deny', userId: 'UREQ', isApprover: true, reason: 'mine' }, { state: 'withdrawn', runs: false, event: 'approval_withdrawn', answer: /Withdrew/ }],
+    ['an approver denying a step someone else asked for', { ...awaiting, requestedBy: 'UASK' }, { kind: 'deny', userId: 'UREQ', isApprover: true, reason: 'no' }, { state: 'denied', runs: false, event: 'denied', answer: /Denied/ }],
   ])('%s is written from awaiting_approval', (_l, s, c, want) => {
     const d = decideClick(incident, s, click(c));
     if (d.kind !== 'write') throw new Error(`refused: ${JSON.stringify(d)}`);
@@ -59,6 +61,17 @@ describe('decideClick: one path for Approve and Deny', () => {
     expect(d.runs).toBe(want.runs);
     expect(d.event).toMatchObject({ type: want.event, actor: c.userId ?? 'UAPP', step: 'contain' });
     expect(clickText(d.result)).toMatch(want.answer);
+  });
+
+  it('a withdrawal records who and why, says so in the thread, and can be asked again', () => {
+    const d = decideClick(incident, awaiting, click({ kind: 'deny', userId: 'UREQ', isApprover: false, reason: 'asked too early' }));
+    expect(d).toMatchObject({ write: { patch: { state: 'withdrawn', note: 'withdrawn by <@UREQ>: asked too early' } }, notice: { kind: 'step_withdrawn', by: 'UREQ', reason: 'asked too early' } });
+    expect(decideRerequest(incident, step('contain', 'withdrawn'), [], def, true)).toMatchObject({ kind: 'request', from: ['withdrawn'], result: { again: true } });
+  });
+
+  it('who asked cannot withdraw once an approver has approved', () => {
+    const d = decideClick(incident, { ...awaiting, approvalsRequired: 2, approvals: [{ userId: 'UAPP', at: '' }] }, click({ kind: 'deny', userId: 'UREQ', isApprover: false, reason: 'never mind' }));
+    expect(d).toMatchObject({ kind: 'refuse', refusal: 'withdraw_after_approval' });
   });
 
   it('a deny records who and why on the step and says so in the thread', () => {
@@ -89,6 +102,7 @@ describe('decideNext: what moves by itself', () => {
     ['a step whose capability is missing is skipped', [step('identify', 'succeeded'), step('contain', 'succeeded'), step('investigate', 'pending')], 'skip', 'investigate'],
     ['a denied step stops the playbook', [step('identify', 'succeeded'), step('contain', 'denied'), step('eradicate', 'pending')], 'wait', undefined],
     ['an expired step stops the playbook', [step('identify', 'succeeded'), step('contain', 'expired'), step('eradicate', 'pending')], 'wait', undefined],
+    ['a withdrawn step stops the playbook', [step('identify', 'succeeded'), step('contain', 'withdrawn'), step('eradicate', 'pending')], 'wait', undefined],
     ['a step awaiting approval waits', [step('identify', 'succeeded'), step('contain', 'awaiting_approval')], 'wait', undefined],
     ['a step running elsewhere waits', [step('identify', 'running')], 'wait', undefined],
     ['a failed step waits for a person', [step('identify', 'failed'), step('contain', 'pending')], 'wait', undefined],
@@ -197,6 +211,7 @@ class LosingStore implements IncidentStore {
     this.bundle.incident = { ...inc, version: v + 1 };
     return this.bundle.incident;
   }
+  async releaseRequest() { /* not used */ }
   async appendEvent(e: IncidentEvent) { this.events.push(e); }
   async claimRequest() { return true; }
   async listOpenIncidents() { return [this.bundle.incident]; }

@@ -40,3 +40,47 @@ it('remembers at most MAX_VIEWERS recent viewers, for VIEWER_TTL_MS, and republi
   now += VIEWER_TTL_MS + 1;
   expect(home.recentViewers()).toEqual([]);
 });
+
+describe('who sees incidents on the Home tab', () => {
+  const incident = {
+    id: 'IR-20261101-AAAA', keyId: 'AKIAIOSFODNN7EXAMPLE', keyKind: 'long-term' as const, requester: 'U0REQ', severity: 'high' as const, reason: 'leaked',
+    status: 'open' as const, channel: 'C1', dryRun: false, createdAt: '2026-11-01T00:00:00.000Z', version: 1,
+  };
+  const steps = [{ incidentId: incident.id, seq: 2, name: 'contain', title: 'Contain', state: 'awaiting_approval' as const, version: 2, approvalsRequired: 1, approvals: [], updatedAt: incident.createdAt }];
+  const withIncident = { listOpenIncidents: async () => [incident], get: async () => ({ incident, steps, events: [] }), listRecentlyClosed: async () => [{ ...incident, id: 'IR-20261031-BBBB', status: 'closed' as const, closedAt: '2026-11-01T00:00:00.000Z', resolution: 'rotated' }] };
+
+  it.each<[string, { responders: string[]; approvers: string[]; open?: boolean }, string, boolean]>([
+    ['an outsider', { responders: ['U0RESP'], approvers: ['U0APP'] }, 'U0OUT', false],
+    ['a responder', { responders: ['U0RESP'], approvers: ['U0APP'] }, 'U0RESP', true],
+    ['an approver who is not named a responder', { responders: ['U0RESP'], approvers: ['U0APP'] }, 'U0APP', true],
+    ['anyone in a trial (IR_RESPONDERS=*)', { responders: ['*'], approvers: ['U0APP'], open: true }, 'U0OUT', true],
+  ])('%s', async (_l, who, viewer, sees) => {
+    const { client, published } = fakeClient();
+    const policy = {
+      isResponder: async (u: string) => who.responders.includes('*') || who.responders.includes(u) || who.approvers.includes(u),
+      isApprover: async (u: string) => who.approvers.includes(u),
+      approversConfigured: true,
+      openToWorkspace: who.open,
+    };
+    const home = new HomeTab({ client, store: withIncident, access: policy, logger: quiet, now: () => new Date('2026-11-01T01:00:00Z') });
+    await home.opened(viewer);
+    const text = JSON.stringify(published.at(-1)!.view);
+    expect(viewProblems(published.at(-1)!.view)).toEqual([]);
+    if (sees) {
+      expect(text).toContain('AKIAIOSFODNN7EXAMPLE');
+      expect(text).toContain('IR-20261101-AAAA');
+      expect(text.includes('every member of this workspace is a responder')).toBe(Boolean(who.open));
+    } else {
+      for (const hidden of ['AKIAIOSFODNN7EXAMPLE', 'IR-2026', 'Contain', 'awaiting', 'Open incidents', 'rotated', '(1)', '(0)']) expect(text).not.toContain(hidden);
+      expect(text).toContain('IR_RESPONDERS');
+    }
+  });
+
+  it('a failed membership check shows nothing (closed by default)', async () => {
+    const { client, published } = fakeClient();
+    const failing = { isResponder: async () => { throw new Error('usergroups.users.list failed'); }, isApprover: async () => { throw new Error('down'); }, approversConfigured: true };
+    const home = new HomeTab({ client, store: withIncident, access: failing, logger: quiet, now: () => new Date() });
+    await home.opened('U0ANY');
+    expect(JSON.stringify(published[0].view)).not.toContain('AKIAIOSFODNN7EXAMPLE');
+  });
+});

@@ -27,7 +27,12 @@ it('words every refusal of the approval rules', () => {
   expect(clickText({ kind: 'refused', refusal: 'not_approver', title: 'Contain', action: 'approve' })).toBe('Only approvers listed in IR_APPROVERS can approve *Contain*. Nothing was changed.');
   expect(clickText({ kind: 'refused', refusal: 'expired', title: 'Contain', expiresAt: '2026-11-28T03:30:00.000Z' })).toMatch(/expired at 03:30 UTC/);
   expect(clickText({ kind: 'refused', refusal: 'no_approvers_configured' })).toMatch(/IR_APPROVERS/);
-  expect(clickText({ kind: 'close_refused', incidentId: 'IR-1', why: 'needs_approver', awaiting: ['Eradicate'] })).toMatch(/awaiting approval \(\*Eradicate\*\); .*only an approver/);
+  expect(clickText({ kind: 'close_refused', incidentId: 'IR-1', why: 'needs_second_person', openEnds: [{ end: 'awaiting', step: 'eradicate', title: 'Eradicate' }, { end: 'not_done', step: 'remove-1', title: 'Remove IAM user x', state: 'pending' }, { end: 'undone', step: 'undo', title: 'Undo' }], askers: ['U0REQ', 'intake:github'] }))
+    .toBe('Incident IR-1 still has *Eradicate* awaiting approval, *Remove IAM user x* not run, containment undone. Closing it now needs an approver (IR_APPROVERS) other than <@U0REQ>: two people end what two people started. Nothing was changed.');
+  expect(clickText({ kind: 'refused', refusal: 'withdraw_after_approval', title: 'Eradicate', approvals: 1 })).toMatch(/already has 1 approval\(s\), so it is no longer yours to withdraw/);
+  expect(clickText({ kind: 'secret_refused', what: 'resolution' })).toMatch(/resolution contains something shaped like a secret access key.*Delete your message and treat that key as leaked/);
+  expect(clickText({ kind: 'closed', incidentId: 'IR-1', watchOutlivesClose: true })).toMatch(/keeps its full time/);
+  expect(clickText({ kind: 'closed', incidentId: 'IR-1', watchOutlivesClose: false })).toBe('Closed IR-1.');
   expect(clickText({ kind: 'request_refused', refusal: 'withdrawn', title: 'Undo', afterTitle: 'Eradicate' })).toMatch(/no longer possible: Eradicate has started/);
 });
 

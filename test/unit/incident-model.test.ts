@@ -4,11 +4,12 @@
  */
 import { canTransition, newIncidentId, StepState, TERMINAL_STATES } from '../../src/domain/incident';
 
-const STATES: StepState[] = ['pending', 'awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'denied', 'expired', 'skipped'];
+const STATES: StepState[] = ['pending', 'awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'denied', 'expired', 'withdrawn', 'skipped'];
 
 const EXPECTED: Record<StepState, StepState[]> = {
   pending: ['awaiting_approval', 'running', 'skipped'],
-  awaiting_approval: ['approved', 'denied', 'expired', 'skipped', 'awaiting_approval'],
+  // Withdrawn: who asked took it back before anyone approved; it can be asked again (unlike denied).
+  awaiting_approval: ['approved', 'denied', 'expired', 'withdrawn', 'skipped', 'awaiting_approval'],
   // Approved but never started: it lapses (expired), fails the run-time approval check, or is skipped (closed, withdrawn).
   approved: ['running', 'expired', 'failed', 'skipped'],
   running: ['succeeded', 'failed', 'running', 'skipped'],
@@ -16,6 +17,7 @@ const EXPECTED: Record<StepState, StepState[]> = {
   succeeded: [],
   denied: [],
   expired: ['awaiting_approval', 'skipped'],
+  withdrawn: ['awaiting_approval', 'skipped'],
   skipped: [],
 };
 
@@ -29,8 +31,8 @@ describe('step state machine', () => {
     expect(canTransition('awaiting_approval', 'running')).toBe(false);
   });
 
-  it('terminal states are the ones nothing leaves except a new request after an expiry', () => {
-    expect([...TERMINAL_STATES].sort()).toEqual(['denied', 'expired', 'skipped', 'succeeded']);
+  it('terminal states are the ones nothing leaves except a new request after an expiry or a withdrawal', () => {
+    expect([...TERMINAL_STATES].sort()).toEqual(['denied', 'expired', 'skipped', 'succeeded', 'withdrawn']);
     for (const s of ['succeeded', 'denied', 'skipped'] as const) expect(STATES.some((to) => canTransition(s, to))).toBe(false);
   });
 });

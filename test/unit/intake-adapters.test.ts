@@ -135,6 +135,13 @@ describe('GitHub secret scanning', () => {
     expect(JSON.stringify(only)).not.toContain(SECRET);
   });
 
+  it.each(['resolved', 'closed', undefined])('an alert whose state on GitHub is %p is not taken, whatever the delivery said', (state) => {
+    const ref = alertRefFromWebhook(githubWebhook(42));
+    if (!ref.ok) throw new Error('ref');
+    const r = fromSecretScanningAlert(ref.ref, { alert: { ...githubRestAlert(42, KEY), state }, locations: githubLocations() });
+    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/not open: nothing to contain/) });
+  });
+
   it('other actions and other secret types are acknowledged and ignored, with why', () => {
     expect(alertRefFromWebhook(githubWebhook(1, { action: 'resolved' }))).toEqual({ ok: false, ignore: true, reason: 'action resolved does not expose a secret' });
     expect(alertRefFromWebhook(githubWebhook(1, { secretType: 'slack_api_token' }))).toEqual({ ok: false, ignore: true, reason: 'secret type slack_api_token is not an AWS credential' });

@@ -1,4 +1,4 @@
-import { containsSecretKey, parseKeyId, looksLikeSecretKey, maskKeyId } from '../../src/domain/key-id';
+import { containsSecretKey, parseKeyId, looksLikeSecretKey, maskKeyId, redactSecretKeys, SECRET_REDACTED } from '../../src/domain/key-id';
 
 const VALID = 'AKIAIOSFODNN7EXAMPLE';
 
@@ -231,5 +231,35 @@ describe('Slack escapes and wrappers in combination (each once refused as malfor
     expect(looksLikeSecretKey(sha)).toBe(false);
     expect(containsSecretKey(`leaked in commit ${sha}`)).toBe(false);
     expect(parseKeyId(`${VALID} leaked in commit ${sha}`)).toEqual({ ok: true, keyId: VALID, kind: 'long-term', rest: `leaked in commit ${sha}` });
+  });
+});
+
+describe('one rule for secrets in free text (commands, reasons, resolutions, modal fields, logs)', () => {
+  const WITH_SLASH = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  const PLAIN = 'wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEY1';
+  const PLUS = 'wJalrXUtnFEMI+K7MDENG+bPxRfiCYEXAMPLEKEY';
+  const COMMIT = '3f786850e387550fdab836ed7e6dc881de23001b';
+  it.each<[string, string, boolean]>([
+    ['a secret on its own, with /', WITH_SLASH, true],
+    ['a secret without / or +', PLAIN, true],
+    ['a secret with +', PLUS, true],
+    ['labelled as in ~/.aws/credentials', `aws_secret_access_key=${PLAIN}`, true],
+    ['labelled with spaces', `aws_secret_access_key = ${WITH_SLASH}`, true],
+    ['labelled as an environment variable', `AWS_SECRET_ACCESS_KEY:${PLUS}`, true],
+    ['labelled in JSON', `{"SecretAccessKey": "${PLAIN}"}`, true],
+    ['in a sentence', `rotated; the old one was ${WITH_SLASH}, sorry`, true],
+    ['labelled, any 40 characters (even hex)', `aws_secret_access_key=${COMMIT}`, true],
+    ['a git commit id', `leaked in commit ${COMMIT}`, false],
+    ['a commit URL', `https://github.com/example-org/payments/commit/${COMMIT}`, false],
+    ['a key id and words', 'AKIAIOSFODNN7EXAMPLE leaked in a public gist', false],
+    ['41 characters', `x=${PLAIN}A`, false],
+    ['a label with a shorter value', 'aws_secret_access_key=short', false],
+  ])('%s', (_l, text, secret) => {
+    expect(containsSecretKey(text)).toBe(secret);
+    // What redaction leaves holds no secret, and text without one is left as it was.
+    const redacted = redactSecretKeys(text);
+    expect(containsSecretKey(redacted)).toBe(false);
+    if (!secret) expect(redacted).toBe(text);
+    else expect(redacted).toContain(SECRET_REDACTED);
   });
 });

@@ -40,8 +40,13 @@ it.each([
   ['alice soon', /not a time/],
   ['a b c d', /Too many words/],
   ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', /secret access key/],
+  // Without / or +, labelled: a user name's shape, and still a secret.
+  ['aws_secret_access_key=wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEY1', /secret access key/],
+  ['alice 7d AWS_SECRET_ACCESS_KEY:wJalrXUtnFEMI+K7MDENG+bPxRfiCYEXAMPLEKEY', /secret access key/],
 ])('refuses %p', (text, why) => {
   const r = parseTrailQuery(text, NOW);
   expect(r.ok).toBe(false);
   if (!r.ok) expect(r.message).toMatch(why);
+  // Never repeated back.
+  if (!r.ok && /secret/.test(String(why))) expect(r.message).not.toContain('EXAMPLEKEY');
 });

@@ -334,7 +334,8 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
       unavailableReason: 'CloudTrail lookups are not configured; run /trail by hand',
     },
     {
-      seq: 4, name: 'eradicate', title: 'Eradicate', approvals: 2,
+      // Two people delete the key; closing before it is done needs a second person too.
+      seq: 4, name: 'eradicate', title: 'Eradicate', approvals: 2, atClose: 'must_finish',
       action: d.containment ? eradicate(d.containment) : undefined,
       unavailableReason: 'eradication actions are not configured',
     },
@@ -347,7 +348,7 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
     {
       // Undo re-activates the leaked key: two people, neither of them who asked, and only
       // until Eradicate starts.
-      seq: 7, name: 'undo', title: 'Undo containment (false positive)', approvals: 2, optional: true, withdrawnOnceStarted: 'eradicate',
+      seq: 7, name: 'undo', title: 'Undo containment (false positive)', approvals: 2, optional: true, withdrawnOnceStarted: 'eradicate', atClose: 'undoes_containment',
       offer: { label: 'Undo containment (false positive)', after: 'contain' },
       endsPlaybook: 'containment was undone (false positive); close the incident',
       action: d.containment ? undo(d.containment) : undefined,
@@ -356,10 +357,10 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
   const investigateStep = steps.find((s) => s.name === 'investigate');
   if (investigateStep?.action && d.roleSessions) investigateStep.action = withRoleSessionsStep(investigateStep.action);
   const roleSessions: StepDefinition | undefined = d.roleSessions
-    ? { seq: 10, name: ROLE_SESSIONS_STEP, title: 'Revoke role sessions', approvals: 1, optional: true, offer: { label: 'Revoke role sessions', after: 'investigate' }, action: revokeRoleSessions(d.roleSessions) }
+    ? { seq: 10, name: ROLE_SESSIONS_STEP, title: 'Revoke role sessions', approvals: 1, optional: true, atClose: 'must_finish', offer: { label: 'Revoke role sessions', after: 'investigate' }, action: revokeRoleSessions(d.roleSessions) }
     : undefined;
   const remove: StepDefinition | undefined = d.containment
-    ? { seq: 10, name: 'remove', title: 'Remove', approvals: 2, optional: true, offer: { label: 'Remove', after: 'investigate' }, action: removeItem(d.containment) }
+    ? { seq: 10, name: 'remove', title: 'Remove', approvals: 2, optional: true, atClose: 'must_finish', offer: { label: 'Remove', after: 'investigate' }, action: removeItem(d.containment) }
     : undefined;
   return {
     name: 'compromised-key',

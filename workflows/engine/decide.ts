@@ -7,7 +7,7 @@
  */
 import type { Incident, IncidentEvent, StepRecord, StepState } from '../../src/domain/incident';
 import { TERMINAL_STATES } from '../../src/domain/incident';
-import { approvalLapsed, checkClick, type ApprovalProblem, type Refusal, type RefusalReason } from '../../src/domain/approval-rules';
+import { approvalLapsed, checkClick, checkClose, isWithdrawal, type ApprovalProblem, type CloseVerdict, type Refusal, type RefusalReason } from '../../src/domain/approval-rules';
 import type { ClickResult, IncidentNotice } from '../../src/domain/incident-notice';
 import type { StepError } from '../../src/domain/step-outcome';
 import type { PlannedCall } from '../../src/domain/aws-plan';
@@ -100,10 +100,21 @@ export function decideClick(incident: Incident, step: StepRecord, c: Click): Cli
     };
   }
   const reason = plainReason(c.reason ?? '');
-  const withdrawn = c.userId === (step.requestedBy ?? incident.requester) && !c.isApprover;
+  if (isWithdrawal(incident, step, c.userId)) {
+    // Who asked takes it back: the step waits to be asked again (by anyone who may), and the
+    // playbook does not go past it meanwhile. It is not a decision against the step.
+    return {
+      kind: 'write',
+      write: { from: ['awaiting_approval'], patch: { state: 'withdrawn', note: `withdrawn by <@${c.userId}>: ${reason}`, finishedAt: at } },
+      event: { type: 'approval_withdrawn', actor: c.userId, step: step.name, detail: { reason } },
+      notice: { kind: 'step_withdrawn', step: step.name, title: step.title, by: c.userId, reason },
+      result: { kind: 'withdrawn', title: step.title },
+      runs: false,
+    };
+  }
   return {
     kind: 'write',
-    write: { from: ['awaiting_approval'], patch: { state: 'denied', note: `${withdrawn ? 'withdrawn' : 'denied'} by <@${c.userId}>: ${reason}`, finishedAt: at } },
+    write: { from: ['awaiting_approval'], patch: { state: 'denied', note: `denied by <@${c.userId}>: ${reason}`, finishedAt: at } },
     event: { type: 'denied', actor: c.userId, step: step.name, detail: { reason } },
     notice: { kind: 'step_denied', step: step.name, title: step.title, by: c.userId, reason },
     result: { kind: 'denied', title: step.title },
@@ -147,10 +158,10 @@ export function decideNext(incident: Incident, steps: readonly StepRecord[], def
     };
   }
   if (approved) return { kind: 'run', step: approved, from: ['approved'] };
-  // A denied or expired step stops the playbook: nothing after it runs until a person asks
-  // again (expired) or closes the incident (denied). Eradicating a key whose containment
-  // was refused would be exactly wrong.
-  if (steps.some((s) => !def(s.name).optional && (s.state === 'denied' || s.state === 'expired'))) return { kind: 'wait' };
+  // A denied, expired or withdrawn step stops the playbook: nothing after it runs until a
+  // person asks again (expired, withdrawn) or closes the incident (denied). Eradicating a key
+  // whose containment was refused would be exactly wrong.
+  if (steps.some((s) => !def(s.name).optional && (s.state === 'denied' || s.state === 'expired' || s.state === 'withdrawn'))) return { kind: 'wait' };
   const step = steps.find((s) => !TERMINAL_STATES.includes(s.state) && !def(s.name).optional);
   if (!step || step.state !== 'pending') return { kind: 'wait' };
   const d = def(step.name);
@@ -209,7 +220,7 @@ export function decideRerequest(
     }
     return { kind: 'request', from: ['pending'], result: { kind: 'requested', title: step.title, again: false } };
   }
-  if (step.state !== 'expired' && step.state !== 'failed') {
+  if (step.state !== 'expired' && step.state !== 'withdrawn' && step.state !== 'failed') {
     return { kind: 'refuse', result: { kind: 'request_refused', refusal: 'stale', title: step.title, state: step.state }, refreshCard: true };
   }
   return { kind: 'request', from: [step.state], result: { kind: 'requested', title: step.title, again: true } };
@@ -219,14 +230,14 @@ export function decideRerequest(
 export function withdrawnBy(step: StepRecord, steps: readonly StepRecord[], def: (name: string) => StepDefinition): StepRecord | undefined {
   const name = def(step.name).withdrawnOnceStarted;
   const other = name ? steps.find((s) => s.name === name) : undefined;
-  return other && !['pending', 'awaiting_approval', 'approved', 'expired', 'denied', 'skipped'].includes(other.state) ? other : undefined;
+  return other && !['pending', 'awaiting_approval', 'approved', 'expired', 'withdrawn', 'denied', 'skipped'].includes(other.state) ? other : undefined;
 }
 
 /** Steps a starting step withdraws (Undo when Eradicate starts): skipped, with why. */
 export function decideWithdraw(started: StepRecord, steps: readonly StepRecord[], def: (name: string) => StepDefinition, now: Date): Array<{ step: StepRecord; write: StepWrite; event: EventSpec }> {
   const reason = `withdrawn: ${started.title} has started`;
   return steps
-    .filter((s) => def(s.name).withdrawnOnceStarted === started.name && ['pending', 'awaiting_approval', 'approved', 'expired', 'failed'].includes(s.state))
+    .filter((s) => def(s.name).withdrawnOnceStarted === started.name && ['pending', 'awaiting_approval', 'approved', 'expired', 'withdrawn', 'failed'].includes(s.state))
     .map((s) => ({
       step: s,
       write: { from: [s.state], patch: { state: 'skipped', note: reason, finishedAt: now.toISOString() } },
@@ -311,12 +322,20 @@ export function decideExpire(step: StepRecord, now: Date): { write: StepWrite; e
 export function decideSkipRemaining(steps: readonly StepRecord[], def: (name: string) => StepDefinition, reason: string, except: string, now: Date): Array<{ step: StepRecord; write: StepWrite; event: EventSpec }> {
   return steps
     // Optional steps too (a Remove awaiting approval must not run after an Undo).
-    .filter((s) => s.name !== except && !def(s.name).manual && ['pending', 'awaiting_approval', 'expired', 'failed'].includes(s.state))
+    .filter((s) => s.name !== except && !def(s.name).manual && ['pending', 'awaiting_approval', 'expired', 'withdrawn', 'failed'].includes(s.state))
     .map((s) => ({
       step: s,
       write: { from: [s.state], patch: { state: 'skipped', note: reason, finishedAt: now.toISOString() } },
       event: { type: 'step_skipped', step: s.name, detail: { reason } },
     }));
+}
+
+/**
+ * Whether this person may close now, and whether the close ends the watch on the key
+ * (approval-rules.ts checkClose, with each step's meaning at close from the playbook).
+ */
+export function decideClose(incident: Incident, steps: readonly StepRecord[], def: (name: string) => StepDefinition, userId: string, isApprover: boolean): CloseVerdict {
+  return checkClose({ incident, steps, userId, isApprover, gate: (s) => def(s.name).atClose });
 }
 
 export type CloseMove =

@@ -13,7 +13,7 @@ import type { Incident, IncidentEvent, Severity, StepRecord, StepState } from '.
 import { canTransition, newIncidentId } from '../../src/domain/incident';
 import { createHash } from 'node:crypto';
 import { approvalLapsed, approvedContent, isExpired, verifyApprovals } from '../../src/domain/approval-rules';
-import type { KeyKind } from '../../src/domain/key-id';
+import { containsSecretKey, redactSecretKeys, type KeyKind } from '../../src/domain/key-id';
 import { clickOk, type ClickResult, type IncidentNotice } from '../../src/domain/incident-notice';
 import { KeyguardError } from '../../src/errors';
 import type { AccessPolicy, IncidentNotifier, IncidentStore, LogPort, OpenResult } from '../../src/ports';
@@ -22,6 +22,7 @@ import {
   decideApprovalRejected,
   decideApprovalRequest,
   decideClick,
+  decideClose,
   decideExpire,
   decideFinish,
   decideNext,
@@ -123,7 +124,10 @@ export class PlaybookEngine {
   }
 
   /** Open an incident for a key, or point at the one already open. */
-  async open(req: OpenRequest): Promise<OpenResult> {
+  async open(request: OpenRequest): Promise<OpenResult> {
+    // The front doors refuse a pasted secret with a message; whatever still carries one (an
+    // automatic source's text) is kept without it.
+    const req: OpenRequest = { ...request, reason: redactSecretKeys(request.reason), ...(request.ticket ? { ticket: redactSecretKeys(request.ticket) } : {}) };
     const now = this.iso();
     const incident: Incident = {
       id: newIncidentId(this.d.now()),
@@ -509,7 +513,10 @@ export class PlaybookEngine {
     throw new KeyguardError('CONFLICT', 'The step changed too often while applying the policy.');
   }
 
-  deny(incidentId: string, stepName: string, shownVersion: number, userId: string, reason: string): Promise<ClickOutcome> {
+  /** A Deny click: an approver's decision, or who asked taking the request back (withdrawn). */
+  async deny(incidentId: string, stepName: string, shownVersion: number, userId: string, reason: string): Promise<ClickOutcome> {
+    // Every front door checks first; this is the last line: a secret never reaches the record.
+    if (containsSecretKey(reason)) return this.answer({ kind: 'secret_refused', what: 'reason' });
     return this.click(incidentId, stepName, { kind: 'deny', userId, shownVersion, reason }, {});
   }
 
@@ -627,24 +634,32 @@ export class PlaybookEngine {
     }
   }
 
+  /**
+   * Close the incident. With something left open (a step awaiting approval, containment
+   * undone, Eradicate or a removal not done) only an approver who asked for none of it may;
+   * the watch on the key ends with the close only when an approver other than the requester
+   * closes (approval-rules.ts checkClose).
+   */
   async close(incidentId: string, userId: string, resolution: string): Promise<ClickOutcome> {
+    if (containsSecretKey(resolution)) return this.answer({ kind: 'secret_refused', what: 'resolution' });
     for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
       const inc = await this.d.store.getIncident(incidentId);
       if (!inc) return this.answer({ kind: 'close_refused', incidentId, why: 'missing' });
       if (inc.status === 'closed') return this.answer({ kind: 'close_refused', incidentId, why: 'already_closed' });
-      // Closing drops what awaits approval (and silences the watch): an approver's decision.
-      const waiting = ((await this.d.store.get(incidentId))?.steps ?? []).filter((s) => s.state === 'awaiting_approval' || s.state === 'approved');
-      if (waiting.length > 0 && !(await this.d.access.isApprover(userId))) {
-        await this.event(incidentId, 'close_refused', { actor: userId, detail: { why: 'needs_approver', awaiting: waiting.map((s) => s.name) } });
-        return this.answer({ kind: 'close_refused', incidentId, why: 'needs_approver', awaiting: waiting.map((s) => s.title) });
+      const steps = (await this.d.store.get(incidentId))?.steps ?? [];
+      const verdict = decideClose(inc, steps, this.def, userId, await this.d.access.isApprover(userId));
+      if (!verdict.ok) {
+        await this.event(incidentId, 'close_refused', { actor: userId, detail: { why: verdict.refusal, openEnds: verdict.openEnds, askers: verdict.askers } });
+        return this.answer({ kind: 'close_refused', incidentId, why: verdict.refusal, openEnds: verdict.openEnds, askers: verdict.askers });
       }
-      const closed = await this.d.store.updateIncident({ ...inc, status: 'closed', closedAt: this.iso(), resolution }, inc.version);
+      const watchOutlivesClose = !verdict.endsWatch;
+      const closed = await this.d.store.updateIncident({ ...inc, status: 'closed', closedAt: this.iso(), resolution, closedBy: userId, ...(watchOutlivesClose ? { watchOutlivesClose } : {}) }, inc.version);
       if (!closed) continue;
       await this.d.store.releaseKeyLock(inc.keyId, inc.id);
-      await this.event(incidentId, 'incident_closed', { actor: userId, detail: { resolution } });
+      await this.event(incidentId, 'incident_closed', { actor: userId, detail: { resolution, openEnds: verdict.openEnds, watchOutlivesClose } });
       await this.settleStepsOnClose(incidentId, userId);
       await this.refreshCard(incidentId);
-      return this.answer({ kind: 'closed', incidentId });
+      return this.answer({ kind: 'closed', incidentId, watchOutlivesClose });
     }
     throw new KeyguardError('CONFLICT', 'The incident changed while closing it; try again.');
   }
