@@ -144,7 +144,7 @@ function findingLine(f: Finding): string {
 /** What the history source could not show the rules, in one sentence (LookupEvents has no data events). */
 export function notCheckedText(coverage: TrailSummary['coverage']): string | undefined {
   if (!coverage || coverage.notChecked.length === 0) return undefined;
-  const families = coverage.notChecked.map((f) => `${f.title.toLowerCase()} (${f.rules.map((r) => r.toLowerCase()).join('; ')})`).join('; ');
+  const families = coverage.notChecked.map((f) => `${f.title.toLowerCase()} (${f.rules.join('; ')})`).join('; ');
   return `Not checked: LookupEvents returns management events only, so these rules saw nothing: ${families}. They need Athena or CloudTrail Lake over a trail that records data events (\`source:athena\` or \`source:lake\`).`;
 }
 

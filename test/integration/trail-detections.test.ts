@@ -72,7 +72,7 @@ it('a quiet history from LookupEvents says no findings, and which families it co
   const text = blocksText((await summaryMessage()).args);
   expect(text).toContain('No sensitive actions matched the detection rules.');
   expect(text).toContain('Not checked: LookupEvents returns management events only');
-  expect(text).toContain('objects re-encrypted with a key the owner lacks');
-  expect(text).toContain('lambda functions invoked');
+  expect(text).toContain('Objects re-encrypted with a key the owner lacks');
+  expect(text).toContain('Lambda functions invoked');
   expect(text).toContain('Athena or CloudTrail Lake');
 });

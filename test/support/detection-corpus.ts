@@ -15,7 +15,7 @@
 import type { Family } from '../../src/domain/detection-rules';
 import { ACCOUNT_ID, ATTACKER_ACCOUNT_ID, Identity } from '../../sandbox/cloudtrail-fixtures';
 import {
-  ATTACKER_KEY, ATTACKER_ROOT, FEDERATED, INSTANCE, OWN_KEY, OWN_ROOT, policy, QUEUE_URL, ROLE, ROOT, S3_NS, s3Resources, Spec, SSO_SESSION, USER,
+  ATTACKER_KEY, ATTACKER_ROOT, FEDERATED, INSTANCE, OWN_KEY, OWN_ROOT, policy, QUEUE_URL, ROLE, ROOT, S3_NS, s3Resources, Spec, SSO_SESSION,
 } from './detection-cases';
 
 export type Label = 'attack' | 'benign' | 'failed';

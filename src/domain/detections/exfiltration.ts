@@ -260,8 +260,8 @@ export const EXFILTRATION = eventRules('exfiltration', [
   {
     id: 'exfil.bucket-replication', severity: 'medium', family: 'storage-and-encryption',
     technique: TO_CLOUD_ACCOUNT,
-    title: 'Bucket replication to another account',
-    why: 'A replication rule copies every new object to a destination bucket; one owned by another account is a standing data feed.',
+    title: 'Bucket replication configured',
+    why: 'A replication rule copies every new object to a destination bucket; one owned by another account (named when the rule says) is a standing data feed.',
     next: 'Check the destination bucket\'s account; delete the rule if it is not yours.',
     ignores: 'Rules whose destination names the caller\'s own account; reading or deleting replication rules.',
     events: ['s3:PutBucketReplication'],
