@@ -1,12 +1,13 @@
 /**
  * What the detection rules cost per event, next to what every event costs anyway (parsing
  * the CloudTrail record), measured side by side in one run over the same events, and next
- * to the rate CloudTrail itself delivers events (2 requests/s × 50 events per region).
+ * to the rate CloudTrail itself delivers events (2 requests/s × 50 events per region). The
+ * events: routine calls, the IAM intrusion at 40×, and the intrusion beyond IAM 40 times.
  */
 import { performance } from 'node:perf_hooks';
 import { parseTrailEvent, TrailEvent } from '../src/domain/trail-event';
 import { TrailSummaryBuilder } from '../src/domain/trail-summary';
-import { attackerScenario, examplePrincipal, regionOf, routineActivity } from '../sandbox/cloudtrail-fixtures';
+import { attackerScenario, examplePrincipal, regionOf, routineActivity, widerIntrusion } from '../sandbox/cloudtrail-fixtures';
 import type { WireEvent } from '../sandbox/cloudtrail-emulator';
 import { Bench, fixed, markdownTable } from './bench';
 
@@ -17,7 +18,9 @@ function corpus(): WireEvent[] {
   const start = Date.parse('2024-05-01T00:00:00Z');
   const routine = routineActivity({ seed: 1, count: 80_000, principal, regions: ['us-east-1', 'eu-west-1', 'us-west-2'], startMs: start - 30 * 86_400_000, endMs: start });
   const attack = attackerScenario({ seed: 2, principal, startMs: start, scale: 40 });
-  return [...routine, ...attack.events];
+  // The intrusion beyond IAM (databases, storage, public resources, network, defences), 40 times over.
+  const wider = Array.from({ length: 40 }, (_, i) => widerIntrusion({ seed: 100 + i, principal, startMs: start + i * 3_600_000 }).events).flat();
+  return [...routine, ...attack.events, ...wider];
 }
 
 function timeIt(fn: () => void): number {

@@ -574,3 +574,87 @@ export function generateVolume(o: VolumeOptions): Map<string, WireEvent[]> {
 export function examplePrincipal(seed = 1, userName = 'ci-deployer'): UserPrincipal {
   return { accountId: ACCOUNT_ID, userName, accessKeyId: new FixtureRandom(seed).awsId('AKIA') };
 }
+
+// ---- the wider intrusion: databases, storage, public resources, network, defences ------------
+
+export interface WiderIntrusion {
+  events: WireEvent[];
+  /** Names the attacker's calls touched (snapshot, bucket, queue, group…): the summary shows them. */
+  attackerResources: string[];
+  /** Names only the look-alikes touched: the summary must not show them. */
+  lookAlikeResources: string[];
+  endMs: number;
+}
+
+const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const policyText = (...statements: Array<Record<string, unknown>>) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+/**
+ * An intrusion beyond IAM, with the owner's look-alike calls interleaved: a database
+ * snapshot shared out and a database made public, a bucket's versioning suspended and its
+ * access logging turned off, a queue opened to everyone, a security group and a network ACL
+ * opened, GuardDuty findings archived, a console session minted from the key, miners
+ * protected from termination. Each attacker call has a harmless twin by the same principal
+ * (same event name, fields that make it benign), made from the office address.
+ */
+export function widerIntrusion(o: { seed: number; principal: UserPrincipal; startMs: number }): WiderIntrusion {
+  const rng = new FixtureRandom(o.seed);
+  const identity = iamUserIdentity(o.principal);
+  const account = o.principal.accountId;
+  const attackerIp = rng.ip();
+  const agent = 'Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#6.5.0 lang/python#3.11.6';
+  const events: WireEvent[] = [];
+  let t = o.startMs;
+  const ev = (spec: Omit<EventSpec, 'identity' | 'sourceIp' | 'userAgent' | 'timeMs' | 'region'> & { region?: string; identity?: Identity; benign?: boolean }) => {
+    t += rng.int(20_000, 90_000);
+    const { benign, ...rest } = spec;
+    events.push(buildEvent({ region: 'us-east-1', identity, sourceIp: benign ? OFFICE_IP : attackerIp, userAgent: benign ? SDK_USER_AGENT : agent, timeMs: t, ...rest }, rng));
+  };
+  const queueUrl = (name: string) => `https://sqs.us-east-1.amazonaws.com/${account}/${name}`;
+
+  // Databases: a snapshot shared with the attacker's account, a share the owner removes, an instance made public, one kept private.
+  ev({ service: 'rds', name: 'ModifyDBSnapshotAttribute', requestParameters: { dBSnapshotIdentifier: 'orders-final-snap', attributeName: 'restore', valuesToAdd: [ATTACKER_ACCOUNT_ID] } });
+  ev({ benign: true, service: 'rds', name: 'ModifyDBSnapshotAttribute', requestParameters: { dBSnapshotIdentifier: 'reports-old-snap', attributeName: 'restore', valuesToRemove: ['444455556666'] } });
+  ev({ service: 'rds', name: 'ModifyDBInstance', requestParameters: { dBInstanceIdentifier: 'orders-primary', publiclyAccessible: true, applyImmediately: true } });
+  ev({ benign: true, service: 'rds', name: 'ModifyDBInstance', requestParameters: { dBInstanceIdentifier: 'reports-replica', publiclyAccessible: false, backupRetentionPeriod: 14 } });
+  // Storage: versioning suspended and logging off on one bucket; enabled and on for another.
+  ev({ service: 's3', name: 'PutBucketVersioning', requestParameters: { bucketName: 'customer-exports', VersioningConfiguration: { Status: 'Suspended', xmlns: S3_XMLNS }, versioning: '' } });
+  ev({ benign: true, service: 's3', name: 'PutBucketVersioning', requestParameters: { bucketName: 'build-artifacts', VersioningConfiguration: { Status: 'Enabled', xmlns: S3_XMLNS }, versioning: '' } });
+  ev({ service: 's3', name: 'PutBucketLogging', requestParameters: { bucketName: 'customer-exports', BucketLoggingStatus: { xmlns: S3_XMLNS }, logging: '' } });
+  ev({ benign: true, service: 's3', name: 'PutBucketLogging', requestParameters: { bucketName: 'build-artifacts', BucketLoggingStatus: { xmlns: S3_XMLNS, LoggingEnabled: { TargetBucket: 'access-logs', TargetPrefix: 'build-artifacts/' } }, logging: '' } });
+  // Resources made public: a queue open to everyone; another narrowed to a topic of the account.
+  ev({ service: 'sqs', name: 'SetQueueAttributes', requestParameters: { queueUrl: queueUrl('payment-events'), attributes: { Policy: policyText({ Effect: 'Allow', Principal: '*', Action: 'sqs:ReceiveMessage', Resource: '*' }) } } });
+  ev({
+    benign: true, service: 'sqs', name: 'SetQueueAttributes',
+    requestParameters: { queueUrl: queueUrl('internal-jobs'), attributes: { Policy: policyText({ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: '*', Condition: { ArnEquals: { 'aws:SourceArn': `arn:aws:sns:us-east-1:${account}:jobs` } } }) } },
+  });
+  // Network: RDP and every protocol opened to the internet; an internal range and an outbound rule.
+  ev({ service: 'ec2', name: 'AuthorizeSecurityGroupIngress', requestParameters: { groupId: 'sg-0attack3389', ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 3389, toPort: 3389, ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] } }] } } });
+  ev({ benign: true, service: 'ec2', name: 'AuthorizeSecurityGroupIngress', requestParameters: { groupId: 'sg-0internal5432', ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, ipRanges: { items: [{ cidrIp: '10.20.0.0/16' }] } }] } } });
+  ev({ service: 'ec2', name: 'CreateNetworkAclEntry', requestParameters: { networkAclId: 'acl-0attack', ruleNumber: 1, egress: false, ruleAction: 'allow', protocol: '-1', cidrBlock: '0.0.0.0/0' } });
+  ev({ benign: true, service: 'ec2', name: 'CreateNetworkAclEntry', requestParameters: { networkAclId: 'acl-0outbound', ruleNumber: 100, egress: true, ruleAction: 'allow', protocol: '-1', cidrBlock: '0.0.0.0/0' } });
+  // Defences: GuardDuty findings archived on arrival; a filter that only tags.
+  ev({ service: 'guardduty', name: 'CreateFilter', requestParameters: { detectorId: 'd0a1', name: 'quiet-everything', action: 'ARCHIVE', findingCriteria: { criterion: { severity: { gte: 1 } } } } });
+  ev({ benign: true, service: 'guardduty', name: 'CreateFilter', requestParameters: { detectorId: 'd0a1', name: 'tag-production', action: 'NOOP', findingCriteria: { criterion: { 'resource.tags.env': { eq: ['prod'] } } } } });
+  // Sessions: a federation token minted from the key, then a console sign-in link from it.
+  const federationKey = rng.awsId('ASIA');
+  ev({
+    service: 'sts', name: 'GetFederationToken', readOnly: true,
+    requestParameters: { name: 'console', durationSeconds: 129600 },
+    responseElements: {
+      credentials: { accessKeyId: federationKey, expiration: new Date(t + 129_600_000).toUTCString(), sessionToken: `FAKE-SESSION-TOKEN-${rng.hex(16)}` },
+      federatedUser: { federatedUserId: `${account}:console`, arn: `arn:aws:sts::${account}:federated-user/console` },
+    },
+    resources: [{ ResourceType: 'AWS::IAM::AccessKey', ResourceName: federationKey }],
+  });
+  ev({ service: 'signin', name: 'GetSigninToken', identity: federatedUserIdentity({ accountId: account, userName: o.principal.userName, federatedName: 'console', accessKeyId: federationKey }) });
+  // Compute: miners protected from termination; an instance whose protection the owner lifts.
+  ev({ service: 'ec2', name: 'ModifyInstanceAttribute', requestParameters: { instanceId: 'i-0miner00000000001', disableApiTermination: { value: true } } });
+  ev({ benign: true, service: 'ec2', name: 'ModifyInstanceAttribute', requestParameters: { instanceId: 'i-0retired000000001', disableApiTermination: { value: false } } });
+  return {
+    events,
+    attackerResources: ['orders-final-snap', ATTACKER_ACCOUNT_ID, 'orders-primary', 'customer-exports', 'payment-events', 'sg-0attack3389', 'acl-0attack', 'i-0miner00000000001'],
+    lookAlikeResources: ['reports-old-snap', 'reports-replica', 'build-artifacts', 'internal-jobs', 'sg-0internal5432', 'acl-0outbound', 'i-0retired000000001'],
+    endMs: t,
+  };
+}

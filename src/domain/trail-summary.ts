@@ -8,10 +8,11 @@
  */
 import { BestOf, CappedTally, Tally } from './bounded';
 import {
-  BURST_RULES, BurstTracker, DEFAULT_USUAL_REGIONS, DetectionRule, EVENT_RULES, GROUP_RULES, GroupRule, IgnoredReason, Outcome, OwnActivity,
-  RuleBase, RuleContext, RuleSeverity, SEVERITY_RANK, TACTIC_ORDER, ignoredReason, matchingEventRules, outcomeOf,
+  BURST_INDEX, BURST_RULES, BurstTracker, DEFAULT_USUAL_REGIONS, DetectionRule, EVENT_RULES, Family, GROUP_RULES, GroupRule, IgnoredReason, Outcome, OwnActivity,
+  RuleBase, RuleContext, RuleSeverity, SEVERITY_RANK, TACTIC_ORDER, dataEventFamilies, ignoredReason, matchingEventRules, outcomeOf,
   requestedInstanceTypes, ruleContext,
 } from './detection-rules';
+import type { HistorySourceName } from './history-choice';
 import { isPublicIp, normaliseIp } from './detections/match';
 import { TrailEvent, isoFromMillis, pick, pickString, succeeded } from './trail-event';
 
@@ -33,6 +34,11 @@ export interface TrailSummaryOptions {
   maxCreatedPerKind?: number;
   /** Distinct values tracked per statistic before the rest are counted as overflow. */
   maxDistinctValues?: number;
+  /**
+   * Which history the events come from. LookupEvents returns management events only: the
+   * summary then names the rule families it could not check (`coverage`).
+   */
+  historySource?: HistorySourceName;
 }
 
 const DEFAULTS = {
@@ -86,9 +92,14 @@ export interface FindingExample {
 }
 
 /** What the rule says about itself (tactic, technique, severity, title, why, next step), and what it found. */
-export interface Finding extends Pick<RuleBase, 'tactic' | 'technique' | 'severity' | 'title' | 'why' | 'next'> {
+export interface Finding extends Pick<RuleBase, 'tactic' | 'technique' | 'severity' | 'title' | 'why' | 'next' | 'family'> {
   ruleId: string;
-  /** `done` when at least one matching call succeeded; `attempted` when every one was refused or failed. */
+  /**
+   * `done` when at least one matching call succeeded; `attempted` when none did and at least
+   * one was refused (AccessDenied, UnauthorizedOperation, a dry run). An attempt is reported
+   * one severity lower than the rule's. Calls that only failed for other reasons (bad input,
+   * already exists) make no finding on their own.
+   */
   outcome: 'done' | 'attempted';
   /** Matching events (for a burst: all counted events). */
   count: number;
@@ -195,6 +206,12 @@ export interface TrailSummary {
   ignored: { awsService: number; keyguard: number };
   createdResources: { items: CreatedResource[]; dropped: number; droppedByKind: Partial<Record<CreatedResourceKind, number>> };
   eventIndex: { entries: EventIndexEntry[]; dropped: number };
+  /**
+   * What the history could not show the rules. LookupEvents holds management events only, so
+   * the families whose rules read data events (S3 object calls, Lambda invokes) were not
+   * checked; Athena and CloudTrail Lake hold them when the trail records data events.
+   */
+  coverage?: { source: HistorySourceName; notChecked: Array<{ family: Family; title: string; rules: string[] }> };
 }
 
 type KeptExample = FindingExample & { timeMs: number };
@@ -216,6 +233,11 @@ interface GroupAccumulator extends FindingAccumulator {
 }
 
 const noOutcomes = (): Record<Outcome, number> => ({ done: 0, refused: 0, failed: 0 });
+
+const ONE_LOWER: Record<RuleSeverity, RuleSeverity> = { high: 'medium', medium: 'low', low: 'low' };
+
+/** Calls that only failed (not refused) prove no intent the rules can judge: no finding on their own. */
+const isFinding = (o: Record<Outcome, number>) => o.done > 0 || o.refused > 0;
 
 interface IndexCandidate extends EventIndexEntry {
   timeMs: number;
@@ -278,7 +300,8 @@ export class TrailSummaryBuilder {
   private readonly ignored: Record<IgnoredReason, number> = { 'aws-service': 0, keyguard: 0 };
   private readonly findings = new Map<string, FindingAccumulator>();
   private readonly groups = new Map<string, Map<string, GroupAccumulator>>();
-  private readonly bursts: Array<{ tracker: BurstTracker; examples: BestOf<KeptExample>; outcomes: Record<Outcome, number> }>;
+  private readonly bursts: Map<DetectionRule, { tracker: BurstTracker; examples: BestOf<KeptExample>; outcomes: Record<Outcome, number> }>;
+  private readonly historySource?: HistorySourceName;
   private readonly created = new Map<string, CreatedResource>();
   private readonly createdPerKind = new Map<CreatedResourceKind, number>();
   private readonly createdDropped = new Map<CreatedResourceKind, number>();
@@ -286,7 +309,7 @@ export class TrailSummaryBuilder {
   private ipFirstCache?: Map<string, number>;
 
   constructor(options: TrailSummaryOptions = {}) {
-    this.opts = { ...DEFAULTS, ...definedOnly({ ...options, usualRegions: undefined, ownActivity: undefined }) } as typeof DEFAULTS;
+    this.opts = { ...DEFAULTS, ...definedOnly({ ...options, usualRegions: undefined, ownActivity: undefined, historySource: undefined }) } as typeof DEFAULTS;
     this.ctx = ruleContext(options.usualRegions);
     this.own = options.ownActivity ?? {};
     const cap = this.opts.maxDistinctValues;
@@ -296,7 +319,8 @@ export class TrailSummaryBuilder {
     this.agents = new CappedTally(cap);
     this.errors = new CappedTally(cap);
     this.identities = new CappedTally(cap);
-    this.bursts = BURST_RULES.map((r) => ({ tracker: new BurstTracker(r), examples: this.newExamples(), outcomes: noOutcomes() }));
+    this.bursts = new Map(BURST_RULES.map((r) => [r, { tracker: new BurstTracker(r), examples: this.newExamples(), outcomes: noOutcomes() }]));
+    this.historySource = options.historySource;
     for (const r of GROUP_RULES) this.groups.set(r.id, new Map());
     // Keep the events that matter most for a timeline: flagged ones first, then the newest.
     this.index = new BestOf<IndexCandidate>(this.opts.maxIndexEntries, (a, b) => a.priority - b.priority || a.timeMs - b.timeMs);
@@ -324,13 +348,17 @@ export class TrailSummaryBuilder {
       const outcome = outcomeOf(e);
       for (const rule of matchingEventRules(e, this.ctx, EVENT_RULES)) {
         this.recordFinding(this.findings, rule, e, outcome);
+        if (outcome === 'failed') continue;
         if (!topRule || SEVERITY_RANK[rule.severity] > SEVERITY_RANK[topRule.severity]) topRule = rule;
       }
-      for (const b of this.bursts) {
+      for (const rule of BURST_INDEX.candidates(e)) {
+        // A call that failed for another reason (throttled, bad input) did nothing and tried nothing.
+        if (outcome === 'failed' && !rule.countsRefusals) continue;
+        const b = this.bursts.get(rule)!;
         if (b.tracker.add(e)) {
           inBurst = true;
           b.outcomes[outcome]++;
-          b.examples.add(this.example(e, outcome));
+          b.examples.add(this.example(e, outcome, rule));
         }
       }
       const notBaseline = this.recordGroups(e, outcome);
@@ -365,7 +393,7 @@ export class TrailSummaryBuilder {
     const groupFindings = this.groupFindings(new Set(usualRegions.regions));
     const firstSuspiciousMs = Math.min(cutMs, ...groupFindings.map((f) => f.startMs));
     const findings = [
-      ...[...this.findings.values()].map((f) => this.toFinding(f)),
+      ...[...this.findings.values()].filter((f) => isFinding(f.outcomes)).map((f) => this.toFinding(f)),
       ...groupFindings.map((f) => f.finding),
       ...burstFindings.map((f) => f.finding),
     ];
@@ -402,6 +430,7 @@ export class TrailSummaryBuilder {
         dropped: [...this.createdDropped.values()].reduce((a, b) => a + b, 0),
         droppedByKind: Object.fromEntries(this.createdDropped),
       },
+      ...(this.historySource ? { coverage: { source: this.historySource, notChecked: this.historySource === 'lookup' ? dataEventFamilies() : [] } } : {}),
       eventIndex: {
         entries: this.index
           .items()
@@ -427,8 +456,9 @@ export class TrailSummaryBuilder {
     return new BestOf<KeptExample>(this.opts.maxExamplesPerFinding, earlierFirst);
   }
 
-  private example(e: TrailEvent, outcome: Outcome): KeptExample {
-    const detail = eventDetail(e);
+  private example(e: TrailEvent, outcome: Outcome, rule?: DetectionRule): KeptExample {
+    const described = rule?.describe?.(e);
+    const detail = described ? clipText(described) : eventDetail(e);
     return {
       id: e.id,
       time: e.time,
@@ -452,7 +482,7 @@ export class TrailSummaryBuilder {
     f.outcomes[outcome]++;
     f.firstMs = Math.min(f.firstMs, e.timeMs);
     f.lastMs = Math.max(f.lastMs, e.timeMs);
-    f.examples.add(this.example(e, outcome));
+    f.examples.add(this.example(e, outcome, rule));
     return f;
   }
 
@@ -479,15 +509,17 @@ export class TrailSummaryBuilder {
 
   private toFinding(f: FindingAccumulator, extra: Partial<Finding> = {}): Finding {
     const { rule, outcomes } = f;
+    const outcome = extra.outcome ?? (outcomes.done > 0 ? 'done' : 'attempted');
     return {
       ruleId: rule.id,
       tactic: rule.tactic,
       technique: rule.technique,
-      severity: rule.severity,
+      family: rule.family,
+      severity: outcome === 'attempted' ? ONE_LOWER[rule.severity] : rule.severity,
       title: rule.title,
       why: rule.why,
       next: rule.next,
-      outcome: outcomes.done > 0 ? 'done' : 'attempted',
+      outcome,
       count: f.count,
       done: outcomes.done,
       refused: outcomes.refused,
@@ -501,16 +533,19 @@ export class TrailSummaryBuilder {
 
   /** One finding per group rule, over every group that fires. */
   private groupFindings(usualRegions: ReadonlySet<string>): Array<{ finding: Finding; startMs: number }> {
-    const history = {
-      usualRegions,
-      historyStartMs: this.firstMs,
-      ipFirstSeenMs: (ip: string) => this.ipFirstSeen(ip),
-    };
     const out: Array<{ finding: Finding; startMs: number }> = [];
     for (const rule of GROUP_RULES) {
-      const fired = [...this.groups.get(rule.id)!.values()].filter((g) => rule.fires(g, history));
+      const groups = [...this.groups.get(rule.id)!.values()];
+      const history = {
+        usualRegions,
+        historyStartMs: this.firstMs,
+        ipFirstSeenMs: (ip: string) => this.ipFirstSeen(ip),
+        ruleFirstMs: groups.reduce((m, g) => Math.min(m, g.firstMs), Number.POSITIVE_INFINITY),
+      };
+      const fired = groups.filter((g) => rule.fires(g, history));
       if (fired.length === 0) continue;
       const merged = this.mergeGroups(rule, fired);
+      if (!isFinding(merged.outcomes)) continue;
       out.push({ finding: this.toFinding(merged), startMs: merged.firstMs });
     }
     return out;
@@ -540,16 +575,16 @@ export class TrailSummaryBuilder {
 
   private burstFindings(): Array<{ finding: Finding; startMs: number }> {
     const out: Array<{ finding: Finding; startMs: number }> = [];
-    for (const { tracker, examples, outcomes } of this.bursts) {
+    for (const { tracker, examples, outcomes } of this.bursts.values()) {
       const w = tracker.densestWindow();
-      if (!w) continue;
+      if (!w || !(tracker.rule.countsRefusals || isFinding(outcomes))) continue;
       const kept = sortedExamples(examples);
       const acc: FindingAccumulator = { rule: tracker.rule, count: w.total, outcomes, firstMs: w.startMs, lastMs: w.endMs, examples };
       out.push({
         startMs: w.startMs,
         finding: this.toFinding(acc, {
-          // A burst is a fact in itself, even when each of its calls was refused.
-          outcome: 'done',
+          // A burst of refusals is a fact in itself; any other burst whose calls were all refused is an attempt.
+          outcome: tracker.rule.countsRefusals || outcomes.done > 0 ? 'done' : 'attempted',
           firstTime: kept[0]?.time ?? isoFromMillis(w.startMs),
           lastTime: isoFromMillis(w.endMs),
           burst: { windowStart: isoFromMillis(w.startMs), windowEnd: isoFromMillis(w.endMs), countInWindow: w.count },

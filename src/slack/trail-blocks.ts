@@ -141,6 +141,13 @@ function findingLine(f: Finding): string {
   return f.severity === 'high' && f.outcome === 'done' && f.next ? `${line}\n      _Next:_ ${esc(f.next)}` : line;
 }
 
+/** What the history source could not show the rules, in one sentence (LookupEvents has no data events). */
+function notCheckedText(coverage: TrailSummary['coverage']): string | undefined {
+  if (!coverage || coverage.notChecked.length === 0) return undefined;
+  const families = coverage.notChecked.map((f) => `${f.title.toLowerCase()} (${f.rules.join('; ')})`).join('; ');
+  return `Not checked: LookupEvents returns management events only, so these rules saw nothing: ${families}. They need Athena or CloudTrail Lake over a trail that records data events (\`source:athena\` or \`source:lake\`).`;
+}
+
 function findingsSection(tactic: Tactic, findings: Finding[]): Block {
   const total = findings.reduce((n, f) => n + f.count, 0);
   const title = `${TACTIC_ICON[tactic]} *${TACTICS[tactic].title}* ${TACTICS[tactic].id} (${formatCount(total)})`;
@@ -235,8 +242,10 @@ export function trailSummaryBlocks(s: TrailSummary, ctx: TrailSummaryContext): {
   blocks.push({ type: 'section', fields: overview });
 
   blocks.push({ type: 'divider' });
+  const notChecked = notCheckedText(s.coverage);
   if (s.findings.length === 0) {
-    blocks.push({ type: 'section', text: mrkdwn('No sensitive actions matched the detection rules.') });
+    const text = `No sensitive actions matched the detection rules.${notChecked ? `\n${notChecked}` : ''}`;
+    blocks.push({ type: 'section', text: mrkdwn(clip(text, SLACK_LIMITS.sectionText), SLACK_LIMITS.sectionText) });
   }
   for (const tactic of TACTIC_ORDER) {
     const inTactic = s.findings.filter((f) => f.tactic === tactic);
@@ -282,7 +291,8 @@ export function trailSummaryBlocks(s: TrailSummary, ctx: TrailSummaryContext): {
     const parts = [s.ignored.keyguard ? `${formatCount(s.ignored.keyguard)} keyguard containment calls` : '', s.ignored.awsService ? `${formatCount(s.ignored.awsService)} AWS service events` : ''];
     notes.push(`Not judged by the rules: ${parts.filter(Boolean).join(', ')}.`);
   }
-  if (s.findings.some((f) => f.outcome === 'attempted')) notes.push(`${ATTEMPT_ICON} = attempted only: every matching call was refused or failed.`);
+  if (s.findings.some((f) => f.outcome === 'attempted')) notes.push(`${ATTEMPT_ICON} = attempted only: every matching call was refused (shown one severity lower).`);
+  if (notChecked && s.findings.length > 0) notes.push(clip(notChecked, 1500));
   blocks.push({ type: 'context', elements: notes.map((n) => mrkdwn(n)) });
 
   const text = `CloudTrail for ${ctx.subject}: ${s.eventCount} events, ${s.findings.length} findings (${highs} high)`;

@@ -3,100 +3,23 @@
  * JSON as LookupEvents returns it): a hit, a near miss, and the same call refused, which
  * must be reported as an attempt and not as done. Rules are run through the summary
  * builder, the way `/trail` runs them, so event, burst and history rules are tested alike.
+ * The cases of the rules for databases, storage and encryption, public resources, network,
+ * defences, sessions and compute are in test/support/detection-cases.ts.
  */
 import {
   BURST_RULES, BurstTracker, DETECTION_RULES, GROUP_RULES, isAcceleratedInstanceType, isLargeInstanceType, TACTICS,
 } from '../../src/domain/detection-rules';
-import { parseTrailEvent, TrailEvent } from '../../src/domain/trail-event';
-import { Finding, TrailSummary, TrailSummaryBuilder, TrailSummaryOptions } from '../../src/domain/trail-summary';
+import { TrailSummary } from '../../src/domain/trail-summary';
+import { ACCOUNT_ID, ATTACKER_ACCOUNT_ID, assumedRoleIdentity, Identity, OFFICE_IP } from '../../sandbox/cloudtrail-fixtures';
 import {
-  ACCOUNT_ID, ATTACKER_ACCOUNT_ID, assumedRoleIdentity, buildEvent, EventSpec, examplePrincipal, federatedUserIdentity, FixtureRandom,
-  iamUserIdentity, Identity, instanceRoleIdentity, OFFICE_IP, rootIdentity,
-} from '../../sandbox/cloudtrail-fixtures';
-
-const principal = examplePrincipal(7);
-const T0 = Date.parse('2024-05-01T10:00:00Z');
-const MINUTE = 60_000;
-const ATTACKER_IP = '198.51.100.23';
-
-const USER = iamUserIdentity(principal);
-const ROLE = assumedRoleIdentity({ accountId: ACCOUNT_ID, roleName: 'deploy', sessionName: 'ci-run-42', accessKeyId: 'ASIAQQQQQQQQQQQQQQQ2' });
-const FEDERATED = federatedUserIdentity({ accountId: ACCOUNT_ID, userName: principal.userName, federatedName: 'fed-session', accessKeyId: 'ASIAQQQQQQQQQQQQQQQ3' });
-const ROOT = rootIdentity(ACCOUNT_ID, 'AKIAQQQQQQQQQQQQQQQ4');
-const INSTANCE = instanceRoleIdentity({ accountId: ACCOUNT_ID, roleName: 'web-server', instanceId: 'i-0abc1234def567890', accessKeyId: 'ASIAQQQQQQQQQQQQQQQ5' });
-const IDENTITIES = [USER, ROLE, FEDERATED, ROOT];
-
-/** One event of a scenario: the call, and what differs from an ordinary call by the key. */
-type Spec = Pick<EventSpec, 'name' | 'service'> & Partial<Omit<EventSpec, 'name' | 'service' | 'timeMs'>> & {
-  /** Minutes after T0. */
-  at?: number;
-  /** This event is what the rule reacts to (default: the last one of the scenario). */
-  trigger?: boolean;
-};
-type Scenario = Spec[];
-
-function events(scenario: Scenario, identity: Identity, seed = 1): TrailEvent[] {
-  const rng = new FixtureRandom(seed);
-  return scenario.map((spec, i) => {
-    const { at, trigger: _t, ...rest } = spec;
-    const wire = buildEvent({ timeMs: T0 + (at ?? i) * MINUTE, region: 'us-east-1', identity, sourceIp: ATTACKER_IP, userAgent: 'aws-cli/2.15.30 Python/3.11.8', ...rest }, rng);
-    return parseTrailEvent(wire, spec.region ?? 'us-east-1');
-  });
-}
-
-function summarise(evs: readonly TrailEvent[], options: TrailSummaryOptions = {}): TrailSummary {
-  const b = new TrailSummaryBuilder(options);
-  evs.forEach((e) => b.add(e));
-  return b.result();
-}
-
-function finding(ruleId: string, scenario: Scenario, identity: Identity, options?: TrailSummaryOptions): Finding | undefined {
-  return summarise(events(scenario, identity), options).findings.find((f) => f.ruleId === ruleId);
-}
-
-/** The same scenario with its trigger events refused, the way each service says no. */
-function refused(scenario: Scenario): Scenario {
-  const triggers = scenario.some((s) => s.trigger) ? scenario.map((s) => !!s.trigger) : scenario.map((_, i) => i === scenario.length - 1);
-  return scenario.map((s, i) => {
-    if (!triggers[i]) return s;
-    if (s.name === 'ConsoleLogin') return { ...s, responseElements: { ConsoleLogin: 'Failure' }, extra: { ...s.extra, errorMessage: 'Failed authentication' } };
-    const code = s.service === 'ec2' ? 'Client.UnauthorizedOperation' : ['ssm', 'secretsmanager', 'bedrock', 'guardduty'].includes(s.service) ? 'AccessDeniedException' : 'AccessDenied';
-    return { ...s, errorCode: code };
-  });
-}
+  ATTACKER_IP, Case, events, FAMILY_CASES, finding, IDENTITIES, ingress, INSTANCE, launch, MINUTE, principal, refused, ROOT, routine, Scenario, signIn, summarise, T0, times, USER,
+} from '../support/detection-cases';
 
 const ADMIN_DOC = encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }));
 const READ_DOC = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] });
 const PUBLIC_BUCKET_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/*' }] });
 const VPCE_BUCKET_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/*', Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1' } } }] });
-const signIn = (mfa: 'Yes' | 'No', o: Partial<Spec> = {}): Spec => ({
-  service: 'signin', name: 'ConsoleLogin', responseElements: { ConsoleLogin: 'Success' },
-  extra: { additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAUsed: mfa } }, ...o,
-});
-const routine = (o: Partial<Spec> = {}): Spec => ({ service: 'ec2', name: 'DescribeInstances', sourceIp: OFFICE_IP, ...o });
-const launch = (instanceType: string, count = 1, o: Partial<Spec> = {}): Spec => ({
-  service: 'ec2', name: 'RunInstances',
-  requestParameters: { instancesSet: { items: [{ imageId: 'ami-0123456789abcdef0', minCount: count, maxCount: count }] }, instanceType },
-  responseElements: { instancesSet: { items: [{ instanceId: 'i-0fedcba9876543210', instanceType }] } }, ...o,
-});
-const ingress = (cidr: string): Spec => ({
-  service: 'ec2', name: 'AuthorizeSecurityGroupIngress',
-  requestParameters: { groupId: 'sg-0123', ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, groups: {}, ipRanges: { items: [{ cidrIp: cidr }] }, ipv6Ranges: {}, prefixListIds: {} }] } },
-});
-const times = (n: number, spec: (i: number) => Spec): Scenario => Array.from({ length: n }, (_, i) => spec(i));
-
-interface Case {
-  hit: Scenario;
-  miss: Scenario;
-  /** Who makes the calls (default: the four identity types in turn). */
-  as?: Identity;
-  /** What the refused variant must give (default: an `attempted` finding). */
-  refusedGives?: 'attempted' | 'nothing';
-  /** A scenario of its own for the refused variant (default: the hit with its trigger refused). */
-  refusedScenario?: Scenario;
-}
-
-const CASES: Record<string, Case> = {
+const CORE_CASES: Record<string, Case> = {
   // ---- initial access
   'initial.console-login-no-mfa': { as: USER, hit: [signIn('No')], miss: [signIn('Yes')] },
   'initial.root-sign-in': { as: ROOT, hit: [signIn('Yes')], miss: [{ service: 's3', name: 'ListBuckets' }] },
@@ -372,6 +295,8 @@ const CASES: Record<string, Case> = {
     miss: [{ service: 'kms', name: 'CancelKeyDeletion', requestParameters: { keyId: 'k' } }],
   },
 };
+
+const CASES: Record<string, Case> = { ...CORE_CASES, ...FAMILY_CASES };
 
 const caseList = Object.entries(CASES).map(([ruleId, c], i) => ({ ruleId, ...c, as: c.as ?? IDENTITIES[i % IDENTITIES.length] }));
 

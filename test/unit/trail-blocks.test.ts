@@ -119,7 +119,7 @@ describe('trailSummaryBlocks: attempts, usual regions and what was not judged', 
     expect(shown).toContain(':no_entry_sign: *IAM user created* <https://attack.mitre.org/techniques/T1136/003/|T1136.003> _attempted_ ×1 (1 refused)');
     expect(shown).toContain('*Access key created* <https://attack.mitre.org/techniques/T1098/001/|T1098.001> ×1 (+1 refused)');
     expect(shown).toContain('1 attempted only');
-    expect(shown).toContain('attempted only: every matching call was refused or failed');
+    expect(shown).toContain('attempted only: every matching call was refused (shown one severity lower)');
   });
 
   it('says where the usual regions came from, and what the rules did not judge', () => {

@@ -234,7 +234,7 @@ export class TrailService implements TrailPort {
         yield { event: e, attribution, context: attribution.by === 'owner-other' };
       }
     }
-    const { context, ...collected } = await this.collect(attributed(), req, tick, owner);
+    const { context, ...collected } = await this.collect(attributed(), req, engine.name, tick, owner);
     req.onProgress?.(progress(true));
     return {
       ...collected,
@@ -265,7 +265,7 @@ export class TrailService implements TrailPort {
     async function* parsed(): AsyncGenerator<TrailEvent> {
       for await (const { region, event } of lookup.events()) yield parseTrailEvent(event, region);
     }
-    const collected = await this.collect(parsed(), req);
+    const collected = await this.collect(parsed(), req, 'lookup');
     return { ...collected, progress: lookup.progress(), regions: all };
   }
 
@@ -347,7 +347,7 @@ export class TrailService implements TrailPort {
       passes.ended(p);
     }
 
-    const collected = await this.collect(classified(), req, undefined, owner);
+    const collected = await this.collect(classified(), req, 'lookup', undefined, owner);
     const progress = passes.combined(undefined, true);
     req.onProgress?.(progress);
     const { context, ...rest } = collected;
@@ -366,10 +366,12 @@ export class TrailService implements TrailPort {
   private async collect(
     events: AsyncIterable<TrailEvent | Classified>,
     req: TrailPullRequest,
+    source: HistorySourceName,
     onEvent?: () => void,
     contextFor?: string,
   ): Promise<Pick<TrailPullResult, 'summary' | 'files' | 'newest'> & { context?: import('../../domain/trail-summary').TrailSummary }> {
-    const summary = new TrailSummaryBuilder(this.o.summary);
+    // The source decides what the summary says it could not check (data events are not in LookupEvents).
+    const summary = new TrailSummaryBuilder({ ...this.o.summary, historySource: source });
     // The owner's other activity: summarised apart (its findings never reach the summary).
     const context = contextFor ? new TrailSummaryBuilder(this.o.summary) : undefined;
     let files: TrailPullResult['files'];

@@ -7,12 +7,12 @@ import type { TrailEvent } from '../trail-event';
 import type { BurstRule } from './types';
 
 export interface BurstWindow {
-  /** Counted events within the densest window. */
+  /** Counted events (or their weight: instances terminated…) within the densest window. */
   count: number;
   /** Start of the densest window, epoch ms (minute-aligned). */
   startMs: number;
   endMs: number;
-  /** Counted events overall, inside a window or not. */
+  /** Counted events (or their weight) overall, inside a window or not. */
   total: number;
 }
 
@@ -31,9 +31,10 @@ export class BurstTracker {
   /** Returns true when the event counts towards this burst. */
   add(e: TrailEvent): boolean {
     if (!Number.isFinite(e.timeMs) || !this.rule.counts(e)) return false;
+    const weight = Math.max(1, this.rule.weight?.(e) ?? 1);
     const minute = Math.floor(e.timeMs / MINUTE_MS);
-    this.perMinute.set(minute, (this.perMinute.get(minute) ?? 0) + 1);
-    this.total++;
+    this.perMinute.set(minute, (this.perMinute.get(minute) ?? 0) + weight);
+    this.total += weight;
     return true;
   }
 

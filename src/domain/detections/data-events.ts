@@ -34,6 +34,13 @@ function isObjectWrite(e: TrailEvent): boolean {
   return isCall(e, S3, OBJECT_WRITES);
 }
 
+/** Objects one write touches: the keys a DeleteObjects call lists, else one. */
+function objectsWritten(e: TrailEvent): number {
+  if (e.name !== 'DeleteObjects') return 1;
+  const objects = pick(e.requestParameters, 'delete', 'Object');
+  return Array.isArray(objects) ? objects.length : 1;
+}
+
 /** The bucket an S3 data event names (request parameters, else its resource ARN). */
 export function bucketOf(e: TrailEvent): string | undefined {
   const fromRequest = pickString(e.requestParameters, 'bucketName');
@@ -77,6 +84,8 @@ export function newBucketReadRule(knownBuckets: Iterable<string> = []): EventRul
   const known = new Set(knownBuckets);
   return eventRules('collection', [{
     id: 'collection.s3-bucket-read',
+    family: 'storage-and-encryption',
+    dataEvents: true,
     severity: 'low',
     technique: DATA_FROM_CLOUD_STORAGE,
     title: 'Objects read from S3 buckets',
@@ -90,6 +99,8 @@ export function newBucketReadRule(knownBuckets: Iterable<string> = []): EventRul
 
 export const S3_BULK_READ: BurstRule = burstRule('collection', {
   id: 'collection.s3-bulk-read',
+  family: 'storage-and-encryption',
+  dataEvents: true,
   severity: 'high',
   technique: DATA_FROM_CLOUD_STORAGE,
   title: 'Sustained bulk S3 object reads',
@@ -104,20 +115,24 @@ export const S3_BULK_READ: BurstRule = burstRule('collection', {
 
 export const S3_BULK_WRITE: BurstRule = burstRule('impact', {
   id: 'impact.s3-bulk-write',
+  family: 'storage-and-encryption',
+  dataEvents: true,
   severity: 'high',
   technique: DATA_DESTRUCTION,
   title: 'Bulk S3 object writes or deletions',
   why: 'Overwriting or deleting many objects in minutes is how data is ransomed or wiped (needs S3 data events).',
   next: 'Check versioning and backups of the buckets written; restore what was overwritten or deleted.',
-  ignores: 'Fewer than 100 completed writes or deletions in ten minutes; refused writes.',
+  ignores: 'Fewer than 100 objects written or deleted in ten minutes (a DeleteObjects call counts each key it deletes); refused writes.',
   events: [...OBJECT_WRITES].map((n) => `s3:${n}`),
   counts: isObjectWrite,
+  weight: objectsWritten,
   threshold: 100,
   windowMinutes: 10,
 });
 
 export const SECRETS_BULK_READ: BurstRule = burstRule('credential-access', {
   id: 'credentials.secrets-bulk-read',
+  family: 'credentials-and-sessions',
   severity: 'high',
   technique: CLOUD_SECRETS,
   title: 'Secrets harvested in bulk',
@@ -132,6 +147,7 @@ export const SECRETS_BULK_READ: BurstRule = burstRule('credential-access', {
 
 export const KMS_DIRECT_DECRYPT: BurstRule = burstRule('credential-access', {
   id: 'credentials.kms-decrypt-burst',
+  family: 'storage-and-encryption',
   severity: 'medium',
   technique: CLOUD_SECRETS,
   title: 'Burst of direct KMS Decrypt',
@@ -146,6 +162,8 @@ export const KMS_DIRECT_DECRYPT: BurstRule = burstRule('credential-access', {
 
 export const LAMBDA_INVOKE: EventRule = eventRules('execution', [{
   id: 'execution.lambda-invoke',
+  family: 'compute-and-functions',
+  dataEvents: true,
   severity: 'medium',
   technique: SERVERLESS_EXECUTION,
   title: 'Lambda functions invoked',

@@ -51,3 +51,29 @@ export const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
 /** A user's first console sign-in after at least this much console-free history is notable. */
 export const CONSOLE_FREE_HISTORY_MS = 7 * 86_400_000;
+
+/**
+ * Ransom-note object names (matched on the key's last part, which must end in .txt, .html,
+ * .htm or .md): "ransom" anywhere; "how to decrypt/recover/restore"; or decrypt, recover,
+ * restore or unlock next to files, data, your or instructions. From the notes public S3
+ * extortion write-ups show ("README-RECOVER-FILES.txt", "HOW_TO_DECRYPT.html",
+ * "ransom-note.txt"). A plain README, or "disaster-recovery.md", does not match.
+ */
+export const RANSOM_NOTE_NAMES: readonly RegExp[] = [
+  /ransom/i,
+  /how[-_ ]?to[-_ ]?(decrypt|recover|restore|unlock)/i,
+  /(decrypt|recover|restore|unlock)[-_ ]?(your|all|my)?[-_ ]?(files|data|instructions)/i,
+  /(your|all)[-_ ]?(files|data)[-_ ]?(are|were|have been)?[-_ ]?(encrypted|locked)/i,
+];
+
+/** Extensions a ransom note is written with. */
+export const RANSOM_NOTE_EXTENSION = /\.(txt|html?|md)$/i;
+
+/** A lifecycle rule expiring objects within this many days wipes a bucket (trail logs included) before anyone looks. */
+export const LIFECYCLE_EXPIRY_MAX_DAYS = 7;
+
+/** Log retention set to this many days or fewer throws away the history an investigation needs. */
+export const LOG_RETENTION_MAX_DAYS = 30;
+
+/** IPv4 ranges this wide (a /8 or wider) outside private space count as "anywhere". */
+export const WIDEST_IPV4_PREFIX = 8;

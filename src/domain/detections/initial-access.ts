@@ -16,7 +16,7 @@ const TOOL_AGENT = new RegExp(`(^|[^a-z0-9])(${ATTACK_TOOL_AGENTS.join('|')})([^
 export const INITIAL_ACCESS = [
   ...eventRules('initial-access', [
     {
-      id: 'initial.console-login-no-mfa', severity: 'high',
+      id: 'initial.console-login-no-mfa', family: 'credentials-and-sessions', severity: 'high',
       technique: VALID_CLOUD_ACCOUNTS,
       title: 'Console sign-in without MFA',
       why: 'A password alone opened the console: with a leaked key this is often a password the attacker set themselves.',
@@ -26,7 +26,7 @@ export const INITIAL_ACCESS = [
       matches: (e) => isPasswordSignIn(e) && pickString(pick(e.record, 'additionalEventData'), 'MFAUsed') === 'No',
     },
     {
-      id: 'initial.root-sign-in', severity: 'high',
+      id: 'initial.root-sign-in', family: 'credentials-and-sessions', severity: 'high',
       technique: VALID_CLOUD_ACCOUNTS,
       title: 'Root user signed in',
       why: 'The root user can do anything, including closing the account, and nothing can restrict it.',
@@ -36,7 +36,7 @@ export const INITIAL_ACCESS = [
       matches: (e) => isConsoleLogin(e) && e.identity.type === 'Root',
     },
     {
-      id: 'initial.attack-tool-agent', severity: 'medium',
+      id: 'initial.attack-tool-agent', family: 'reconnaissance', severity: 'medium',
       technique: VALID_CLOUD_ACCOUNTS,
       title: 'Calls from an attack toolkit',
       why: 'The user agent names a penetration-testing system or cloud attack tool (Kali, Pacu, TruffleHog…): rarely how a workload calls AWS.',
@@ -47,7 +47,7 @@ export const INITIAL_ACCESS = [
     },
   ]),
   groupRule('initial-access', {
-    id: 'initial.console-login-new-ip', severity: 'medium',
+    id: 'initial.console-login-new-ip', family: 'credentials-and-sessions', severity: 'medium',
     technique: VALID_CLOUD_ACCOUNTS,
     title: 'Console sign-in from a new address',
     why: 'The first time this address appears is a console sign-in, after earlier activity from elsewhere: someone new has the password.',
@@ -61,7 +61,7 @@ export const INITIAL_ACCESS = [
     },
   }),
   groupRule('initial-access', {
-    id: 'initial.first-console-login', severity: 'medium',
+    id: 'initial.first-console-login', family: 'credentials-and-sessions', severity: 'medium',
     technique: VALID_CLOUD_ACCOUNTS,
     title: 'First console sign-in of a user who never uses it',
     why: 'After a week or more of API-only history the user signs in to the console: typical of a password created by an attacker.',

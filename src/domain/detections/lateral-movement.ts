@@ -1,10 +1,16 @@
 /** TA0008 Lateral Movement: from the key to machines and other accounts. Pure. */
-import { pickString } from '../trail-event';
+import { pickString, TrailEvent } from '../trail-event';
 import { eventRules } from './define';
 import { call } from './match';
 
 const DIRECT_VM = { id: 'T1021.008', name: 'Remote Services: Direct Cloud VM Connections' };
 const ASSUME_ROLE = call('sts', ['AssumeRole']);
+const SIGNIN_TOKEN = call('signin', ['GetSigninToken']);
+
+/** IAM Identity Center's own console sessions: roles under the reserved path only AWS can create. */
+function isIdentityCenterSession(e: TrailEvent): boolean {
+  return (e.identity.sessionIssuerArn ?? '').includes(':role/aws-reserved/sso.amazonaws.com/');
+}
 
 function accountOfArn(arn: string | undefined): string | undefined {
   return arn?.split(':')[4] || undefined;
@@ -12,7 +18,7 @@ function accountOfArn(arn: string | undefined): string | undefined {
 
 export const LATERAL_MOVEMENT = eventRules('lateral-movement', [
   {
-    id: 'lateral.instance-connect-key', severity: 'high',
+    id: 'lateral.instance-connect-key', family: 'compute-and-functions', severity: 'high',
     technique: DIRECT_VM,
     title: 'SSH key pushed with EC2 Instance Connect',
     why: 'SendSSHPublicKey gives whoever holds the matching private key a shell on the instance for 60 seconds, enough to plant their own.',
@@ -22,7 +28,7 @@ export const LATERAL_MOVEMENT = eventRules('lateral-movement', [
     matches: call('ec2-instance-connect', ['SendSSHPublicKey']),
   },
   {
-    id: 'lateral.serial-console', severity: 'high',
+    id: 'lateral.serial-console', family: 'compute-and-functions', severity: 'high',
     technique: DIRECT_VM,
     title: 'Serial console access enabled or used',
     why: 'The EC2 serial console reaches an instance even with no network path, bypassing security groups entirely.',
@@ -32,7 +38,7 @@ export const LATERAL_MOVEMENT = eventRules('lateral-movement', [
     matches: (e) => call('ec2', ['EnableSerialConsoleAccess'])(e) || call('ec2-instance-connect', ['SendSerialConsoleSSHPublicKey'])(e),
   },
   {
-    id: 'lateral.ssm-session', severity: 'high',
+    id: 'lateral.ssm-session', family: 'compute-and-functions', severity: 'high',
     technique: DIRECT_VM,
     title: 'Session Manager shell opened',
     why: 'StartSession gives an interactive shell on the instance through the SSM agent, with no SSH key or open port.',
@@ -42,7 +48,7 @@ export const LATERAL_MOVEMENT = eventRules('lateral-movement', [
     matches: call('ssm', ['StartSession', 'ResumeSession']),
   },
   {
-    id: 'lateral.cross-account-role', severity: 'medium',
+    id: 'lateral.cross-account-role', family: 'credentials-and-sessions', severity: 'medium',
     technique: { id: 'T1550.001', name: 'Use Alternate Authentication Material: Application Access Token' },
     title: 'Role assumed in another account',
     why: 'A role session in another account carries the intrusion there; that account\'s own trail holds what it did next.',
@@ -54,5 +60,15 @@ export const LATERAL_MOVEMENT = eventRules('lateral-movement', [
       const target = accountOfArn(pickString(e.requestParameters, 'roleArn'));
       return target !== undefined && e.identity.accountId !== undefined && target !== e.identity.accountId;
     },
+  },
+  {
+    id: 'lateral.console-from-keys', family: 'credentials-and-sessions', severity: 'high',
+    technique: { id: 'T1550.001', name: 'Use Alternate Authentication Material: Application Access Token' },
+    title: 'Console session minted from keys',
+    why: 'GetSigninToken (the federation endpoint) turns temporary credentials into a console sign-in link: the attacker moves from the API to the console, with no password or MFA.',
+    next: 'Revoke the sessions of the principal (user deny policy or AWSRevokeOlderSessions) and review what the console session did.',
+    ignores: 'IAM Identity Center portal sign-ins (roles under aws-reserved/sso.amazonaws.com/).',
+    events: ['signin:GetSigninToken'],
+    matches: (e) => SIGNIN_TOKEN(e) && !isIdentityCenterSession(e),
   },
 ]);

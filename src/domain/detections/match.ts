@@ -1,9 +1,11 @@
 /**
  * Small matchers the rule files are written with. Pure.
  */
-import { parsePolicyDocument } from '../aws-plan';
 import { TrailEvent, isAccessDeniedEvent, pick, pickString } from '../trail-event';
-import { ACCELERATED_FAMILY, AWS_INTERNAL_SOURCES, AWS_SERVICE_PRINCIPAL, INSTANCE_ID, LARGE_FAMILY, LARGE_SIZE_MIN_XLARGE } from './data';
+import { ACCELERATED_FAMILY, AWS_INTERNAL_SOURCES, AWS_SERVICE_PRINCIPAL, INSTANCE_ID, LARGE_FAMILY, LARGE_SIZE_MIN_XLARGE, WIDEST_IPV4_PREFIX } from './data';
+import { accountOf, isEveryonePrincipal, readDocument, statementsOf } from './policy';
+
+export { isEveryonePrincipal };
 
 /**
  * The API name without the version suffix some services log: Lambda records
@@ -28,39 +30,66 @@ export function eventsOf(service: string, names: readonly string[]): string[] {
 export type Outcome = 'done' | 'refused' | 'failed';
 
 /**
- * What became of a call: done, refused (AccessDenied, UnauthorizedOperation…, or a console
- * sign-in that failed authentication) or failed for another reason (bad input, expired
- * token, already exists). Only `done` means the attacker got what they asked for.
+ * `DryRunOperation`: the request would have succeeded, and the caller asked only to know
+ * that. It changes nothing, but it is how tools probe what a stolen key may do.
+ */
+const DRY_RUN_CODES = new Set(['Client.DryRunOperation', 'DryRunOperation']);
+
+/**
+ * What became of a call: done, refused (AccessDenied, UnauthorizedOperation…, a console
+ * sign-in that failed authentication, or a dry run that tested the permission) or failed for
+ * another reason (bad input, expired token, already exists). Only `done` means the attacker
+ * got what they asked for; a refusal is an attempt, reported as one; a call that failed for
+ * another reason is no finding on its own.
  */
 export function outcomeOf(e: TrailEvent): Outcome {
   if (e.name === 'ConsoleLogin' && pickString(e.responseElements, 'ConsoleLogin') === 'Failure') return 'refused';
-  if (isAccessDeniedEvent(e)) return 'refused';
+  if (isAccessDeniedEvent(e) || (e.errorCode !== undefined && DRY_RUN_CODES.has(e.errorCode))) return 'refused';
   if (e.errorCode !== undefined) return 'failed';
   return 'done';
 }
 
 /** Inline policy documents arrive as URL-encoded JSON text; some tools log them as objects. */
 export function documentAt(e: TrailEvent, ...path: string[]): unknown {
-  const doc = pick(e.requestParameters, ...path);
-  return typeof doc === 'string' ? parsePolicyDocument(doc) : doc;
+  return readDocument(pick(e.requestParameters, ...path));
 }
 
 /** Statements of a policy document, as an array whatever way it was written. */
-export function statements(doc: unknown): Array<Record<string, unknown>> {
-  const s = pick(doc, 'Statement');
-  const list = Array.isArray(s) ? s : s ? [s] : [];
-  return list.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object');
+function statements(doc: unknown): Array<Record<string, unknown>> {
+  return statementsOf(doc);
 }
 
-/** `*`, `{ AWS: '*' }` or `{ AWS: ['*'] }`: anyone at all. */
-export function isEveryonePrincipal(principal: unknown): boolean {
-  if (principal === '*') return true;
-  const aws = pick(principal, 'AWS');
-  return aws === '*' || (Array.isArray(aws) && aws.includes('*'));
+/** The account the call acted in: the caller's, else the account that received the event. */
+export function ownAccount(e: TrailEvent): string | undefined {
+  return e.identity.accountId ?? pickString(e.record, 'recipientAccountId');
+}
+
+/** An account other than the caller's, named by an id or an ARN (undefined when it is the caller's own or unreadable). */
+export function otherAccount(e: TrailEvent, value: unknown): string | undefined {
+  const account = accountOf(value);
+  return account && account !== ownAccount(e) ? account : undefined;
+}
+
+/** The first string among several request fields (CloudTrail's casing varies by service). */
+export function param(e: TrailEvent, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = pickString(e.requestParameters, n);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+/** A boolean request field, whether logged as `true`, `"true"` or `{ value: true }`. */
+export function flag(e: TrailEvent, ...path: string[]): boolean | undefined {
+  const v = pick(e.requestParameters, ...path);
+  const inner = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).value ?? (v as Record<string, unknown>).Value : v;
+  if (inner === true || inner === 'true' || inner === 'True') return true;
+  if (inner === false || inner === 'false' || inner === 'False') return false;
+  return undefined;
 }
 
 /** True when some string anywhere in `value` satisfies `test` (depth-limited). */
-export function someString(value: unknown, test: (s: string) => boolean, depth = 8): boolean {
+function someString(value: unknown, test: (s: string) => boolean, depth = 8): boolean {
   if (depth < 0) return false;
   if (typeof value === 'string') return test(value);
   if (Array.isArray(value)) return value.some((v) => someString(v, test, depth - 1));
@@ -84,6 +113,34 @@ export function isPublicIp(source: string | undefined): boolean {
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return !PRIVATE_V4.some((r) => r.test(ip));
   if (ip.includes(':')) return !(/^(fc|fd|fe80|::1$)/.test(ip));
   return false;
+}
+
+/** A CIDR range that reaches the whole internet: `0.0.0.0/0`, `::/0`, or a public IPv4 range of /8 or wider. */
+export function isAnywhere(cidr: string): boolean {
+  const c = cidr.trim().toLowerCase();
+  const slash = c.lastIndexOf('/');
+  if (slash < 0) return false;
+  const prefix = Number(c.slice(slash + 1));
+  const address = c.slice(0, slash);
+  if (!Number.isInteger(prefix) || prefix < 0) return false;
+  if (prefix === 0) return true;
+  if (address.includes(':')) return false;
+  return prefix <= WIDEST_IPV4_PREFIX && isPublicIp(address);
+}
+
+/** Request fields that hold an address range: cidrIp, cidrIpv6, CidrIpv4, cidrBlock, ipv6CidrBlock, cIDRIP… */
+const CIDR_FIELD = /^(cidr(ip|ipv4|ipv6|block)?|ipv6cidrblock)$/i;
+
+/** Every address range a request names, at any depth (security group rules, NACL entries, DB security groups). */
+export function cidrsIn(value: unknown, depth = 8): string[] {
+  if (depth < 0 || value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((v) => cidrsIn(v, depth - 1));
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v === 'string' && CIDR_FIELD.test(k)) out.push(v);
+    else if (v !== null && typeof v === 'object') out.push(...cidrsIn(v, depth - 1));
+  }
+  return out;
 }
 
 // ---- identities ------------------------------------------------------------------------------

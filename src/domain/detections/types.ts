@@ -54,6 +54,37 @@ export const TACTIC_ORDER: readonly Tactic[] = [
 
 export type RuleSeverity = 'high' | 'medium' | 'low';
 
+/**
+ * What part of the account a rule watches, for the catalogue, for recall by family, and for
+ * saying what a history source could not check.
+ */
+export type Family =
+  | 'identity'
+  | 'credentials-and-sessions'
+  | 'defences'
+  | 'network'
+  | 'compute-and-functions'
+  | 'storage-and-encryption'
+  | 'databases'
+  | 'public-exposure'
+  | 'ai-services'
+  | 'account-and-organization'
+  | 'reconnaissance';
+
+export const FAMILIES: Record<Family, { title: string }> = {
+  identity: { title: 'IAM identities and permissions' },
+  'credentials-and-sessions': { title: 'Credentials, secrets and sessions' },
+  defences: { title: 'Logging and security services' },
+  network: { title: 'Network' },
+  'compute-and-functions': { title: 'Compute and functions' },
+  'storage-and-encryption': { title: 'Storage and encryption' },
+  databases: { title: 'Databases' },
+  'public-exposure': { title: 'Resources made public or shared' },
+  'ai-services': { title: 'AI services' },
+  'account-and-organization': { title: 'Account and organization' },
+  reconnaissance: { title: 'Reconnaissance' },
+};
+
 /** An ATT&CK technique or sub-technique: `T1098.001` "Account Manipulation: Additional Cloud Credentials". */
 export interface Technique {
   id: string;
@@ -82,8 +113,22 @@ export interface RuleBase {
   next: string;
   /** What the rule deliberately does not flag (false positives it avoids). */
   ignores: string;
-  /** The calls it looks at, `service:EventName`, for the catalogue. */
+  /**
+   * The calls it looks at, `service:EventName` (`*:…` for any call). The summary only offers
+   * an event to the rules that list its call, so this list is also what the rule sees.
+   */
   events: readonly string[];
+  family: Family;
+  /**
+   * The calls are data events (S3 object calls, Lambda invokes): LookupEvents never returns
+   * them; only a trail's history (Athena, CloudTrail Lake) with data events enabled does.
+   */
+  dataEvents?: boolean;
+  /**
+   * What one matching call did, in a few words, for the finding's examples ("shared with
+   * 999988887777"); default: the resource the call names.
+   */
+  describe?(e: TrailEvent): string | undefined;
 }
 
 /**
@@ -99,7 +144,14 @@ export interface EventRule extends RuleBase {
 export interface BurstRule extends RuleBase {
   kind: 'burst';
   counts(e: TrailEvent): boolean;
-  /** Fires when at least `threshold` counted events fall within `windowMinutes`. */
+  /**
+   * The burst is made of refusals (probing): it is a fact even when every call was refused.
+   * Otherwise a burst whose calls were all refused is reported as an attempt.
+   */
+  countsRefusals?: boolean;
+  /** How much one counted event adds (instances in one TerminateInstances); default 1. */
+  weight?(e: TrailEvent): number;
+  /** Fires when counted events adding up to at least `threshold` fall within `windowMinutes`. */
   threshold: number;
   windowMinutes: number;
 }
@@ -112,6 +164,8 @@ export interface HistoryContext {
   historyStartMs: number;
   /** When a source IP was first seen in the pull (undefined: never, or past the cap). */
   ipFirstSeenMs(ip: string): number | undefined;
+  /** The earliest candidate of this rule, over all its groups (epoch ms). */
+  ruleFirstMs: number;
 }
 
 /** Facts about one group of candidate events (one region, one session, one source IP…). */
