@@ -43,7 +43,7 @@ function toOutcome(o: ActionOutcome, read: TargetAccess, write?: WriteAccess): C
   return {
     ok: o.ok,
     summary: `${direct ? DIRECT_WRITES_NOTE : ''}${o.dryRun ? 'DRY RUN: ' : ''}${o.message}${where}`,
-    detail: { calls: o.calls, verified: o.verified, added: o.added, dryRun: o.dryRun, session, ...(direct ? { directWrites: true } : {}) },
+    detail: { calls: o.calls, verified: o.verified, added: o.added, dryRun: o.dryRun, session, ...(direct ? { directWrites: true } : {}), ...(o.findings?.length ? { findings: o.findings } : {}) },
     retryable: o.retryable,
     error: o.ok ? undefined : { code: o.retryable ? 'RETRYABLE' : 'FAILED', message: o.message },
   };
@@ -58,6 +58,7 @@ function mergeOutcomes(a: ActionOutcome, b: ActionOutcome): ActionOutcome {
     message: `${a.message} Root key: ${b.message}`,
     retryable: (!a.ok && a.retryable) || (!b.ok && b.retryable),
     dryRun: a.dryRun,
+    ...(a.findings || b.findings ? { findings: [...(a.findings ?? []), ...(b.findings ?? [])] } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ import {
   PersistenceItem,
   PlannedCall,
   ROLE_REVOKE_POLICY_NAME,
+  decoyFinding,
+  readRevocation,
   USER_REVOKE_POLICY_NAME,
   cutoffCovers,
   describePersistenceItem,
@@ -105,7 +107,7 @@ export interface KeyInspection {
   userName?: string;
   userExists: boolean;
   keyStatus: KeyStatus;
-  denyPolicy: { present: boolean; cutoff?: string };
+  denyPolicy: { present: boolean; cutoff?: string; document?: string };
   quarantineAttached: boolean;
 }
 
@@ -157,6 +159,10 @@ export class IamContainment {
         return undefined;
       };
       const records = await runCalls(this.run, plan, { precheck, stopOnFailure: false });
+      // A document under the bot's name that is not the bot's revocation (read by content) was
+      // a decoy: it was overwritten above (never counted as 'already'), and it is reported.
+      const existing = readRevocation(before.denyDocument);
+      const findings = existing.kind === 'decoy' && before.userExists ? [decoyFinding(`user ${userName}`, USER_REVOKE_POLICY_NAME, existing.why, replacedBy(records, 'PutUserPolicy'))] : [];
 
       const added: AddedArtifact[] = [];
       if (isDone(records, 'UpdateAccessKey')) added.push({ kind: 'key-deactivated', userName, accessKeyId });
@@ -183,7 +189,7 @@ export class IamContainment {
             ? `Contained ${accessKeyId} of ${userName}: key ${s.keyStatus}, sessions issued before ${s.denyCutoff} denied` +
               (s.quarantineAttached ? ', quarantine policy attached.' : '.')
             : `User ${userName} no longer exists; nothing can use ${accessKeyId}.`,
-      }, this.finish);
+      }, this.finish).then((o) => withFindings(o, findings));
     });
   }
 
@@ -200,7 +206,9 @@ export class IamContainment {
       const cutoffIso = (input.cutoff ?? this.deps.now()).toISOString();
       const wanted = tokenIssueCutoff(cutoffIso);
       const beforeDoc = role ? await this.state.rolePolicyDocument(roleName, ROLE_REVOKE_POLICY_NAME) : undefined;
-      const beforeCutoff = beforeDoc === undefined ? undefined : revocationCutoff(beforeDoc);
+      // Read by content: a decoy under the console's name is overwritten and reported.
+      const existing = readRevocation(beforeDoc);
+      const beforeCutoff = existing.kind === 'own' ? existing.cutoff : undefined;
 
       const precheck: Precheck = () => {
         if (!role) return { outcome: 'already', note: `role ${roleName} no longer exists: its sessions have no permissions left` };
@@ -208,6 +216,7 @@ export class IamContainment {
         return undefined;
       };
       const records = await runCalls(this.run, planContainRoleSessions(roleName, { now: cutoffIso }), { precheck, stopOnFailure: false });
+      const findings = existing.kind === 'decoy' ? [decoyFinding(`role ${roleName}`, ROLE_REVOKE_POLICY_NAME, existing.why, replacedBy(records, 'PutRolePolicy'))] : [];
       const added: AddedArtifact[] = isDone(records, 'PutRolePolicy')
         ? [{ kind: 'role-inline-policy', roleName, policyName: ROLE_REVOKE_POLICY_NAME, previousDocument: beforeDoc }]
         : [];
@@ -221,7 +230,7 @@ export class IamContainment {
         problems: (s) => (s.roleExists && inPlace(records, 'PutRolePolicy') && !cutoffCovers(s.cutoff, wanted) ? [`${ROLE_REVOKE_POLICY_NAME} missing or older than ${wanted}`] : []),
         view: (s) => ({ ...s }),
         success: (s) => (s.roleExists ? `Revoked every session of role ${roleName} issued before ${s.cutoff}.` : `Role ${roleName} no longer exists.`),
-      }, this.finish);
+      }, this.finish).then((o) => withFindings(o, findings));
     });
   }
 
@@ -368,7 +377,7 @@ export class IamContainment {
       userName: owner,
       userExists: s.userExists,
       keyStatus: s.keyStatus,
-      denyPolicy: { present: s.denyDocument !== undefined, cutoff: s.denyCutoff },
+      denyPolicy: { present: s.denyDocument !== undefined, cutoff: s.denyCutoff, ...(s.denyDocument !== undefined ? { document: s.denyDocument } : {}) },
       quarantineAttached: s.quarantineAttached,
     };
   }
@@ -449,6 +458,17 @@ export class IamContainment {
         return { removed: (await this.state.role(item.roleName)) === undefined };
     }
   }
+}
+
+/** Findings are said first: a decoy the attacker planted matters more than the routine line. */
+function withFindings(o: ActionOutcome, findings: readonly string[]): ActionOutcome {
+  if (findings.length === 0) return o;
+  return { ...o, findings: [...(o.findings ?? []), ...findings], message: `${findings.join(' ')} ${o.message}` };
+}
+
+function replacedBy(records: readonly CallRecord[], action: string): 'replaced' | 'dry-run' | 'not-replaced' {
+  const r = records.find((c) => c.action === action);
+  return r?.outcome === 'done' ? 'replaced' : r?.outcome === 'dry-run' ? 'dry-run' : 'not-replaced';
 }
 
 function isDone(records: readonly CallRecord[], action: string): boolean {

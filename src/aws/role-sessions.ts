@@ -58,6 +58,7 @@ export class AwsRoleSessions implements RoleSessionsPort {
     const calls: CallRecord[] = [];
     const verified: VerifiedState = {};
     const added: AddedArtifact[] = [];
+    const findings: string[] = [];
     const problems: string[] = [];
     let retryable = true;
     let revoked = 0;
@@ -93,6 +94,7 @@ export class AwsRoleSessions implements RoleSessionsPort {
         calls.push(...out.calls.map((c) => (call.account ? { ...c, params: { ...c.params, Account: call.account } } : c)));
         verified[role.roleArn] = out.verified;
         added.push(...out.added);
+        findings.push(...(out.findings ?? []).map((f) => (call.account ? `${f} (account ${call.account})` : f)));
         if (out.ok) revoked++;
         else {
           problems.push(`${role.roleArn}: ${out.message}`);
@@ -113,13 +115,14 @@ export class AwsRoleSessions implements RoleSessionsPort {
     const ok = problems.length === 0;
     const dry = o.dryRun ? 'DRY RUN: ' : '';
     const left = skipped ? `; ${skipped} left to a person (see the plan's notes)` : '';
+    const found = findings.length ? `${findings.join(' ')} ` : '';
     const summary = ok
-      ? `${dry}Revoked the sessions of ${revoked} role(s) issued before ${o.now.toISOString().slice(0, 19)}Z${left}.`
-      : `${dry}Revoked ${revoked} of ${p.roles.length} role(s)${left}; failed: ${problems.join('; ')}`;
+      ? `${found}${dry}Revoked the sessions of ${revoked} role(s) issued before ${o.now.toISOString().slice(0, 19)}Z${left}.`
+      : `${found}${dry}Revoked ${revoked} of ${p.roles.length} role(s)${left}; failed: ${problems.join('; ')}`;
     return {
       ok,
       summary,
-      detail: { calls, verified, added, dryRun: o.dryRun },
+      detail: { calls, verified, added, dryRun: o.dryRun, ...(findings.length ? { findings } : {}) },
       retryable: ok ? undefined : retryable,
       error: ok ? undefined : { code: retryable ? 'RETRYABLE' : 'FAILED', message: summary },
     };
