@@ -12,6 +12,8 @@ export type IncidentNotice =
   | { kind: 'approval_requested'; step: string; title: string; plan: PlannedCall[] }
   | { kind: 'step_finished'; step: string; title: string; ok: boolean; dryRun: boolean; note: string }
   | { kind: 'step_denied'; step: string; title: string; by: string; reason: string }
+  /** The step's plan could not be made (a refusal, an AWS error while reading): failed, with why; Retry plans again. */
+  | { kind: 'plan_failed'; step: string; title: string; reason: string }
   /** The approvals did not hold right before the step ran: refused and recorded. */
   | { kind: 'approval_rejected'; step: string; title: string; problem: ApprovalProblem | { problem: 'withdrawn'; by: string } }
   | { kind: 'watch_started'; keyId: string; minutes: number; every: number }
@@ -36,6 +38,8 @@ export type ClickResult =
   | ({ kind: 'refused' } & RefusalReason)
   | ({ kind: 'request_refused' } & RequestRefusal)
   | { kind: 'retrying'; title: string }
+  /** Asking for approval needed a plan, and it could not be made: the step is failed with why. */
+  | { kind: 'plan_failed'; title: string; reason: string }
   | { kind: 'requested'; title: string; again: boolean }
   | { kind: 'closed'; incidentId: string }
   | { kind: 'close_refused'; incidentId: string; why: 'missing' | 'already_closed' }

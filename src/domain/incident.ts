@@ -5,6 +5,7 @@
  *                 ↘ denied, expired      ↘ expired (never started), failed (approvals did not
  *                                          hold at run time), skipped (closed, withdrawn)
  *   pending → running (automatic steps)      failed → running (retry)
+ *   pending | expired → failed (its plan could not be made: the reason is recorded, a person retries)
  *   pending | awaiting_approval | expired | failed → skipped (with a recorded reason)
  */
 import type { KeyKind } from './key-id';
@@ -24,14 +25,14 @@ export type StepState =
 export const TERMINAL_STATES: readonly StepState[] = ['succeeded', 'denied', 'expired', 'skipped'];
 
 const ALLOWED: Record<StepState, readonly StepState[]> = {
-  pending: ['awaiting_approval', 'running', 'skipped'],
+  pending: ['awaiting_approval', 'running', 'skipped', 'failed'],
   awaiting_approval: ['approved', 'denied', 'expired', 'skipped', 'awaiting_approval'],
   approved: ['running', 'expired', 'failed', 'skipped'],
   running: ['succeeded', 'failed', 'running', 'skipped'],
   failed: ['running', 'awaiting_approval', 'skipped'],
   succeeded: [],
   denied: [],
-  expired: ['awaiting_approval', 'skipped'],
+  expired: ['awaiting_approval', 'skipped', 'failed'],
   skipped: [],
 };
 

@@ -18,6 +18,8 @@ export function noticeText(n: IncidentNotice): string | undefined {
       return `${n.ok ? ':white_check_mark:' : ':x:'} *${n.title}*${n.dryRun ? ' (DRY RUN)' : ''}: ${escKeepMentions(n.note)}`;
     case 'step_denied':
       return `:no_entry: *${n.title}* denied by <@${n.by}>: ${esc(n.reason)}`;
+    case 'plan_failed':
+      return `:x: *${n.title}* could not be planned: ${escKeepMentions(n.reason)} Nothing was sent to AWS. *Retry ${n.title}* on the card plans it again and asks for approval.`;
     case 'approval_rejected':
       return `:octagonal_sign: *${n.title}* did not run: ${approvalProblemText(n.problem)} Nothing was sent to AWS; this is in the record. Ask for approval again if the step is still wanted.`;
     case 'watch_started':
@@ -100,6 +102,8 @@ export function clickText(r: ClickResult): string {
       break;
     case 'retrying':
       return `Retrying *${r.title}*.`;
+    case 'plan_failed':
+      return `*${r.title}* could not be planned: ${r.reason} Nothing was sent to AWS; the card shows why and offers Retry.`;
     case 'requested':
       return r.again ? `Approval for *${r.title}* requested again.` : `Approval for *${r.title}* requested.`;
     case 'closed':

@@ -7,7 +7,8 @@ import { canTransition, newIncidentId, StepState, TERMINAL_STATES } from '../../
 const STATES: StepState[] = ['pending', 'awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'denied', 'expired', 'skipped'];
 
 const EXPECTED: Record<StepState, StepState[]> = {
-  pending: ['awaiting_approval', 'running', 'skipped'],
+  // A plan that cannot be made (a planning error) fails the step, with the reason, for a person to retry.
+  pending: ['awaiting_approval', 'running', 'skipped', 'failed'],
   awaiting_approval: ['approved', 'denied', 'expired', 'skipped', 'awaiting_approval'],
   // Approved but never started: it lapses (expired), fails the run-time approval check, or is skipped (closed, withdrawn).
   approved: ['running', 'expired', 'failed', 'skipped'],
@@ -15,7 +16,7 @@ const EXPECTED: Record<StepState, StepState[]> = {
   failed: ['running', 'awaiting_approval', 'skipped'],
   succeeded: [],
   denied: [],
-  expired: ['awaiting_approval', 'skipped'],
+  expired: ['awaiting_approval', 'skipped', 'failed'],
   skipped: [],
 };
 

@@ -181,6 +181,23 @@ export function decideApprovalRequest(step: StepRecord, from: readonly StepState
   };
 }
 
+/**
+ * The step's plan could not be made (a refusal, an AWS error while reading, a temporary key
+ * whose origin is unknown): the step fails with the reason, said in the thread, and the card
+ * offers Retry, which plans again. It never stays `pending` with nothing to click.
+ */
+export function decidePlanFailed(step: StepRecord, from: readonly StepState[], e: unknown, now: Date): { write: StepWrite; event: EventSpec; notice: Extract<IncidentNotice, { kind: 'plan_failed' }> } {
+  const error: StepError = isKeyguardError(e) ? { code: e.code, message: e.userMessage } : { code: 'UNEXPECTED', message: e instanceof Error ? e.message : String(e) };
+  return {
+    write: {
+      from,
+      patch: { state: 'failed', error, note: `could not be planned: ${error.message}`, finishedAt: now.toISOString(), leaseUntil: undefined },
+    },
+    event: { type: 'plan_failed', step: step.name, detail: { error } },
+    notice: { kind: 'plan_failed', step: step.name, title: step.title, reason: error.message },
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // Asking again, retrying
 
