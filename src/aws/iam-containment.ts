@@ -281,18 +281,20 @@ export class IamContainment {
   // Eradicate
 
   /** The exact eradication calls for the card, from the user's current state. */
-  async previewEradicateUserKey(t: { userName: string; accessKeyId: string }): Promise<PlannedCall[]> {
-    return planEradicateUserKey(t, await this.eradicationFacts(t.userName, t.accessKeyId));
+  async previewEradicateUserKey(t: { userName: string; accessKeyId: string }, o: { keepConsoleAccess?: string } = {}): Promise<PlannedCall[]> {
+    return planEradicateUserKey(t, await this.eradicationFacts(t.userName, t.accessKeyId), o);
   }
 
-  eradicateUserKey(t: { userName: string; accessKeyId: string }): Promise<ActionOutcome> {
+  /** `keepConsoleAccess`: a defender-protected user keeps its console password and MFA devices (not sent, with why). */
+  eradicateUserKey(t: { userName: string; accessKeyId: string }, o: { keepConsoleAccess?: string } = {}): Promise<ActionOutcome> {
     const { userName, accessKeyId } = t;
     return this.act(async () => {
       await this.guard.assertUserTarget(userName);
       const facts = await this.eradicationFacts(userName, accessKeyId);
       const userExists = await this.state.userExists(userName);
       if (userExists && facts.keyStatus === 'absent') await this.assertKeyNotElsewhere(accessKeyId, userName);
-      const plan = planEradicateUserKey(t, facts);
+      const plan = planEradicateUserKey(t, facts, o);
+      const kept = o.keepConsoleAccess !== undefined;
       const precheck: Precheck = (call) => {
         if (!userExists) return { outcome: 'already', note: `user ${userName} no longer exists` };
         if (call.action === 'DeleteAccessKey' && facts.keyStatus === 'absent') return { outcome: 'already', note: 'key already deleted' };
@@ -307,7 +309,7 @@ export class IamContainment {
         loginProfile: await this.state.loginProfile(userName),
         activeMfaSerials: await this.state.mfaSerials(userName),
         /** The owner re-enrols these (deactivated by this step). */
-        mfaToReEnrol: facts.mfaSerials,
+        mfaToReEnrol: kept ? [] : facts.mfaSerials,
         /** Listed, not deleted: the owner decides. */
         otherKeys: ((await this.state.accessKeys(userName)) ?? []).filter((k) => k.accessKeyId !== accessKeyId),
       });
@@ -316,13 +318,14 @@ export class IamContainment {
         problems: (s) => [
           ...(inPlace(records, 'DeleteAccessKey') && s.keyStatus !== 'absent' ? ['key still exists'] : []),
           ...(inPlace(records, 'DeleteLoginProfile') && s.loginProfile ? ['console password still set'] : []),
-          ...s.activeMfaSerials.filter((m) => facts.mfaSerials.includes(m)).map((m) => `MFA device ${m} still active`),
+          ...(kept ? [] : s.activeMfaSerials.filter((m) => facts.mfaSerials.includes(m)).map((m) => `MFA device ${m} still active`)),
         ],
         view: (s) => ({ ...s, otherKeys: s.otherKeys.map((k) => ({ ...k })) }),
         success: (s) =>
           `Deleted ${accessKeyId}` +
-          (facts.loginProfile ? ', removed the console password' : '') +
-          (facts.mfaSerials.length ? `, deactivated ${facts.mfaSerials.length} MFA device(s) for re-enrolment` : '') +
+          (kept ? (facts.loginProfile || facts.mfaSerials.length ? '; the console password and MFA devices of this protected user were left to its owners' : '') :
+            (facts.loginProfile ? ', removed the console password' : '') +
+            (facts.mfaSerials.length ? `, deactivated ${facts.mfaSerials.length} MFA device(s) for re-enrolment` : '')) +
           (s.otherKeys.length ? `; ${userName} still has ${s.otherKeys.length} other key(s), listed, not deleted.` : '.'),
       }, this.finish);
     });

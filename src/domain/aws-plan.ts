@@ -30,6 +30,13 @@ export interface PlannedCall {
    * guard rail). It is recorded as 'skipped' with this note, so the record matches the plan.
    */
   notSent?: string;
+  /**
+   * The principal is defender-protected (src/domain/protection.ts): the warning said loudly on
+   * the card and kept in the record. A step with such a call needs two approvals.
+   */
+  protectedBy?: string;
+  /** Attacker activity found about the principal (a keyguard:protected tag the leaked key's credentials wrote): said, never honoured. */
+  finding?: string;
 }
 
 export type CallOutcomeKind = 'done' | 'already' | 'dry-run' | 'failed' | 'skipped';
@@ -399,7 +406,11 @@ export interface EradicationFacts {
   mfaSerials: string[];
 }
 
-export function planEradicateUserKey(t: UserKeyTarget, f: EradicationFacts): PlannedCall[] {
+/**
+ * `keepConsoleAccess`: the user is defender-protected (a break-glass user): its console
+ * password and MFA devices are its owners', shown and recorded as not sent, with why.
+ */
+export function planEradicateUserKey(t: UserKeyTarget, f: EradicationFacts, o: { keepConsoleAccess?: string } = {}): PlannedCall[] {
   const calls: PlannedCall[] = [];
   if (f.keyStatus === 'Active') {
     calls.push(
@@ -431,7 +442,10 @@ export function planEradicateUserKey(t: UserKeyTarget, f: EradicationFacts): Pla
       ),
     );
   }
-  return calls;
+  const keep = o.keepConsoleAccess;
+  return keep
+    ? calls.map((c) => (c.action === 'DeleteLoginProfile' || c.action === 'DeactivateMFADevice' ? { ...c, notSent: keep, why: `NOT SENT by the bot: ${keep}.` } : c))
+    : calls;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import type { AddedArtifact, ContainmentDetail, ContainSnapshot, PersistenceItem, PlannedCall } from '../domain/aws-plan';
 import type { KeyKind } from '../domain/key-id';
 import type { StepOutcome } from '../domain/step-outcome';
+import type { TagEvidence } from '../domain/protection';
 
 /** What the containment and eradication steps act on. */
 export interface ContainmentTarget {
@@ -17,6 +18,11 @@ export interface ContainmentTarget {
   roleName?: string;
   /** A temporary key's chain starts at this long-term key: contained as well. */
   rootKey?: { accessKeyId: string; userName?: string };
+  /**
+   * What the investigation found about the keyguard:protected tag (who in the credential graph
+   * wrote it). Absent before Investigate has run: the tag then decides nothing.
+   */
+  tagEvidence?: TagEvidence;
 }
 
 /** What a containment action reports: a step outcome with the AWS calls as its detail. */

@@ -6,14 +6,14 @@ import type { ClickResult, IncidentNotice } from '../domain/incident-notice';
 import type { ApprovalProblem, RefusalReason } from '../domain/approval-rules';
 import { hourMinute } from '../domain/time';
 import { MAX_WATCHED_KEYS, type WatchedKey, type WatchedSummary, type WatchFinding } from '../domain/watch';
-import { planLines } from './incident-card';
+import { planAlerts, planLines } from './incident-card';
 import { esc, escKeepMentions } from './text';
 
 /** The thread message for a notice (undefined: nothing to say). */
 export function noticeText(n: IncidentNotice): string | undefined {
   switch (n.kind) {
     case 'approval_requested':
-      return n.plan.length > 0 ? `*${n.title}*: approval requested. The whole plan:\n\`\`\`${planLines(n.plan).join('\n')}\`\`\`` : undefined;
+      return n.plan.length > 0 ? `*${n.title}*: approval requested.${planAlerts(n.plan).map((a) => `\n${a}\n`).join('')} The whole plan:\n\`\`\`${planLines(n.plan).join('\n')}\`\`\`` : undefined;
     case 'step_finished':
       return `${n.ok ? ':white_check_mark:' : ':x:'} *${n.title}*${n.dryRun ? ' (DRY RUN)' : ''}: ${escKeepMentions(n.note)}`;
     case 'step_denied':

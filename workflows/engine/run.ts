@@ -40,6 +40,7 @@ import {
   type StepWrite,
 } from './decide';
 import { isoAfter } from '../../src/domain/time';
+import { requiredApprovals } from '../../src/domain/protection';
 
 export interface EngineDeps {
   store: IncidentStore;
@@ -266,7 +267,7 @@ export class PlaybookEngine {
       return { planFailed: f.notice.reason };
     }
     const expiresAt = isoAfter(now, { minutes: this.d.approvalTtlMinutes });
-    const request = decideApprovalRequest(step, from, plan, now, expiresAt, actor);
+    const request = decideApprovalRequest(step, from, plan, now, expiresAt, actor, def.approvals);
     const won = await this.write(step, request.write);
     if (!won) return {};
     await this.record(incident.id, request.event);
@@ -294,7 +295,8 @@ export class PlaybookEngine {
         const policy = a.userId.startsWith('policy:') ? a.userId.slice('policy:'.length) : undefined;
         now.set(a.userId, policy !== undefined ? (this.d.approvalPolicies ?? []).includes(policy) && def.approvals <= 1 : await this.d.access.isApprover(a.userId));
       }
-      const verdict = verifyApprovals({ incident, step, required: def.approvals, isApproverNow: (u) => now.get(u) === true, digest: approvalDigest(incident, step) });
+      // Two when the plan writes to a defender-protected principal, whatever the record asks for.
+      const verdict = verifyApprovals({ incident, step, required: requiredApprovals(def.approvals, step.plan), isApproverNow: (u) => now.get(u) === true, digest: approvalDigest(incident, step) });
       if (!verdict.ok) {
         const { ok: _ok, ...rest } = verdict;
         problem = rest;

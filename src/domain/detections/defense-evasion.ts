@@ -2,6 +2,7 @@
 import { TrailEvent } from '../trail-event';
 import { eventRules, groupRule } from './define';
 import { call, eventsOf, LAUNCH_CALLS, LAUNCH_EVENTS, someString } from './match';
+import { protectionTagWrite } from '../protection';
 
 const CLOUD_LOGS = { id: 'T1562.008', name: 'Impair Defenses: Disable or Modify Cloud Logs' };
 const DISABLE_TOOLS = { id: 'T1562.001', name: 'Impair Defenses: Disable or Modify Tools' };
@@ -30,6 +31,16 @@ const INGRESS = call('ec2', ['AuthorizeSecurityGroupIngress', 'ModifySecurityGro
 
 export const DEFENSE_EVASION = [
   ...eventRules('defense-evasion', [
+    {
+      id: 'evasion.protection-tag', severity: 'high',
+      technique: DISABLE_TOOLS,
+      title: 'keyguard:protected tag written',
+      why: 'Tagging a user or role keyguard:protected tries to shield it from the response; keyguard never honours a tag the leaked key\'s credentials wrote.',
+      next: 'Remove the tag; contain and remove the principal as the playbook offers (a back door it tagged stays removable).',
+      ignores: 'Tags with other keys; reading tags.',
+      events: eventsOf('iam', ['TagUser', 'TagRole', 'CreateUser', 'CreateRole']),
+      matches: (e) => protectionTagWrite(e) !== undefined,
+    },
     {
       id: 'evasion.cloudtrail-tampered', severity: 'high',
       technique: CLOUD_LOGS,
