@@ -21,7 +21,7 @@ import { sleep } from './sleep';
 import { PlaybookEngine } from '../workflows/engine';
 import { Watcher } from '../workflows/watch';
 import type { WatchStore } from './store/watch-store';
-import { compromisedKeyPlaybook } from '../workflows/compromised-key';
+import { compromisedKeyPlaybook, targetOf } from '../workflows/compromised-key';
 import type { IncidentDeps } from '../commands/incident-deps';
 import { HomeRefreshingNotifier, HomeTab } from './slack/home-publisher';
 import { clickText } from './slack/incident-messages';
@@ -225,6 +225,14 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
   const home = new HomeTab({ client: app.client, store: parts.store, access: deps.access, logger, now });
   // The card notifier also republishes the App Home of recent viewers when an incident changes.
   const notifier = new HomeRefreshingNotifier(app.client, logger, home, { approvers: config.approvers });
+  const containment = new AwsContainment({
+    access: accounts,
+    quarantine: config.quarantine,
+    protectedPrincipals: config.privilege?.protectedPrincipals,
+    logger,
+    now: deps.now,
+    readBackDelaysMs: hooks.readBackDelaysMs,
+  });
   const watcher = new Watcher({
     watches: parts.watches,
     store: parts.store,
@@ -234,21 +242,23 @@ export function buildApp(parts: AppParts): { app: App; frontDoor?: HttpFrontDoor
     now: deps.now,
     durationMinutes: config.watchMinutes,
     intervalMinutes: config.watchIntervalMinutes,
+    // Containment that holds: re-read at every interval; drift re-applied after one approval,
+    // or at once when IR_AUTO_CONTAIN names the incident's intake source.
+    drift: {
+      observe: (incident, expectations) => containment.observe(targetOf(incident), expectations),
+      iamEvents: (req) => trail.iamEvents(req),
+      reapply: (incidentId, params, policy) => engine.requestGenerated(incidentId, 'reapply', params, { policy, advance: false, detail: { reason: 'containment drift' } }),
+      advance: (incidentId) => engine.advance(incidentId),
+      autoPolicy: (incident) => (incident.source && (config.intake.autoContain as readonly string[]).includes(incident.source.kind) ? AUTO_CONTAIN_POLICY : undefined),
+    },
   });
-  const engine = new PlaybookEngine({
+  const engine: PlaybookEngine = new PlaybookEngine({
     store: parts.store,
     notifier,
     access: deps.access,
     playbook: compromisedKeyPlaybook({
       keyOwner: deps.keyOwner,
-      containment: new AwsContainment({
-        access: accounts,
-        quarantine: config.quarantine,
-        protectedPrincipals: config.privilege?.protectedPrincipals,
-        logger,
-        now: deps.now,
-        readBackDelaysMs: hooks.readBackDelaysMs,
-      }),
+      containment,
       // Sessions of every role the leaked key reached (the credential graph), after Investigate.
       roleSessions: new AwsRoleSessions({ access: accounts, targetRoleName: config.targetRoleName, protectedRoleNames: config.privilege?.protectedPrincipals?.roles, logger, now: deps.now, readBackDelaysMs: hooks.readBackDelaysMs }),
       ownerContact: new SlackOwnerContact(app.client, logger),

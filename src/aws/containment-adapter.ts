@@ -10,7 +10,7 @@
 import type { ActOptions, ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../ports';
 import type { Logger } from '../logger';
 import { KeyguardError, isKeyguardError } from '../errors';
-import { ActionOutcome, ContainSnapshot, PersistenceItem, PlannedCall, planContainRoleSessions, planContainUserKey, planUndo, undoArtifacts } from '../domain/aws-plan';
+import { ActionOutcome, ContainSnapshot, PersistenceItem, PlannedCall, ROLE_REVOKE_POLICY_NAME, USER_REVOKE_POLICY_NAME, planContainRoleSessions, planContainUserKey, planUndo, undoArtifacts } from '../domain/aws-plan';
 import { sessionPolicyFor } from '../domain/session-policy';
 import { IamContainment } from './iam-containment';
 import { IamState } from './iam-state';
@@ -18,6 +18,7 @@ import type { AccountAccess, WriteAccess } from './account-access';
 import type { TargetAccess } from './target-account';
 import { ProtectionReader, assertApprovalsFor } from './protection-reader';
 import type { ProtectionUse } from '../domain/protection';
+import type { Expectation, Observation } from '../domain/drift';
 
 export interface AwsContainmentOptions {
   access: AccountAccess;
@@ -275,6 +276,50 @@ export class AwsContainment implements ContainmentPort {
     } catch (e) {
       return failure(e);
     }
+  }
+
+  /**
+   * What IAM shows now for each thing containment set (read-only; the watch's drift check):
+   * in the expectation's account (a role of Revoke role sessions), else the key's.
+   */
+  async observe(target: ContainmentTarget, expectations: readonly Expectation[]): Promise<Observation[]> {
+    const states = new Map<string, IamState>();
+    const stateIn = async (account: string | undefined) => {
+      const key = account ?? '';
+      let st = states.get(key);
+      if (!st) {
+        st = new IamState((await this.o.access.forAccount({ account, approver: { slackUserId: 'keyguard' }, incidentId: target.incidentId })).clients.iam);
+        states.set(key, st);
+      }
+      return st;
+    };
+    const out: Observation[] = [];
+    for (const e of expectations) {
+      const st = await stateIn(e.account ?? target.account);
+      switch (e.kind) {
+        case 'key-inactive': {
+          const keys = await st.accessKeys(e.userName);
+          out.push({ kind: e.kind, userExists: keys !== undefined, status: keys?.find((k) => k.accessKeyId === e.accessKeyId)?.status ?? 'absent' });
+          break;
+        }
+        case 'user-revocation': {
+          const exists = await st.userExists(e.userName);
+          out.push({ kind: e.kind, userExists: exists, ...(exists ? { document: await st.userPolicyDocument(e.userName, USER_REVOKE_POLICY_NAME) } : {}) });
+          break;
+        }
+        case 'quarantine-attached': {
+          const attached = await st.attachedUserPolicyArns(e.userName);
+          out.push({ kind: e.kind, userExists: attached !== undefined, attached: attached?.includes(e.policyArn) ?? false });
+          break;
+        }
+        case 'role-revocation': {
+          const role = await st.role(e.roleName);
+          out.push({ kind: e.kind, roleExists: role !== undefined, ...(role ? { document: await st.rolePolicyDocument(e.roleName, ROLE_REVOKE_POLICY_NAME) } : {}) });
+          break;
+        }
+      }
+    }
+    return out;
   }
 }
 

@@ -37,6 +37,8 @@ export interface PlannedCall {
   protectedBy?: string;
   /** Attacker activity found about the principal (a keyguard:protected tag the leaked key's credentials wrote): said, never honoured. */
   finding?: string;
+  /** In a step that runs two actions (Re-apply containment: Contain's calls, then Revoke role sessions'), which one sends it. */
+  part?: 'contain' | 'role-sessions';
 }
 
 export type CallOutcomeKind = 'done' | 'already' | 'dry-run' | 'failed' | 'skipped';

@@ -6,6 +6,7 @@ import type { PlannedCall } from './aws-plan';
 import type { ApprovalProblem, RefusalReason } from './approval-rules';
 import type { StepState } from './incident';
 import type { WatchedSummary, WatchFinding } from './watch';
+import type { Drift, DriftChange } from './drift';
 
 /** Said in the incident's thread. */
 export type IncidentNotice =
@@ -19,7 +20,13 @@ export type IncidentNotice =
   | { kind: 'watch_started'; keyId: string; minutes: number; every: number }
   | { kind: 'watch_stopped'; reason: 'undone' | 'closed' }
   | { kind: 'watch_alert'; keyId: string; finding: WatchFinding }
-  | { kind: 'watch_ended'; keyId: string; total: number; watched?: WatchedSummary };
+  | { kind: 'watch_ended'; keyId: string; total: number; watched?: WatchedSummary }
+  /**
+   * What containment set no longer holds (read back by the watch), who changed it when
+   * CloudTrail shows it, and what happens next: a Re-apply step awaiting one approval, re-applied
+   * at once by a policy, already in progress, or not plannable (why).
+   */
+  | { kind: 'containment_drift'; drifts: Drift[]; changes: DriftChange[]; next: { kind: 'approve'; title: string; approvals: number } | { kind: 'auto'; policy: string } | { kind: 'in_progress'; title: string } | { kind: 'plan_failed'; reason: string } };
 
 /** Why a request to ask for approval (again), retry or close was refused. */
 export type RequestRefusal =

@@ -2,6 +2,7 @@ import type { AddedArtifact, ContainmentDetail, ContainSnapshot, PersistenceItem
 import type { KeyKind } from '../domain/key-id';
 import type { StepOutcome } from '../domain/step-outcome';
 import type { TagEvidence } from '../domain/protection';
+import type { Expectation, Observation } from '../domain/drift';
 
 /** What the containment and eradication steps act on. */
 export interface ContainmentTarget {
@@ -64,4 +65,6 @@ export interface ContainmentPort {
   /** Undo (false positive): reverse exactly what containment changed, from its record. */
   planUndo(t: ContainmentTarget, record: ContainRecord): Promise<PlannedCall[]>;
   undo(t: ContainmentTarget, record: ContainRecord, o: ActOptions): Promise<ContainmentOutcome>;
+  /** Read-only: what IAM shows now for each thing containment set (the watch's drift check), in order. */
+  observe(t: ContainmentTarget, expectations: readonly Expectation[]): Promise<Observation[]>;
 }

@@ -6,6 +6,7 @@ import type { ClickResult, IncidentNotice } from '../domain/incident-notice';
 import type { ApprovalProblem, RefusalReason } from '../domain/approval-rules';
 import { hourMinute } from '../domain/time';
 import { MAX_WATCHED_KEYS, type WatchedKey, type WatchedSummary, type WatchFinding } from '../domain/watch';
+import { describeExpectation, type Drift, type DriftChange } from '../domain/drift';
 import { planAlerts, planLines } from './incident-card';
 import { esc, escKeepMentions } from './text';
 
@@ -28,6 +29,8 @@ export function noticeText(n: IncidentNotice): string | undefined {
       return `Watch stopped: ${n.reason === 'undone' ? 'containment was undone' : 'the incident is closed'}.`;
     case 'watch_alert':
       return watchAlertText(n.finding, n.keyId);
+    case 'containment_drift':
+      return driftText(n.drifts, n.changes, n.next);
     case 'watch_ended':
       if (n.watched) return watchEndedText(n.watched);
       return n.total === 0
@@ -72,6 +75,33 @@ export function watchAlertText(f: WatchFinding, keyId: string): string | undefin
   if (f.ips.length > 0) lines.push(`From: ${f.ips.map((ip) => `\`${esc(ip).replace(/`/g, "'")}\``).join(', ')}`);
   if (f.created.length > 0) lines.push(`:anchor: New persistence: ${f.created.slice(0, 10).join(', ')}${f.created.length > 10 ? ` …and ${f.created.length - 10} more` : ''}`);
   if (f.succeeded > 0) lines.push('Calls are still *succeeding*: check that the deny policy is in place and look for other credentials.');
+  return lines.join('\n');
+}
+
+/** The watch found containment undone behind the bot's back: what, who (CloudTrail), and what happens next. */
+export function driftText(drifts: readonly Drift[], changes: readonly DriftChange[], next: Extract<IncidentNotice, { kind: 'containment_drift' }>['next']): string {
+  const lines = [`:rotating_light: *Containment no longer holds:* ${drifts.map((d) => `${esc(describeExpectation(d.expectation))} ${esc(d.now)}`).join('; ')}.`];
+  // Caller ARNs, keys and IPs come from CloudTrail, i.e. from whoever made the call: text, never markup.
+  const code = (s: string) => `\`${esc(s).replace(/`/g, "'")}\``;
+  if (changes.length > 0) {
+    lines.push(`Changed by (CloudTrail): ${changes.map((c) => `${c.eventName} at ${c.time} by ${c.callerArn ? code(c.callerArn) : 'an unknown caller'}${c.accessKeyId ? ` with ${code(c.accessKeyId)}` : ''}${c.sourceIp ? ` from ${code(c.sourceIp)}` : ''} (${esc(c.what)})`).join('; ')}.`);
+  } else {
+    lines.push('Who changed it: not in CloudTrail yet (events take minutes to arrive); the next check looks again.');
+  }
+  switch (next.kind) {
+    case 'approve':
+      lines.push(`*${next.title}* needs ${next.approvals} approval(s) on the card: the same containment with a fresh cut-off, so sessions minted while it was undone are denied too.`);
+      break;
+    case 'auto':
+      lines.push(`Re-applied at once, approved by policy ${next.policy}, with a fresh cut-off: sessions minted while it was undone are denied too.`);
+      break;
+    case 'in_progress':
+      lines.push(`*${next.title}* is already on the card; it re-applies everything with a fresh cut-off.`);
+      break;
+    case 'plan_failed':
+      lines.push(`Re-applying could not be planned: ${esc(next.reason)} Retry it on the card.`);
+      break;
+  }
   return lines.join('\n');
 }
 

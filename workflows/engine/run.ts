@@ -655,12 +655,37 @@ export class PlaybookEngine {
     return { resumed, failed };
   }
 
-  private async addSteps(incidentId: string, specs: NonNullable<StepResult['addSteps']>): Promise<void> {
+  /**
+   * Generate the next `<base>-N` step (e.g. Re-apply containment after the watch found drift)
+   * and ask for approval of its fresh plan; with `policy`, approve it by that policy at once
+   * (IR_AUTO_CONTAIN). One at a time: while one is pending, awaiting approval, approved or
+   * running, nothing is added and its name is returned as `existing`.
+   */
+  async requestGenerated(incidentId: string, base: string, params: unknown, o: { policy?: string; detail?: Record<string, unknown>; advance?: boolean } = {}): Promise<{ step?: string; existing?: string; planFailed?: string; approvedByPolicy?: boolean }> {
+    const bundle = await this.d.store.get(incidentId);
+    if (!bundle || bundle.incident.status !== 'open') return {};
+    const pattern = new RegExp(`^${base}-\\d+$`);
+    const mine = bundle.steps.filter((s) => pattern.test(s.name));
+    const inProgress = mine.find((s) => ['pending', 'awaiting_approval', 'approved', 'running'].includes(s.state));
+    if (inProgress) return { existing: inProgress.name };
+    const name = `${base}-${mine.length + 1}`;
+    const def = this.def(name);
+    await this.addSteps(incidentId, [{ name, title: def.title, params, offerAfter: def.offer?.after ?? '', seq: def.seq + mine.length }]);
+    const step = (await this.d.store.get(incidentId))?.steps.find((s) => s.name === name);
+    if (!step) return {};
+    const asked = await this.requestApproval(bundle.incident, step, ['pending']);
+    if (asked.planFailed !== undefined) return { step: name, planFailed: asked.planFailed };
+    if (!o.policy) return { step: name };
+    const approved = await this.approveByPolicy(incidentId, name, o.policy, { detail: o.detail, advance: o.advance });
+    return { step: name, approvedByPolicy: approved.ok };
+  }
+
+  private async addSteps(incidentId: string, specs: ReadonlyArray<NonNullable<StepResult['addSteps']>[number] & { seq?: number }>): Promise<void> {
     const now = this.iso();
     const steps: StepRecord[] = specs.map((spec, i) => {
       const def = this.def(spec.name);
       return {
-        incidentId, seq: 10 + i, name: spec.name, title: spec.title, state: 'pending', version: 1,
+        incidentId, seq: spec.seq ?? 10 + i, name: spec.name, title: spec.title, state: 'pending', version: 1,
         approvalsRequired: def.approvals, approvals: [], params: spec.params,
         offer: { label: spec.title, after: spec.offerAfter }, updatedAt: now,
       };
