@@ -5,6 +5,7 @@
 import { changeEventNames, changesFor, driftOf, driftSignature, expectationsOf, type Expectation, type Observation } from '../../src/domain/drift';
 import { policyJson, roleRevokeSessionsPolicy, userRevokeSessionsPolicy } from '../../src/domain/aws-plan';
 import { driftText } from '../../src/slack/incident-messages';
+import { describeEvent } from '../../src/timeline/incident-timeline';
 import type { TrailEvent } from '../../src/domain/trail-event';
 
 const KEY = 'AKIAIOSFODNN7EXAMPLE';
@@ -130,5 +131,13 @@ describe('changesFor: who changed it', () => {
     expect(driftText(drift, [], { kind: 'in_progress', title: 'Re-apply containment' })).toContain('already on the card');
     expect(driftText(drift, [], { kind: 'plan_failed', reason: 'IAM throttled.' })).toContain('could not be planned: IAM throttled.');
     expect(driftText(drift, [], { kind: 'approve', title: 'Re-apply containment', approvals: 2 })).toContain('not in CloudTrail yet');
+  });
+});
+
+describe('the timeline says it', () => {
+  it('a drift and who changed it; a step that could not be planned and why', () => {
+    expect(describeEvent({ incidentId: 'IR-1', at: T1, type: 'containment_drift', detail: { drifts: [{ now: 'Active again', expectation: { kind: 'key-inactive', accessKeyId: KEY } }], changes: [{ eventName: 'UpdateAccessKey', callerArn: 'arn:aws:iam::1:user/rogue' }] } }))
+      .toBe(`watch: containment no longer holds (${KEY} key-inactive: Active again); changed by arn:aws:iam::1:user/rogue`);
+    expect(describeEvent({ incidentId: 'IR-1', at: T1, type: 'plan_failed', step: 'contain', detail: { error: { code: 'NOT_AVAILABLE', message: 'No long-term key.' } } })).toBe('contain could not be planned: No long-term key.');
   });
 });
