@@ -219,25 +219,31 @@ export function readRevocation(document: string | undefined): RevocationReading 
   const doc = parsePolicyDocument(document) as Record<string, unknown> | undefined;
   if (!doc) return { kind: 'decoy', why: 'it is not a readable policy document' };
   const extra = Object.keys(doc).filter((k) => k !== 'Version' && k !== 'Statement' && k !== 'Id');
-  if (extra.length > 0) return { kind: 'decoy', why: `the document has ${extra.join(', ')}` };
+  if (extra.length > 0) return { kind: 'decoy', why: `the document has ${shown(extra)}` };
   const statements = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement === undefined ? [] : [doc.Statement];
   if (statements.length !== 1) return { kind: 'decoy', why: `it has ${statements.length} statements, the bot's revocation has exactly one` };
   const s = statements[0] as Record<string, unknown>;
   if (!s || typeof s !== 'object' || Array.isArray(s)) return { kind: 'decoy', why: 'its statement is not an object' };
   const other = Object.keys(s).filter((k) => !['Sid', 'Effect', 'Action', 'Resource', 'Condition'].includes(k));
-  if (other.length > 0) return { kind: 'decoy', why: `its statement has ${other.join(', ')}` };
-  if (s.Effect !== 'Deny') return { kind: 'decoy', why: `its effect is ${JSON.stringify(s.Effect)}, not Deny` };
-  if (!isStar(s.Action)) return { kind: 'decoy', why: `it denies ${JSON.stringify(s.Action)}, not every action (*)` };
-  if (!isStar(s.Resource)) return { kind: 'decoy', why: `it denies on ${JSON.stringify(s.Resource)}, not on every resource (*)` };
+  if (other.length > 0) return { kind: 'decoy', why: `its statement has ${shown(other)}` };
+  if (s.Effect !== 'Deny') return { kind: 'decoy', why: `its effect is ${shown(s.Effect)}, not Deny` };
+  if (!isStar(s.Action)) return { kind: 'decoy', why: `it denies ${shown(s.Action)}, not every action (*)` };
+  if (!isStar(s.Resource)) return { kind: 'decoy', why: `it denies on ${shown(s.Resource)}, not on every resource (*)` };
   const cond = s.Condition as Record<string, unknown> | undefined;
   const ops = cond && typeof cond === 'object' && !Array.isArray(cond) ? Object.keys(cond) : [];
-  if (ops.length !== 1 || ops[0] !== 'DateLessThan') return { kind: 'decoy', why: `its condition is ${JSON.stringify(cond ?? null)}, not only DateLessThan aws:TokenIssueTime` };
+  if (ops.length !== 1 || ops[0] !== 'DateLessThan') return { kind: 'decoy', why: `its condition is ${shown(cond)}, not only DateLessThan aws:TokenIssueTime` };
   const lt = cond!.DateLessThan as Record<string, unknown> | undefined;
   const keys = lt && typeof lt === 'object' && !Array.isArray(lt) ? Object.keys(lt) : [];
-  if (keys.length !== 1 || keys[0] !== 'aws:TokenIssueTime') return { kind: 'decoy', why: `its condition tests ${JSON.stringify(keys)}, not only aws:TokenIssueTime` };
+  if (keys.length !== 1 || keys[0] !== 'aws:TokenIssueTime') return { kind: 'decoy', why: `its condition tests ${shown(keys)}, not only aws:TokenIssueTime` };
   const t = lt!['aws:TokenIssueTime'];
-  if (typeof t !== 'string' || Number.isNaN(Date.parse(t))) return { kind: 'decoy', why: `its cut-off ${JSON.stringify(t)} is not one time` };
+  if (typeof t !== 'string' || Number.isNaN(Date.parse(t))) return { kind: 'decoy', why: `its cut-off ${shown(t)} is not one time` };
   return { kind: 'own', cutoff: t };
+}
+
+/** A value from the document, as words: short, and never markup (the attacker wrote it). */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v ?? null) ?? 'null';
+  return (text.length > 120 ? `${text.slice(0, 120)}…` : text).replace(/[<>&]/g, '');
 }
 
 /** `*` or `["*"]`: every action, every resource. */

@@ -396,6 +396,12 @@ describe('readRevocation: a revocation is read by content, never by its name', (
     expect(revocationCutoff(JSON.stringify(doc))).toBeUndefined();
   });
 
+  it('what the attacker wrote is said as words, short and without markup', () => {
+    const r = read({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: `<!channel> ${'x'.repeat(300)}`, Condition: cond }] });
+    expect(r.kind === 'decoy' && r.why).not.toMatch(/[<>]/);
+    expect(r.kind === 'decoy' && r.why.length).toBeLessThan(200);
+  });
+
   it('a document that is not JSON is a decoy, not absent', () => {
     expect(readRevocation('not json')).toMatchObject({ kind: 'decoy' });
   });
