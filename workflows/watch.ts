@@ -5,11 +5,32 @@
  * incident thread when one is still used or new persistence appears. The schedule lives in the store, so a restart loses nothing; each
  * check is claimed with a conditional write, so two replicas never both run it.
  */
-import type { Incident } from '../src/domain/incident';
+import type { Incident, StepRecord } from '../src/domain/incident';
 import { assessWatch, followGraph, WatchState, type WatchedKey, type WatchedSummary } from '../src/domain/watch';
 import { storedGraph } from '../src/domain/role-sessions';
 import type { IncidentNotifier, IncidentStore, LogPort, TrailPort, WatchStore } from '../src/ports';
+import type { IncidentBundle } from '../src/ports/incident-store';
 import { isoAfter } from '../src/domain/time';
+import { changeEventNames, changesFor, driftOf, driftSignature, expectationsOf, type DriftChange, type Expectation, type Observation } from '../src/domain/drift';
+import type { IncidentNotice } from '../src/domain/incident-notice';
+
+/**
+ * The drift check the watch runs at every interval: what containment set, read back; what
+ * differs is reported with who changed it, and a Re-apply step asks for one approval (or runs
+ * at once by policy). Wired in src/app.ts (the containment port, CloudTrail, the engine).
+ */
+export interface DriftCheck {
+  /** What IAM shows now for each expectation, in order (ContainmentPort.observe). */
+  observe(incident: Incident, expectations: Expectation[]): Promise<Observation[]>;
+  /** IAM events that may have changed it (TrailPort.iamEvents); absent: who changed it is not looked up. */
+  iamEvents?: NonNullable<TrailPort['iamEvents']>;
+  /** Add the next Re-apply step and ask for approval (approved by `policy` when given, not yet run). */
+  reapply(incidentId: string, params: unknown, policy?: string): Promise<{ step?: string; existing?: string; planFailed?: string; approvedByPolicy?: boolean }>;
+  /** Run what was approved (after the drift has been said in the thread). */
+  advance(incidentId: string): Promise<void>;
+  /** The policy that re-applies at once for this incident (IR_AUTO_CONTAIN names its intake source), if any. */
+  autoPolicy(incident: Incident): string | undefined;
+}
 
 export interface WatcherDeps {
   watches: WatchStore;
@@ -20,6 +41,8 @@ export interface WatcherDeps {
   now: () => Date;
   durationMinutes: number;
   intervalMinutes: number;
+  /** Containment that holds: checked at every interval while the watch runs. */
+  drift?: DriftCheck;
 }
 
 export class Watcher {
@@ -81,8 +104,15 @@ export class Watcher {
       await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { reason: undone ? 'undone' : 'closed' } });
       return;
     }
-    // Follow every credential the leaked key minted, as the investigation's graph shows them.
+    // Containment that holds: what Contain set, read back at every interval (isolated: a
+    // failure here never stops the CloudTrail check, and the next interval tries again).
     let cur = w;
+    try {
+      cur = await this.checkDrift(bundle, cur, now);
+    } catch (e) {
+      this.d.logger.error({ err: e, incident: w.incidentId }, 'drift check failed; the next check tries again');
+    }
+    // Follow every credential the leaked key minted, as the investigation's graph shows them.
     const investigate = bundle.steps.find((s) => s.name === 'investigate' && s.state === 'succeeded');
     const follow = followGraph(cur, storedGraph(investigate?.result));
     if (follow.derived.length !== (cur.derived ?? []).length || follow.notFollowed !== (cur.notFollowed ?? 0)) {
@@ -140,5 +170,57 @@ export class Watcher {
       await this.d.notifier.notify(incident, { kind: 'watch_ended', keyId: w.keyId, total, watched });
       await this.d.store.appendEvent({ incidentId: w.incidentId, at: now.toISOString(), type: 'watch_ended', detail: { eventsSinceContainment: total, watched: { ...watched } } });
     }
+  }
+
+  /**
+   * Read back what containment set; report what no longer holds (once per distinct drift),
+   * with who changed it from CloudTrail, and ask for a Re-apply (one approval; at once by
+   * policy with IR_AUTO_CONTAIN for the incident's source). Undo (a false positive) is not
+   * drift: an Undo approved, running or done stops the check.
+   */
+  private async checkDrift(bundle: IncidentBundle, w: WatchState, now: Date): Promise<WatchState> {
+    const d = this.d.drift;
+    if (!d) return w;
+    const { incident, steps } = bundle;
+    if (steps.some((s) => s.name === 'undo' && ['approved', 'running', 'succeeded'].includes(s.state))) return w;
+    const expectations = expectationsOf(steps);
+    if (expectations.length === 0) return w;
+    const drifts = driftOf(expectations, await d.observe(incident, expectations));
+    if (drifts.length === 0) return w.driftReported ? (await this.d.watches.save({ ...w, driftReported: undefined }, w.version)) ?? w : w;
+    const signature = driftSignature(drifts);
+    if (signature === w.driftReported) return w;
+    const changes = await this.whoChanged(incident, drifts, new Date(w.since), now);
+    const policy = d.autoPolicy(incident);
+    const asked = await d.reapply(incident.id, { drifts, changes }, policy);
+    const fresh = asked.step ?? asked.existing;
+    const step: StepRecord | undefined = fresh ? (await this.d.store.get(incident.id))?.steps.find((s) => s.name === fresh) : undefined;
+    const next: Extract<IncidentNotice, { kind: 'containment_drift' }>['next'] =
+      asked.existing ? { kind: 'in_progress', title: step?.title ?? asked.existing }
+      : asked.planFailed !== undefined ? { kind: 'plan_failed', reason: asked.planFailed }
+      : policy && asked.approvedByPolicy ? { kind: 'auto', policy }
+      : { kind: 'approve', title: step?.title ?? 'Re-apply containment', approvals: step?.approvalsRequired ?? 1 };
+    await this.d.store.appendEvent({ incidentId: incident.id, at: now.toISOString(), type: 'containment_drift', detail: { drifts, changes, reapply: asked } });
+    await this.d.notifier.notify(incident, { kind: 'containment_drift', drifts, changes, next });
+    const saved = (await this.d.watches.save({ ...w, driftReported: signature }, w.version)) ?? w;
+    if (asked.approvedByPolicy) await d.advance(incident.id);
+    return saved;
+  }
+
+  /** Who changed what drifted, from CloudTrail (in each account concerned); nothing when it cannot be read. */
+  private async whoChanged(incident: Incident, drifts: Parameters<typeof changesFor>[0], since: Date, now: Date): Promise<DriftChange[]> {
+    const lookup = this.d.drift?.iamEvents;
+    if (!lookup) return [];
+    const accounts = [...new Set(drifts.map((x) => x.expectation.account ?? incident.account))];
+    const changes: DriftChange[] = [];
+    for (const account of accounts) {
+      const mine = drifts.filter((x) => (x.expectation.account ?? incident.account) === account);
+      try {
+        const events = await lookup({ account, start: since, end: now, eventNames: changeEventNames(mine) });
+        changes.push(...changesFor(mine, events));
+      } catch (e) {
+        this.d.logger.warn({ err: e, incident: incident.id, account }, 'could not read who changed the containment');
+      }
+    }
+    return changes;
   }
 }

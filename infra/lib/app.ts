@@ -4,7 +4,7 @@
  *
  *   botAccount           account id of the bot (needed for KeyguardResponder only)
  *   targetRoleName       responder role name (every IAM write goes through it), default keyguard-responder
- *   protectedPrincipals  user/NAME,role/NAME: break-glass principals the responder role may never write to
+ *   protectedPrincipals  user/NAME,role/NAME: break-glass principals the responder role may never destroy
  *   botRoleName          default keyguard-bot
  *   botRoleArn           overrides botAccount+botRoleName in the responder's trust policy
  *   image                container image to run; unset: built from the repository

@@ -56,7 +56,7 @@ export interface KeyguardStackProps extends StackProps {
   botRoleName?: string;
   /** IR_TARGET_ROLE_NAME: the responder role every IAM write goes through, in this account too (default keyguard-responder). */
   targetRoleName?: string;
-  /** Break-glass users and roles never written to (IR_PROTECTED_PRINCIPALS, context protectedPrincipals). */
+  /** Break-glass users and roles never destroyed (IR_PROTECTED_PRINCIPALS, context protectedPrincipals); still contained. */
   protectedUsers?: readonly string[];
   protectedRoles?: readonly string[];
   /** Table name; CloudFormation picks one when unset. The table is kept when the stack is deleted. */

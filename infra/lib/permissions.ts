@@ -18,9 +18,10 @@
  *  - no UpdateAssumeRolePolicy anywhere: no flow rewrites who may assume a role;
  *  - DynamoDB only on the incident table and its indexes;
  *  - explicit Denies: a role cannot change itself (no self-escalation with PutRolePolicy,
- *    no deleting its own guard rails), nor touch service-linked roles, nor write to a
- *    protected principal (tag keyguard:protected=true, the responder and bot roles,
- *    OrganizationAccountAccessRole, break-glass users and roles named at deploy).
+ *    no deleting its own guard rails), nor touch service-linked roles, nor write to the
+ *    responder and bot roles, nor destroy a defender-named principal
+ *    (OrganizationAccountAccessRole, break-glass users and roles named at deploy). Never by
+ *    tag: the attacker holding the leaked key can set tags.
  * sts:GetCallerIdentity needs no permission and is not listed.
  */
 
@@ -221,15 +222,14 @@ export function containmentStatements(scope: AccountScope, opts: ContainmentOpti
   ];
 }
 
-/** Every IAM write the responder role is granted (and the protected-principal Deny refuses). */
+/** Every IAM write the responder role is granted (and the guard-rail Deny refuses). */
 export function containmentWriteActions(scope: AccountScope): string[] {
   return [...allowedActions(containmentStatements(scope, { detachAnyUserPolicy: true }))].sort();
 }
 
 // ---------------------------------------------------------------------------------------
-// Protected principals (the code refuses them too: src/aws/access/guard-rails.ts)
+// Protected principals (the code decides the same way: src/domain/protection.ts)
 
-export const PROTECTED_TAG_KEY = 'keyguard:protected';
 export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
 
 export interface ProtectedPrincipalOptions {
@@ -244,28 +244,61 @@ export interface ProtectedPrincipalOptions {
 }
 
 /**
- * Explicit Deny of every containment write on protected principals: by name (at any path)
- * and by the tag keyguard:protected=true. Wins over the Allows and over any session policy.
+ * What destroys a principal or its owners' way in: deleting it (and what only serves deleting
+ * it), its console password, its MFA devices. Never allowed on a defender-named principal.
+ * Containment (UpdateAccessKey, the bot's revocation policies with PutUserPolicy/PutRolePolicy,
+ * the quarantine attach), Undo and deleting a leaked or attacker-made key stay allowed: a
+ * protected principal's leaked key is contained all the same (two approvals, in the code).
+ */
+export const DESTRUCTIVE_ACTIONS: readonly string[] = iam(
+  'DeleteUser',
+  'DeleteRole',
+  'DeleteLoginProfile',
+  'DeactivateMFADevice',
+  'DeleteSigningCertificate',
+  'DeleteSSHPublicKey',
+  'RemoveUserFromGroup',
+  'RemoveRoleFromInstanceProfile',
+  'DetachRolePolicy',
+);
+
+/**
+ * Explicit Denies (they win over the Allows and over any session policy), by name at any path,
+ * never by tag (whoever holds a leaked admin key can set a tag):
+ *  - the responder role and the bot's role: no containment write at all (guard rails);
+ *  - defender-named principals (OrganizationAccountAccessRole, protectedPrincipals): nothing
+ *    that destroys them, and no managed policy but the quarantine ones detached from them.
  */
 export function protectedPrincipalStatements(scope: AccountScope, p: ProtectedPrincipalOptions): PolicyStatement[] {
   const base = `arn:${scope.partition ?? 'aws'}:iam::${scope.account}`;
-  const roles = [p.responderRoleName, p.botRoleName, ORGANIZATION_ACCESS_ROLE, ...(p.protectedRoles ?? [])];
-  const arn = iamArns(scope);
+  // NAME and */NAME: the principal at any path (IAM refuses a wildcard before the first '/').
+  const roleArns = (names: readonly string[]) => [...new Set(names)].flatMap((r) => [`${base}:role/${r}`, `${base}:role/*/${r}`]);
+  const userArns = (names: readonly string[]) => [...new Set(names)].flatMap((u) => [`${base}:user/${u}`, `${base}:user/*/${u}`]);
+  const guardRails = [p.responderRoleName, p.botRoleName];
+  const named = [ORGANIZATION_ACCESS_ROLE, ...(p.protectedRoles ?? [])];
+  const users = p.protectedUsers ?? [];
   return [
+    {
+      Sid: 'DenyGuardRailRoles',
+      Effect: 'Deny',
+      Action: containmentWriteActions(scope),
+      Resource: roleArns(guardRails),
+    },
     {
       Sid: 'DenyProtectedPrincipals',
       Effect: 'Deny',
-      Action: containmentWriteActions(scope),
-      // NAME and */NAME: the principal at any path (IAM refuses a wildcard before the first '/').
-      Resource: [...new Set(roles)].flatMap((r) => [`${base}:role/${r}`, `${base}:role/*/${r}`]).concat((p.protectedUsers ?? []).flatMap((u) => [`${base}:user/${u}`, `${base}:user/*/${u}`])),
+      Action: [...DESTRUCTIVE_ACTIONS],
+      Resource: [...roleArns([...guardRails, ...named]), ...userArns(users)],
     },
-    {
-      Sid: 'DenyProtectedTag',
-      Effect: 'Deny',
-      Action: containmentWriteActions(scope),
-      Resource: [arn.users, arn.roles],
-      Condition: { StringEquals: { [`iam:ResourceTag/${PROTECTED_TAG_KEY}`]: 'true' } },
-    },
+    ...(users.length > 0
+      ? [{
+          Sid: 'DenyDetachingFromProtectedUsers',
+          Effect: 'Deny' as const,
+          Action: iam('DetachUserPolicy'),
+          Resource: userArns(users),
+          Condition: { ArnNotEquals: { 'iam:PolicyARN': quarantinePolicyArns(scope.partition) } },
+        }]
+      : []),
   ];
 }
 

@@ -16,7 +16,7 @@ export interface ResponderRoleProps {
   roleName?: string;
   /** See ContainmentOptions.detachAnyUserPolicy in permissions.ts. */
   detachAnyUserPolicy?: boolean;
-  /** Break-glass users and roles never written to (context protectedPrincipals). */
+  /** Break-glass users and roles never destroyed (context protectedPrincipals); still contained. */
   protectedUsers?: readonly string[];
   protectedRoles?: readonly string[];
 }

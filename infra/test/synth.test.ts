@@ -156,8 +156,12 @@ describe('Keyguard stack', () => {
       assert.ok(resourcesOf(byName).includes(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${r}`), r);
       assert.ok(resourcesOf(byName).includes(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*/${r}`), r);
     }
-    const byTag = statements.find((s) => s.Sid === 'DenyProtectedTag');
-    assert.deepEqual(byTag?.Condition, { StringEquals: { 'iam:ResourceTag/keyguard:protected': 'true' } });
+    // Never by tag: whoever holds a leaked admin key can set keyguard:protected.
+    assert.equal(statements.find((s) => s.Sid === 'DenyProtectedTag'), undefined);
+    const guardRails = statements.find((s) => s.Sid === 'DenyGuardRailRoles');
+    assert.ok(guardRails && guardRails.Effect === 'Deny');
+    assert.ok(actionsOf(guardRails).includes('iam:PutRolePolicy'));
+    assert.ok(!actionsOf(byName).includes('iam:UpdateAccessKey'), 'containment of a protected principal is not denied');
   });
 
   it('denies the bot any change to its own role', () => {

@@ -30,6 +30,15 @@ export interface PlannedCall {
    * guard rail). It is recorded as 'skipped' with this note, so the record matches the plan.
    */
   notSent?: string;
+  /**
+   * The principal is defender-protected (src/domain/protection.ts): the warning said loudly on
+   * the card and kept in the record. A step with such a call needs two approvals.
+   */
+  protectedBy?: string;
+  /** Attacker activity found about the principal (a keyguard:protected tag the leaked key's credentials wrote): said, never honoured. */
+  finding?: string;
+  /** In a step that runs two actions (Re-apply containment: Contain's calls, then Revoke role sessions'), which one sends it. */
+  part?: 'contain' | 'role-sessions';
 }
 
 export type CallOutcomeKind = 'done' | 'already' | 'dry-run' | 'failed' | 'skipped';
@@ -71,6 +80,8 @@ export interface ActionOutcome {
   /** Not ok, but every failure may pass on its own: the step can be run again as is. */
   retryable: boolean;
   dryRun: boolean;
+  /** What the action found the attacker did (a decoy revocation it replaced): said in the thread, kept in the record. */
+  findings?: string[];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -98,7 +109,8 @@ export function targetRoleArn(partition: string, account: string, roleName: stri
 /** What containment is about to change, read before its first call (Undo's authority). */
 export interface ContainSnapshot {
   keyStatus: KeyStatus;
-  denyPolicy: { present: boolean; cutoff?: string };
+  /** The document under the bot's deny-policy name before containment (a decoy's text included): Undo restores it. */
+  denyPolicy: { present: boolean; cutoff?: string; document?: string };
   quarantineAttached: boolean;
   userExists: boolean;
 }
@@ -123,6 +135,8 @@ export type ContainmentDetail =
       session?: AssumedSession;
       /** IR_DIRECT_WRITES: written with the bot's own credentials (a trial without the responder role). */
       directWrites?: boolean;
+      /** Attacker activity the action found and dealt with (a decoy revocation replaced). */
+      findings?: string[];
     }
   | { error: string };
 
@@ -186,21 +200,76 @@ export function policyJson(doc: PolicyDocument): string {
 }
 
 /**
- * The aws:TokenIssueTime cut-off of a revocation policy (ours or the console's), or
- * undefined when the document is not one. Accepts the URL-encoded form IAM returns.
+ * What an existing document under one of the bot's revocation names is, read by content,
+ * never by its name: the attacker can write a policy of that name. It is the bot's own
+ * revocation only when it is exactly the statement the bot (or the IAM console) writes: one
+ * statement, `Deny`, `Action` `*`, `Resource` `*`, no other element than an optional `Sid`,
+ * and as its only condition `DateLessThan` `aws:TokenIssueTime` with one valid time.
+ * Anything else (a `Resource` of `arn:aws:s3:::none`, a second condition, an `Allow` beside
+ * it, `NotAction`) is a decoy: it may look like a revocation and deny nothing that matters.
+ * Accepts the URL-encoded form IAM returns. Pure.
+ */
+export type RevocationReading =
+  | { kind: 'absent' }
+  | { kind: 'own'; cutoff: string }
+  | { kind: 'decoy'; why: string };
+
+export function readRevocation(document: string | undefined): RevocationReading {
+  if (document === undefined) return { kind: 'absent' };
+  const doc = parsePolicyDocument(document) as Record<string, unknown> | undefined;
+  if (!doc) return { kind: 'decoy', why: 'it is not a readable policy document' };
+  const extra = Object.keys(doc).filter((k) => k !== 'Version' && k !== 'Statement' && k !== 'Id');
+  if (extra.length > 0) return { kind: 'decoy', why: `the document has ${shown(extra)}` };
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement === undefined ? [] : [doc.Statement];
+  if (statements.length !== 1) return { kind: 'decoy', why: `it has ${statements.length} statements, the bot's revocation has exactly one` };
+  const s = statements[0] as Record<string, unknown>;
+  if (!s || typeof s !== 'object' || Array.isArray(s)) return { kind: 'decoy', why: 'its statement is not an object' };
+  const other = Object.keys(s).filter((k) => !['Sid', 'Effect', 'Action', 'Resource', 'Condition'].includes(k));
+  if (other.length > 0) return { kind: 'decoy', why: `its statement has ${shown(other)}` };
+  if (s.Effect !== 'Deny') return { kind: 'decoy', why: `its effect is ${shown(s.Effect)}, not Deny` };
+  if (!isStar(s.Action)) return { kind: 'decoy', why: `it denies ${shown(s.Action)}, not every action (*)` };
+  if (!isStar(s.Resource)) return { kind: 'decoy', why: `it denies on ${shown(s.Resource)}, not on every resource (*)` };
+  const cond = s.Condition as Record<string, unknown> | undefined;
+  const ops = cond && typeof cond === 'object' && !Array.isArray(cond) ? Object.keys(cond) : [];
+  if (ops.length !== 1 || ops[0] !== 'DateLessThan') return { kind: 'decoy', why: `its condition is ${shown(cond)}, not only DateLessThan aws:TokenIssueTime` };
+  const lt = cond!.DateLessThan as Record<string, unknown> | undefined;
+  const keys = lt && typeof lt === 'object' && !Array.isArray(lt) ? Object.keys(lt) : [];
+  if (keys.length !== 1 || keys[0] !== 'aws:TokenIssueTime') return { kind: 'decoy', why: `its condition tests ${shown(keys)}, not only aws:TokenIssueTime` };
+  const t = lt!['aws:TokenIssueTime'];
+  if (typeof t !== 'string' || Number.isNaN(Date.parse(t))) return { kind: 'decoy', why: `its cut-off ${shown(t)} is not one time` };
+  return { kind: 'own', cutoff: t };
+}
+
+/** A value from the document, as words: short, and never markup (the attacker wrote it). */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v ?? null) ?? 'null';
+  return (text.length > 120 ? `${text.slice(0, 120)}…` : text).replace(/[<>&]/g, '');
+}
+
+/** `*` or `["*"]`: every action, every resource. */
+function isStar(v: unknown): boolean {
+  return v === '*' || (Array.isArray(v) && v.length === 1 && v[0] === '*');
+}
+
+/**
+ * The aws:TokenIssueTime cut-off of a document that is exactly the bot's (or the console's)
+ * revocation, or undefined (absent, or not one: see readRevocation).
  */
 export function revocationCutoff(document: string): string | undefined {
-  const doc = parsePolicyDocument(document);
-  const statements = Array.isArray(doc?.Statement) ? doc.Statement : doc?.Statement ? [doc.Statement] : [];
-  for (const s of statements as Array<Record<string, unknown>>) {
-    if (s.Effect !== 'Deny') continue;
-    const actions = ([] as unknown[]).concat(s.Action);
-    if (!actions.includes('*')) continue;
-    const cond = (s.Condition as Record<string, Record<string, unknown>> | undefined)?.DateLessThan;
-    const t = cond?.['aws:TokenIssueTime'];
-    if (typeof t === 'string') return t;
-  }
-  return undefined;
+  const r = readRevocation(document);
+  return r.kind === 'own' ? r.cutoff : undefined;
+}
+
+/**
+ * What containment says about a decoy it replaced under its own policy name (a finding:
+ * recorded on the step and said in the thread). Pure.
+ */
+export function decoyFinding(where: string, policyName: string, why: string, outcome: 'replaced' | 'dry-run' | 'not-replaced' = 'replaced'): string {
+  const what =
+    outcome === 'replaced' ? 'It was overwritten with the real one; its text is kept in the record (Undo restores it).'
+    : outcome === 'dry-run' ? 'DRY RUN: it would be overwritten with the real one.'
+    : 'The bot could not overwrite it yet (see the failed call): sessions are NOT denied; retry the step.';
+  return `DECOY: ${policyName} on ${where} was not the bot's revocation (${why}); it looked revoked and denied nothing that matters. ${what}`;
 }
 
 /** Does an existing cut-off already deny every session the wanted one would? */
@@ -345,7 +414,11 @@ export interface EradicationFacts {
   mfaSerials: string[];
 }
 
-export function planEradicateUserKey(t: UserKeyTarget, f: EradicationFacts): PlannedCall[] {
+/**
+ * `keepConsoleAccess`: the user is defender-protected (a break-glass user): its console
+ * password and MFA devices are its owners', shown and recorded as not sent, with why.
+ */
+export function planEradicateUserKey(t: UserKeyTarget, f: EradicationFacts, o: { keepConsoleAccess?: string } = {}): PlannedCall[] {
   const calls: PlannedCall[] = [];
   if (f.keyStatus === 'Active') {
     calls.push(
@@ -377,7 +450,10 @@ export function planEradicateUserKey(t: UserKeyTarget, f: EradicationFacts): Pla
       ),
     );
   }
-  return calls;
+  const keep = o.keepConsoleAccess;
+  return keep
+    ? calls.map((c) => (c.action === 'DeleteLoginProfile' || c.action === 'DeactivateMFADevice' ? { ...c, notSent: keep, why: `NOT SENT by the bot: ${keep}.` } : c))
+    : calls;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -521,8 +597,14 @@ export function undoArtifacts(
   const out: AddedArtifact[] = [];
   if (before.keyStatus === 'Active') out.push({ kind: 'key-deactivated', userName: user, accessKeyId: t.keyId });
   if (!before.denyPolicy.present) out.push({ kind: 'user-inline-policy', userName: user, policyName: USER_REVOKE_POLICY_NAME });
-  // The bot's own deny policy existed before: restore that one policy's document, nothing else.
-  else out.push(...reported.filter((a) => a.kind === 'user-inline-policy' && a.policyName === USER_REVOKE_POLICY_NAME && a.previousDocument !== undefined));
+  // The bot's own deny policy existed before: restore that one policy's document, nothing else
+  // (as the step reported it, else as the snapshot read it before the first call).
+  else {
+    const restored = reported.filter((a) => a.kind === 'user-inline-policy' && a.policyName === USER_REVOKE_POLICY_NAME && a.previousDocument !== undefined);
+    const snapshot = before.denyPolicy.document;
+    if (restored.length > 0) out.push(...restored);
+    else if (typeof snapshot === 'string') out.push({ kind: 'user-inline-policy', userName: user, policyName: USER_REVOKE_POLICY_NAME, previousDocument: snapshot });
+  }
   if (quarantine && !before.quarantineAttached) out.push({ kind: 'user-managed-policy', userName: user, policyArn: quarantinePolicyArn(t.partition) });
   return out;
 }

@@ -6,6 +6,7 @@
  *                   withdrawn              hold at run time), skipped (closed, withdrawn)
  *   pending → running (automatic steps)      failed → running (retry)
  *   expired | withdrawn | failed → awaiting_approval (asked again)
+ *   pending | expired | withdrawn → failed (its plan could not be made: the reason is recorded, a person retries)
  *   pending | awaiting_approval | expired | withdrawn | failed → skipped (with a recorded reason)
  *
  * `withdrawn`: the person who asked took the request back before anyone approved it. Unlike
@@ -30,15 +31,15 @@ export type StepState =
 export const TERMINAL_STATES: readonly StepState[] = ['succeeded', 'denied', 'expired', 'withdrawn', 'skipped'];
 
 const ALLOWED: Record<StepState, readonly StepState[]> = {
-  pending: ['awaiting_approval', 'running', 'skipped'],
+  pending: ['awaiting_approval', 'running', 'skipped', 'failed'],
   awaiting_approval: ['approved', 'denied', 'expired', 'withdrawn', 'skipped', 'awaiting_approval'],
   approved: ['running', 'expired', 'failed', 'skipped'],
   running: ['succeeded', 'failed', 'running', 'skipped'],
   failed: ['running', 'awaiting_approval', 'skipped'],
   succeeded: [],
   denied: [],
-  expired: ['awaiting_approval', 'skipped'],
-  withdrawn: ['awaiting_approval', 'skipped'],
+  expired: ['awaiting_approval', 'skipped', 'failed'],
+  withdrawn: ['awaiting_approval', 'skipped', 'failed'],
   skipped: [],
 };
 

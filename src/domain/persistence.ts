@@ -90,6 +90,9 @@ export function removableItems(all: readonly CreatedResource[], compromisedUser?
       case 'ec2-instance':
         followUps.push(`EC2 instance ${c.name} launched in ${c.region}: terminate it`);
         break;
+      case 'protection-tag':
+        followUps.push(`keyguard:protected tag written on ${c.name} at ${c.time} by the leaked key's credentials: attacker activity, not honoured; remove the tag`);
+        break;
     }
   }
   const offered = items.slice(0, MAX_OFFERED_ITEMS).map((item) => ({ item, title: `Remove ${describePersistenceItem(item)}` }));

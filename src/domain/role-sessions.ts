@@ -12,6 +12,7 @@
 import type { CredentialGraph, CredentialNode } from './credential-graph';
 import { pathTo } from './credential-graph';
 import { type PlannedCall, ROLE_REVOKE_POLICY_NAME, policyJson, roleRevokeSessionsPolicy, tokenIssueCutoff } from './aws-plan';
+import { protectionOf, protectionVerdict, type ProtectionVerdict, type TagEvidence } from './protection';
 
 export interface ParsedRoleArn {
   partition: string;
@@ -106,29 +107,36 @@ export interface RoleSessionsReach {
   responderRoleNames: string[];
   /** IR_TARGET_ROLE_NAME: roles in other accounts are reached through it; absent: they are left to a person. */
   targetRoleName?: string;
-  /** Roles no keyguard write may touch (OrganizationAccountAccessRole, IR_PROTECTED_PRINCIPALS): left to a person. */
+  /** Roles the defenders protect (IR_PROTECTED_PRINCIPALS; OrganizationAccountAccessRole always): revoked with two approvals. */
   protectedRoleNames?: readonly string[];
+  /** keyguard:protected=true as read from IAM, by role ARN (read only once the investigation has run). */
+  tagged?: Readonly<Record<string, boolean>>;
+  /** The investigation's tag evidence: a tag the leaked key's credentials wrote is never honoured. */
+  evidence?: TagEvidence;
 }
 
 function isServiceLinkedPath(path: string, roleName: string): boolean {
   return path.startsWith('/aws-service-role/') || roleName.startsWith('AWSServiceRoleFor');
 }
 
-/** Why the bot must never revoke this role's sessions, or undefined. */
-export function roleSessionsRefusal(r: Pick<RoleSessionTarget, 'account' | 'roleName' | 'path'>, reach: RoleSessionsReach): string | undefined {
-  if (isServiceLinkedPath(r.path, r.roleName)) {
-    return `guard rail: ${r.roleName} is a service-linked role (owned by an AWS service, whose sessions it needs); contain what used it instead`;
-  }
-  if (r.account === reach.botAccount && reach.botRoleName !== undefined && r.roleName === reach.botRoleName) {
-    return `guard rail: ${r.roleName} is the role the bot runs as; revoking its sessions would stop the bot mid-incident. Revoke them by hand from the IAM console`;
-  }
-  if (reach.responderRoleNames.includes(r.roleName)) {
-    return `guard rail: ${r.roleName} is the responder role the bot acts through; revoking its sessions would stop containment mid-incident. Revoke them by hand from the IAM console`;
-  }
-  if (reach.protectedRoleNames?.includes(r.roleName)) {
-    return `guard rail: ${r.roleName} is a protected role (keyguard never writes to it, and its responder policy denies it); a person with the right access revokes its sessions after review`;
-  }
-  return undefined;
+/**
+ * What protection says about revoking this role's sessions (src/domain/protection.ts, the one
+ * decision every step reads): a guard rail is never written (left to a person); a role the
+ * defenders protect is revoked with two approvals and a warning; a tag the graph wrote is a
+ * finding, never honoured.
+ */
+function roleSessionsProtection(r: Pick<RoleSessionTarget, 'roleArn' | 'account' | 'roleName' | 'path'>, reach: RoleSessionsReach): ProtectionVerdict {
+  const me = r.account === reach.botAccount ? { roleName: reach.botRoleName } : {};
+  const settings = { responderRoleNames: reach.responderRoleNames, users: [], roles: reach.protectedRoleNames ?? [] };
+  const p = protectionOf({ type: 'role', name: r.roleName, path: r.path, tagged: reach.tagged?.[r.roleArn] }, settings, me, reach.evidence);
+  return protectionVerdict(p, 'contain');
+}
+
+/** Why the bot must never revoke this role's sessions (a guard rail), or undefined. */
+export function roleSessionsRefusal(r: Pick<RoleSessionTarget, 'account' | 'roleName' | 'path'> & { roleArn?: string }, reach: RoleSessionsReach): string | undefined {
+  const v = roleSessionsProtection({ roleArn: r.roleArn ?? '', ...r }, reach);
+  if (v.send) return undefined;
+  return `${v.reason}. Revoke its sessions by hand from the IAM console if they must end`;
 }
 
 /** What a person runs where the bot cannot reach (the same document the bot would write). */
@@ -152,13 +160,15 @@ export function planRevokeRoleSessions(p: RoleSessionsParams, reach: RoleSession
   const doc = policyJson(roleRevokeSessionsPolicy(nowIso));
   const calls: PlannedCall[] = p.roles.map((r) => {
     const other = r.account !== reach.botAccount;
-    const refusal = roleSessionsRefusal(r, reach);
+    const verdict = roleSessionsProtection(r, reach);
+    const refusal = verdict.send ? undefined : `${verdict.reason}. Revoke its sessions by hand from the IAM console if they must end`;
     const unreachable =
       other && !reach.targetRoleName
         ? `account ${r.account} has no role the bot can act through (IR_TARGET_ROLE_NAME is not set). A person with access to ${r.account} runs: ${manualRevokeCommand(r.roleName, nowIso)} (or IAM console → Roles → ${r.roleName} → Revoke active sessions)`
         : undefined;
     const notSent = refusal ?? unreachable;
     const where = other ? ` in account ${r.account}${reach.targetRoleName ? ` (through ${reach.targetRoleName})` : ''}` : '';
+    const finding = verdict.finding;
     return {
       service: 'iam',
       action: 'PutRolePolicy',
@@ -168,6 +178,8 @@ export function planRevokeRoleSessions(p: RoleSessionsParams, reach: RoleSession
         : `Role ${r.roleArn}${where}: ${sessionsLine(r)}. Every session of the role issued before ${cutoff} loses all permissions, legitimate ones included (workloads recover on their next credential refresh; people assume the role again).`,
       ...(other ? { account: r.account } : {}),
       ...(notSent ? { notSent } : {}),
+      ...(!notSent && verdict.send && verdict.warning ? { protectedBy: verdict.warning } : {}),
+      ...(finding ? { finding } : {}),
     };
   });
   const covered = p.userSessions.filter((s) => s.coveredByContain);

@@ -15,6 +15,7 @@ import {
 import type { HistorySourceName } from './history-choice';
 import { isPublicIp, normaliseIp } from './detections/match';
 import { TrailEvent, isoFromMillis, pick, pickString, succeeded } from './trail-event';
+import { protectionTagWrite } from './protection';
 
 export interface TrailSummaryOptions {
   /**
@@ -123,7 +124,9 @@ export type CreatedResourceKind =
   | 'attached-policy'
   | 'inline-policy'
   | 'group-membership'
-  | 'ec2-instance';
+  | 'ec2-instance'
+  /** A keyguard:protected tag written on a user or role: attacker activity, never honoured. */
+  | 'protection-tag';
 
 export interface CreatedResource {
   kind: CreatedResourceKind;
@@ -657,31 +660,12 @@ export function createdResources(e: TrailEvent): CreatedResource[] {
   const one = (kind: CreatedResourceKind, name: string | undefined, extra: Partial<CreatedResource> = {}): CreatedResource[] =>
     name ? [{ kind, name: clipText(name), ...base, ...extra }] : [];
 
+  // A keyguard:protected tag the caller wrote (TagUser/TagRole, or CreateUser/CreateRole with Tags).
+  const tag = protectionTagWrite(e);
+  const tagged = tag ? one('protection-tag', `${tag.type} ${tag.name}`, { target: { type: tag.type, name: tag.name }, detail: tag.eventName }) : [];
   if (e.source === 'iam.amazonaws.com') {
-    switch (e.name) {
-      case 'CreateUser':
-        return one('iam-user', pickString(r, 'user', 'userName') ?? pickString(p, 'userName'), { arn: pickString(r, 'user', 'arn') });
-      case 'CreateAccessKey':
-        return one('access-key', pickString(r, 'accessKey', 'accessKeyId'), userTarget(pickString(r, 'accessKey', 'userName') ?? pickString(p, 'userName') ?? callerUser));
-      case 'CreateLoginProfile':
-        return one('login-profile', pickString(p, 'userName') ?? callerUser);
-      case 'CreateRole':
-        return one('role', pickString(p, 'roleName'), { arn: pickString(r, 'role', 'arn') });
-      case 'UpdateAssumeRolePolicy':
-        return one('trust-policy', pickString(p, 'roleName'), { target: { type: 'role', name: pickString(p, 'roleName')! } });
-      case 'AttachUserPolicy':
-      case 'AttachRolePolicy':
-      case 'AttachGroupPolicy':
-        return one('attached-policy', pickString(p, 'policyArn'), { target: policyTarget(p) });
-      case 'PutUserPolicy':
-      case 'PutRolePolicy':
-      case 'PutGroupPolicy':
-        return one('inline-policy', pickString(p, 'policyName'), { target: policyTarget(p) });
-      case 'AddUserToGroup':
-        return one('group-membership', pickString(p, 'groupName'), userTarget(pickString(p, 'userName')));
-      default:
-        return [];
-    }
+    const created = createdByIam(e, one, userTarget, callerUser);
+    return [...created, ...tagged];
   }
   if (e.source === 'ec2.amazonaws.com' && e.name === 'RunInstances') {
     const items = pick(r, 'instancesSet', 'items');
@@ -691,4 +675,39 @@ export function createdResources(e: TrailEvent): CreatedResource[] {
     );
   }
   return [];
+}
+
+/** What one IAM call created or changed. */
+function createdByIam(
+  e: TrailEvent,
+  one: (kind: CreatedResourceKind, name: string | undefined, extra?: Partial<CreatedResource>) => CreatedResource[],
+  userTarget: (name: string | undefined) => { target?: { type: 'user'; name: string } },
+  callerUser: string | undefined,
+): CreatedResource[] {
+  const p = e.requestParameters;
+  const r = e.responseElements;
+  switch (e.name) {
+    case 'CreateUser':
+      return one('iam-user', pickString(r, 'user', 'userName') ?? pickString(p, 'userName'), { arn: pickString(r, 'user', 'arn') });
+    case 'CreateAccessKey':
+      return one('access-key', pickString(r, 'accessKey', 'accessKeyId'), userTarget(pickString(r, 'accessKey', 'userName') ?? pickString(p, 'userName') ?? callerUser));
+    case 'CreateLoginProfile':
+      return one('login-profile', pickString(p, 'userName') ?? callerUser);
+    case 'CreateRole':
+      return one('role', pickString(p, 'roleName'), { arn: pickString(r, 'role', 'arn') });
+    case 'UpdateAssumeRolePolicy':
+      return one('trust-policy', pickString(p, 'roleName'), { target: { type: 'role', name: pickString(p, 'roleName')! } });
+    case 'AttachUserPolicy':
+    case 'AttachRolePolicy':
+    case 'AttachGroupPolicy':
+      return one('attached-policy', pickString(p, 'policyArn'), { target: policyTarget(p) });
+    case 'PutUserPolicy':
+    case 'PutRolePolicy':
+    case 'PutGroupPolicy':
+      return one('inline-policy', pickString(p, 'policyName'), { target: policyTarget(p) });
+    case 'AddUserToGroup':
+      return one('group-membership', pickString(p, 'groupName'), userTarget(pickString(p, 'userName')));
+    default:
+      return [];
+  }
 }

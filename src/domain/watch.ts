@@ -29,6 +29,8 @@ export interface WatchState {
   notFollowed?: number;
   /** Events since containment already reported, per derived key id. */
   reportedByKey?: Record<string, number>;
+  /** The drift last reported (src/domain/drift.ts driftSignature): the same drift is said once. */
+  driftReported?: string;
 }
 
 export interface WatchedKey {

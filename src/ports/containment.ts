@@ -1,6 +1,8 @@
 import type { AddedArtifact, ContainmentDetail, ContainSnapshot, PersistenceItem, PlannedCall } from '../domain/aws-plan';
 import type { KeyKind } from '../domain/key-id';
 import type { StepOutcome } from '../domain/step-outcome';
+import type { TagEvidence } from '../domain/protection';
+import type { Expectation, Observation } from '../domain/drift';
 
 /** What the containment and eradication steps act on. */
 export interface ContainmentTarget {
@@ -17,6 +19,11 @@ export interface ContainmentTarget {
   roleName?: string;
   /** A temporary key's chain starts at this long-term key: contained as well. */
   rootKey?: { accessKeyId: string; userName?: string };
+  /**
+   * What the investigation found about the keyguard:protected tag (who in the credential graph
+   * wrote it). Absent before Investigate has run: the tag then decides nothing.
+   */
+  tagEvidence?: TagEvidence;
 }
 
 /** What a containment action reports: a step outcome with the AWS calls as its detail. */
@@ -58,4 +65,6 @@ export interface ContainmentPort {
   /** Undo (false positive): reverse exactly what containment changed, from its record. */
   planUndo(t: ContainmentTarget, record: ContainRecord): Promise<PlannedCall[]>;
   undo(t: ContainmentTarget, record: ContainRecord, o: ActOptions): Promise<ContainmentOutcome>;
+  /** Read-only: what IAM shows now for each thing containment set (the watch's drift check), in order. */
+  observe(t: ContainmentTarget, expectations: readonly Expectation[]): Promise<Observation[]>;
 }

@@ -65,4 +65,9 @@ export interface TrailPort {
   trace(accessKeyId: string, now: Date, account?: string): Promise<AsiaTrace>;
   /** The regions searched (IR_REGIONS, or every enabled region). */
   regions(): Promise<string[]>;
+  /**
+   * IAM events of these names in a window (us-east-1, where IAM logs), whoever made them:
+   * who changed what containment set (the watch's drift check).
+   */
+  iamEvents?(req: { account?: string; start: Date; end: Date; eventNames: readonly string[]; signal?: AbortSignal }): Promise<TrailEvent[]>;
 }

@@ -44,6 +44,16 @@ export function planLines(plan: readonly PlannedCall[] | undefined): string[] {
   });
 }
 
+/**
+ * What a plan must say loudly before anyone approves it: a defender-protected principal (two
+ * approvals) and attacker activity found about a principal. Each said once.
+ */
+export function planAlerts(plan: readonly PlannedCall[] | undefined): string[] {
+  const warnings = [...new Set((plan ?? []).flatMap((c) => (c.protectedBy && !c.notSent ? [c.protectedBy] : [])))];
+  const findings = [...new Set((plan ?? []).flatMap((c) => (c.finding ? [c.finding] : [])))];
+  return [...warnings.map((w) => `:rotating_light: *${esc(w)}*`), ...findings.map((f) => `:warning: ${esc(f)}`)];
+}
+
 function planText(plan: readonly PlannedCall[] | undefined, max = 2700): string {
   const lines = planLines(plan);
   if (lines.length === 0) return '_no AWS calls_';
@@ -101,6 +111,8 @@ export function incidentCard(incident: Incident, steps: StepRecord[], opts: { ap
           `${waiting.expiresAt ? `, before ${hourMinute(waiting.expiresAt)} UTC` : ''}.${incident.dryRun ? ' *DRY RUN: these calls will be recorded, not made.*' : ''}\n*Exact plan:*`,
       ),
     });
+    const alerts = planAlerts(waiting.plan);
+    if (alerts.length > 0) blocks.push({ type: 'section', text: mrkdwn(clip(alerts.join('\n'), 2900)) });
     blocks.push({ type: 'section', text: mrkdwn(planText(waiting.plan, waitingSteps.length > 1 ? 1300 : 2700)) });
     const ref = encodeStepRef({ i: incident.id, s: waiting.name, v: waiting.version });
     blocks.push({

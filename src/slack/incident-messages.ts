@@ -6,20 +6,23 @@ import type { ClickResult, IncidentNotice } from '../domain/incident-notice';
 import type { ApprovalProblem, OpenEnd, RefusalReason } from '../domain/approval-rules';
 import { hourMinute } from '../domain/time';
 import { MAX_WATCHED_KEYS, type WatchedKey, type WatchedSummary, type WatchFinding } from '../domain/watch';
-import { planLines } from './incident-card';
+import { describeExpectation, type Drift, type DriftChange } from '../domain/drift';
+import { planAlerts, planLines } from './incident-card';
 import { esc, escKeepMentions } from './text';
 
 /** The thread message for a notice (undefined: nothing to say). */
 export function noticeText(n: IncidentNotice): string | undefined {
   switch (n.kind) {
     case 'approval_requested':
-      return n.plan.length > 0 ? `*${n.title}*: approval requested. The whole plan:\n\`\`\`${planLines(n.plan).join('\n')}\`\`\`` : undefined;
+      return n.plan.length > 0 ? `*${n.title}*: approval requested.${planAlerts(n.plan).map((a) => `\n${a}\n`).join('')} The whole plan:\n\`\`\`${planLines(n.plan).join('\n')}\`\`\`` : undefined;
     case 'step_finished':
       return `${n.ok ? ':white_check_mark:' : ':x:'} *${n.title}*${n.dryRun ? ' (DRY RUN)' : ''}: ${escKeepMentions(n.note)}`;
     case 'step_denied':
       return `:no_entry: *${n.title}* denied by <@${n.by}>: ${esc(n.reason)}`;
     case 'step_withdrawn':
       return `:leftwards_arrow_with_hook: *${n.title}* withdrawn by <@${n.by}>, who asked for it: ${esc(n.reason)}. Nothing was changed in AWS; the card offers to request approval again.`;
+    case 'plan_failed':
+      return `:x: *${n.title}* could not be planned: ${escKeepMentions(n.reason)} Nothing was sent to AWS. *Retry ${n.title}* on the card plans it again and asks for approval.`;
     case 'approval_rejected':
       return `:octagonal_sign: *${n.title}* did not run: ${approvalProblemText(n.problem)} Nothing was sent to AWS; this is in the record. Ask for approval again if the step is still wanted.`;
     case 'watch_started':
@@ -28,6 +31,8 @@ export function noticeText(n: IncidentNotice): string | undefined {
       return `Watch stopped: ${n.reason === 'undone' ? 'containment was undone' : 'the incident is closed'}.`;
     case 'watch_alert':
       return watchAlertText(n.finding, n.keyId);
+    case 'containment_drift':
+      return driftText(n.drifts, n.changes, n.next);
     case 'watch_ended':
       if (n.watched) return watchEndedText(n.watched);
       return n.total === 0
@@ -75,6 +80,33 @@ export function watchAlertText(f: WatchFinding, keyId: string): string | undefin
   return lines.join('\n');
 }
 
+/** The watch found containment undone behind the bot's back: what, who (CloudTrail), and what happens next. */
+export function driftText(drifts: readonly Drift[], changes: readonly DriftChange[], next: Extract<IncidentNotice, { kind: 'containment_drift' }>['next']): string {
+  const lines = [`:rotating_light: *Containment no longer holds:* ${drifts.map((d) => `${esc(describeExpectation(d.expectation))} ${esc(d.now)}`).join('; ')}.`];
+  // Caller ARNs, keys and IPs come from CloudTrail, i.e. from whoever made the call: text, never markup.
+  const code = (s: string) => `\`${esc(s).replace(/`/g, "'")}\``;
+  if (changes.length > 0) {
+    lines.push(`Changed by (CloudTrail): ${changes.map((c) => `${c.eventName} at ${c.time} by ${c.callerArn ? code(c.callerArn) : 'an unknown caller'}${c.accessKeyId ? ` with ${code(c.accessKeyId)}` : ''}${c.sourceIp ? ` from ${code(c.sourceIp)}` : ''} (${esc(c.what)})`).join('; ')}.`);
+  } else {
+    lines.push('Who changed it: not in CloudTrail yet (events take minutes to arrive); the next check looks again.');
+  }
+  switch (next.kind) {
+    case 'approve':
+      lines.push(`*${next.title}* needs ${next.approvals} approval(s) on the card: the same containment with a fresh cut-off, so sessions minted while it was undone are denied too.`);
+      break;
+    case 'auto':
+      lines.push(`Re-applied at once, approved by policy ${next.policy}, with a fresh cut-off: sessions minted while it was undone are denied too.`);
+      break;
+    case 'in_progress':
+      lines.push(`*${next.title}* is already on the card; it re-applies everything with a fresh cut-off.`);
+      break;
+    case 'plan_failed':
+      lines.push(`Re-applying could not be planned: ${esc(next.reason)} Retry it on the card.`);
+      break;
+  }
+  return lines.join('\n');
+}
+
 /** The answer to the person who clicked Approve, Deny, Request again, Retry or Close. */
 export function clickText(r: ClickResult): string {
   switch (r.kind) {
@@ -106,6 +138,8 @@ export function clickText(r: ClickResult): string {
       break;
     case 'retrying':
       return `Retrying *${r.title}*.`;
+    case 'plan_failed':
+      return `*${r.title}* could not be planned: ${r.reason} Nothing was sent to AWS; the card shows why and offers Retry.`;
     case 'requested':
       return r.again ? `Approval for *${r.title}* requested again.` : `Approval for *${r.title}* requested.`;
     case 'closed':

@@ -167,12 +167,13 @@ function resourceLine(r: CreatedResource): string {
     case 'inline-policy': return `Inline policy ${code(r.name)}${to}`;
     case 'group-membership': return `Added to group ${code(r.name)}${to}`;
     case 'ec2-instance': return `EC2 instance ${code(r.name)}${r.detail ? ` (${esc(clip(r.detail, 40))})` : ''} in ${r.region}`;
+    case 'protection-tag': return `Tag \`keyguard:protected\` written${to} (attacker activity: never honoured)`;
   }
 }
 
 /** Most urgent to remove first: what lets the attacker back in, then what costs money. */
 const KIND_ORDER: readonly CreatedResourceKind[] = [
-  'access-key', 'login-profile', 'iam-user', 'attached-policy', 'inline-policy', 'trust-policy', 'role', 'group-membership', 'ec2-instance',
+  'access-key', 'login-profile', 'iam-user', 'protection-tag', 'attached-policy', 'inline-policy', 'trust-policy', 'role', 'group-membership', 'ec2-instance',
 ];
 const KIND_PLURAL: Record<CreatedResourceKind, string> = {
   'access-key': 'access keys',
@@ -184,6 +185,7 @@ const KIND_PLURAL: Record<CreatedResourceKind, string> = {
   role: 'roles',
   'group-membership': 'group memberships',
   'ec2-instance': 'EC2 instances',
+  'protection-tag': 'keyguard:protected tags written',
 };
 
 /** The name and, for grants, the grantee: `AdministratorAccess → backup-svc`. */

@@ -78,7 +78,7 @@ function cell(s: string): string {
   return t.length > 300 ? t.slice(0, 300) : t;
 }
 
-function describeEvent(e: IncidentEvent): string {
+export function describeEvent(e: IncidentEvent): string {
   const d = (e.detail ?? {}) as Record<string, unknown>;
   const step = e.step ? ` ${e.step}` : '';
   switch (e.type) {
@@ -103,6 +103,17 @@ function describeEvent(e: IncidentEvent): string {
       return `${step.trim()} skipped: ${d.reason ?? ''}`;
     case 'watch_alert':
       return `watch: key still used (${d.newEvents} new calls, ${d.denied} denied)${Array.isArray(d.created) && d.created.length ? `, new persistence: ${d.created.join(', ')}` : ''}`;
+    case 'plan_failed': {
+      const err = d.error as { message?: string } | undefined;
+      return `${step.trim()} could not be planned: ${err?.message ?? ''}`;
+    }
+    case 'containment_drift': {
+      const drifts = Array.isArray(d.drifts) ? (d.drifts as Array<{ now?: string; expectation?: { kind?: string; userName?: string; roleName?: string; accessKeyId?: string } }>) : [];
+      const what = drifts.map((x) => `${x.expectation?.accessKeyId ?? x.expectation?.userName ?? x.expectation?.roleName ?? '?'} ${x.expectation?.kind ?? ''}: ${x.now ?? ''}`).join('; ');
+      const changes = Array.isArray(d.changes) ? (d.changes as Array<{ eventName?: string; callerArn?: string }>) : [];
+      const who = changes.length ? `; changed by ${[...new Set(changes.map((c) => c.callerArn ?? '?'))].join(', ')}` : '';
+      return `watch: containment no longer holds (${what})${who}`;
+    }
     case 'incident_closed':
       return `incident closed: ${d.resolution ?? ''}`;
     default:

@@ -17,7 +17,8 @@ import { AwsContainment, AwsRoleSessions } from '../aws/containment';
 import { AthenaHistory, HistorySelector, LakeHistory, TrailService } from '../aws/history';
 import { CrossAccountKeyOwner, KeyOwnerLookup } from '../aws/owner';
 import { PlaybookEngine } from '../../workflows/engine';
-import { compromisedKeyPlaybook } from '../../workflows/compromised-key';
+import { compromisedKeyPlaybook, targetOf } from '../../workflows/compromised-key';
+import { AUTO_CONTAIN_POLICY } from '../intake/intake-service';
 import { Watcher } from '../../workflows/watch';
 import type { Clients } from './clients';
 
@@ -62,8 +63,11 @@ export interface Core {
   roleSessions: AwsRoleSessions;
   /** The playbook engine with a face's notifier, access policy and contacts. */
   engine(faces: EngineFaces): PlaybookEngine;
-  /** The watch after containment, telling people through `notifier`. */
-  watcher(notifier: Pick<IncidentNotifier, 'notify'>): Watcher;
+  /**
+   * The watch after containment, telling people through `notifier`; drift of the containment
+   * is re-applied through `engine` (after one approval, or at once by IR_AUTO_CONTAIN).
+   */
+  watcher(notifier: Pick<IncidentNotifier, 'notify'>, engine: () => PlaybookEngine): Watcher;
 }
 
 /**
@@ -173,7 +177,7 @@ export function buildCore(o: CoreOptions): Core {
         approvalPolicies: faces.approvalPolicies,
         onStepSucceeded: faces.onStepSucceeded,
       }),
-    watcher: (notifier) =>
+    watcher: (notifier, engine) =>
       new Watcher({
         watches: o.watches,
         store: o.store,
@@ -183,6 +187,15 @@ export function buildCore(o: CoreOptions): Core {
         now,
         durationMinutes: config.watchMinutes,
         intervalMinutes: config.watchIntervalMinutes,
+        // Containment that holds: re-read at every interval; drift re-applied after one approval,
+        // or at once when IR_AUTO_CONTAIN names the incident's intake source.
+        drift: {
+          observe: (incident, expectations) => containment.observe(targetOf(incident), expectations),
+          iamEvents: (req) => trail.iamEvents(req),
+          reapply: (incidentId, params, policy) => engine().requestGenerated(incidentId, 'reapply', params, { policy, advance: false, detail: { reason: 'containment drift' } }),
+          advance: (incidentId) => engine().advance(incidentId),
+          autoPolicy: (incident) => (incident.source && (config.intake.autoContain as readonly string[]).includes(incident.source.kind) ? AUTO_CONTAIN_POLICY : undefined),
+        },
       }),
   };
 }

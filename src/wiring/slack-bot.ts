@@ -129,8 +129,8 @@ function buildApp(parts: AppParts): { app: App; core: Core; frontDoor?: HttpFron
   const home = new HomeTab({ client: app.client, store: core.store, access: deps.access, logger, now: core.now });
   // The card notifier also republishes the App Home of recent viewers when an incident changes.
   const notifier = new HomeRefreshingNotifier(app.client, logger, home, { approvers: config.approvers });
-  const watcher = core.watcher(notifier);
-  const engine = core.engine({
+  const watcher = core.watcher(notifier, () => engine);
+  const engine: PlaybookEngine = core.engine({
     notifier,
     access: deps.access,
     ownerContact: new SlackOwnerContact(app.client, logger),
@@ -195,9 +195,15 @@ export async function startApp(parts: AppParts, host?: string): Promise<RunningA
   const { app, core, frontDoor, engine, inflight, watcher, notifier } = buildApp(parts);
   // Least privilege: writing with the bot's own credentials is a trial mode, said loudly.
   if (parts.config.privilege?.directWrites) parts.logger.warn({ directWrites: true }, DIRECT_WRITES_WARNING);
-  // Finish what a previous process left running, then keep expiring stale approvals.
-  const reconciled = await engine.reconcile();
-  if (reconciled.resumed.length > 0) parts.logger.info({ resumed: reconciled.resumed }, 'reconciled steps left running');
+  // Finish what a previous process left running, then keep expiring stale approvals. Start-up
+  // never depends on an old incident's health: a failure here is logged and the bot serves.
+  try {
+    const reconciled = await engine.reconcile();
+    if (reconciled.resumed.length > 0) parts.logger.info({ resumed: reconciled.resumed }, 'reconciled steps left running');
+    if (reconciled.failed.length > 0) parts.logger.error({ failed: reconciled.failed }, 'some incidents could not be reconciled at start-up; each is recorded, the sweep tries again every minute');
+  } catch (e) {
+    parts.logger.error({ err: e }, 'reconcile at start-up failed; the bot serves and the sweep tries again every minute');
+  }
   // Every minute: expire approvals that ran out, and take over steps whose runner died
   // (its lease ran out) — a crashed replica's work is finished by the others.
   const sweep = setInterval(() => {

@@ -15,7 +15,7 @@ import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloud
 import { attackerScenario, loadEvents } from '../../sandbox/cloudtrail-fixtures';
 import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
 import { EXIT, run } from '../../src/cli/main';
-import { protectedRefusal } from '../../src/aws/access/guard-rails';
+import { protectedRefusal } from '../../src/aws/containment/protection-reader';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
 import { pngSize } from '../../src/timeline/chart-png';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/timeline/review-pack';

@@ -84,17 +84,33 @@ describe('least privilege under moto policy enforcement', () => {
     expect(direct.summary).toMatch(/^DIRECT WRITES/);
   }, 120_000);
 
-  it('refuses a user tagged keyguard:protected=true before planning and before running; nothing is sent', async () => {
+  it('contains a user tagged keyguard:protected=true: the tag is the target\'s word, and the policy no longer denies by tag', async () => {
     await enforceAfter(1_000);
     await root.send(new CreateUserCommand({ UserName: 'dave', Tags: [{ Key: 'keyguard:protected', Value: 'true' }] }));
     const keyId = (await root.send(new CreateAccessKeyCommand({ UserName: 'dave' }))).AccessKey!.AccessKeyId!;
     await enforceAfter(0);
     const c = containment();
-    await expect(c.planContain(target('dave', keyId), new Date())).rejects.toMatchObject({ code: 'GUARD_RAIL', userMessage: expect.stringMatching(/user dave is tagged keyguard:protected=true/) });
+    // Before the investigation the tag is not even read: one approval, no warning.
+    const plan = await c.planContain(target('dave', keyId), new Date());
+    expect(plan.map((p) => [p.action, p.protectedBy])).toEqual([['UpdateAccessKey', undefined], ['PutUserPolicy', undefined]]);
     const out = await c.contain(target('dave', keyId), act);
-    expect(out).toMatchObject({ ok: false, error: { code: 'GUARD_RAIL' } });
+    expect([out.summary, out.ok]).toEqual([expect.any(String), true]);
     await enforceAfter(1);
-    expect((await root.send(new ListAccessKeysCommand({ UserName: 'dave' }))).AccessKeyMetadata?.[0]?.Status).toBe('Active');
+    expect((await root.send(new ListAccessKeysCommand({ UserName: 'dave' }))).AccessKeyMetadata?.[0]?.Status).toBe('Inactive');
+  }, 120_000);
+
+  it("contains a user named in IR_PROTECTED_PRINCIPALS through the responder session with two approvers; with one nothing is sent", async () => {
+    const keyId = await newVictim('erin');
+    const access = new AccountAccess({ factory: botFactory(), responderRoleName: 'keyguard-responder', now: () => new Date() });
+    const c = new AwsContainment({ access, quarantine: false, protectedPrincipals: { users: ['erin'], roles: [] }, now: () => new Date(), readBackDelaysMs: [0, 50, 200] });
+    const plan = await c.planContain(target('erin', keyId), new Date());
+    expect(plan.every((p) => p.protectedBy?.startsWith('PROTECTED PRINCIPAL: user erin is named in IR_PROTECTED_PRINCIPALS'))).toBe(true);
+    const alone = await c.contain(target('erin', keyId), { ...act, plan });
+    expect(alone).toMatchObject({ ok: false, error: { code: 'GUARD_RAIL', message: expect.stringContaining('It has 1 approval(s); nothing was sent to AWS') } });
+    const two = await c.contain(target('erin', keyId), { ...act, approvers: ['U0APPROVER', 'U0APPROVER2'], plan });
+    expect([two.summary, two.ok]).toEqual([expect.any(String), true]);
+    await enforceAfter(1);
+    expect((await root.send(new ListAccessKeysCommand({ UserName: 'erin' }))).AccessKeyMetadata?.[0]?.Status).toBe('Inactive');
   }, 120_000);
 
   it('a grant missing from the responder policy fails the step (the test can fail)', async () => {

@@ -12,8 +12,9 @@
  * role exists: a read-back after DeleteRole is authorised against "*"), and it treats any
  * condition it cannot evaluate (iam:PolicyARN, iam:ResourceTag, sts:SourceIdentity) as
  * unmet. So statements keep exactly their actions; user-scoped resources become "*" and
- * conditioned statements lose their condition (the tag Deny, which moto could only apply
- * to everything, is left out). The conditions and session policies are proved by
+ * conditioned statements lose their condition (a conditioned Deny, which moto could only
+ * apply to everything, is left out; a Deny naming users would be widened to everything, so
+ * the synthesized document here names no protected user). The conditions and session policies are proved by
  * test/unit/session-policy.test.ts and test/unit/protected-principals.test.ts.
  */
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';

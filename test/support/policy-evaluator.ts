@@ -5,7 +5,8 @@
  *  - Action and Resource as a string or a list, with `*` and `?` wildcards
  *    (actions case-insensitive, resources case-sensitive, as IAM matches them);
  *  - Condition operators ArnEquals / ArnLike / StringEquals / StringLike against the
- *    request's context keys (a missing key does not match, as in IAM).
+ *    request's context keys (a missing key does not match, as in IAM), and their negations
+ *    ArnNotEquals / ArnNotLike / StringNotEquals (a missing key matches, as in IAM).
  * A session is the intersection: identity policy AND session policy allow, nothing denies.
  */
 
@@ -45,13 +46,19 @@ const OPERATORS: Record<string, (expected: string, actual: string) => boolean> =
   StringLike: (e, a) => wildcard(e, a, false),
 };
 
+/** Negated operators: true when no value matches, and when the key is missing. */
+const NEGATED: Record<string, string> = { ArnNotEquals: 'ArnEquals', ArnNotLike: 'ArnLike', StringNotEquals: 'StringEquals' };
+
 function conditionsHold(condition: Statement['Condition'], context: Record<string, string>): boolean {
   for (const [op, keys] of Object.entries(condition ?? {})) {
-    const test = OPERATORS[op];
+    const negated = NEGATED[op];
+    const test = OPERATORS[negated ?? op];
     if (!test) throw new Error(`policy-evaluator: condition operator ${op} is not supported`);
     for (const [key, expected] of Object.entries(keys)) {
       const actual = context[key];
-      if (actual === undefined || !list(expected).some((e) => test(e, actual))) return false;
+      if (negated) {
+        if (actual !== undefined && list(expected).some((e) => test(e, actual))) return false;
+      } else if (actual === undefined || !list(expected).some((e) => test(e, actual))) return false;
     }
   }
   return true;

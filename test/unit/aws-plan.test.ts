@@ -7,6 +7,8 @@ import {
   USER_REVOKE_POLICY_NAME,
   addedArtifactsOf,
   cutoffCovers,
+  decoyFinding,
+  readRevocation,
   describePersistenceItem,
   isContainSnapshot,
   noDependencies,
@@ -352,7 +354,7 @@ describe('revocationCutoff: is an existing policy already a revocation?', () => 
     expect(revocationCutoff(JSON.stringify(doc))).toBeUndefined();
   });
 
-  it('finds the revoking statement among others', () => {
+  it('a revoking statement among others is not the bot\'s revocation (only the exact statement counts)', () => {
     const doc = {
       Version: '2012-10-17',
       Statement: [
@@ -360,7 +362,63 @@ describe('revocationCutoff: is an existing policy already a revocation?', () => 
         { Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: cond },
       ],
     };
-    expect(revocationCutoff(JSON.stringify(doc))).toBe('2026-03-01T12:00:01Z');
+    expect(revocationCutoff(JSON.stringify(doc))).toBeUndefined();
+  });
+});
+
+describe('readRevocation: a revocation is read by content, never by its name', () => {
+  const cond = { DateLessThan: { 'aws:TokenIssueTime': '2026-03-01T12:00:01Z' } };
+  const read = (doc: unknown) => readRevocation(JSON.stringify(doc));
+
+  it("recognises the bot's own document and the console's, URL-encoded or not, with or without a Sid", () => {
+    expect(read(userRevokeSessionsPolicy('2026-03-01T12:00:00.200Z'))).toEqual({ kind: 'own', cutoff: '2026-03-01T12:00:01Z' });
+    expect(read(roleRevokeSessionsPolicy('2026-03-01T12:00:00.200Z'))).toEqual({ kind: 'own', cutoff: '2026-03-01T12:00:01Z' });
+    expect(readRevocation(encodeURIComponent(JSON.stringify(roleRevokeSessionsPolicy('2026-03-01T12:00:00Z'))))).toEqual({ kind: 'own', cutoff: '2026-03-01T12:00:00Z' });
+    expect(readRevocation(undefined)).toEqual({ kind: 'absent' });
+  });
+
+  it.each([
+    ['the decoy: Deny * on arn:aws:s3:::none until 2099', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: 'arn:aws:s3:::none', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2099-01-01T00:00:00Z' } } }] }, /arn:aws:s3:::none/],
+    ['a resource list beside *', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: ['*', 'arn:aws:s3:::x'], Condition: cond }] }, /not on every resource/],
+    ['a second condition that never holds', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { ...cond, StringEquals: { 'aws:SourceIp': '203.0.113.1' } } }] }, /not only DateLessThan/],
+    ['a second key in DateLessThan', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2099-01-01T00:00:00Z', 'aws:CurrentTime': '2000-01-01T00:00:00Z' } } }] }, /not only aws:TokenIssueTime/],
+    ['an IfExists operator', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThanIfExists: { 'aws:TokenIssueTime': '2099-01-01T00:00:00Z' } } }] }, /not only DateLessThan/],
+    ['NotAction instead of Action', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', NotAction: 's3:*', Resource: '*', Condition: cond }] }, /NotAction/],
+    ['an Allow', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: cond }] }, /not Deny/],
+    ['a list of cut-offs', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': ['2099-01-01T00:00:00Z'] } } }] }, /not one time/],
+    ['a cut-off that is not a time', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': 'soon' } } }] }, /not one time/],
+    ['two statements', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: cond }, { Effect: 'Allow', Action: '*', Resource: '*' }] }, /2 statements/],
+    ['a Principal element', { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*', Condition: cond }] }, /Principal/],
+  ])('%s is a decoy, with why', (_case, doc, why) => {
+    const r = read(doc);
+    expect(r.kind).toBe('decoy');
+    expect(r.kind === 'decoy' && r.why).toMatch(why);
+    expect(revocationCutoff(JSON.stringify(doc))).toBeUndefined();
+  });
+
+  it('what the attacker wrote is said as words, short and without markup', () => {
+    const r = read({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: `<!channel> ${'x'.repeat(300)}`, Condition: cond }] });
+    expect(r.kind === 'decoy' && r.why).not.toMatch(/[<>]/);
+    expect(r.kind === 'decoy' && r.why.length).toBeLessThan(200);
+  });
+
+  it('a document that is not JSON is a decoy, not absent', () => {
+    expect(readRevocation('not json')).toMatchObject({ kind: 'decoy' });
+  });
+
+  it('says what was found and what the bot did about it', () => {
+    expect(decoyFinding('user leaky', USER_REVOKE_POLICY_NAME, 'it denies on "arn:aws:s3:::none"')).toMatch(/^DECOY: keyguard-revoke-older-sessions on user leaky was not the bot's revocation \(it denies on "arn:aws:s3:::none"\).*overwritten.*Undo restores it/);
+    expect(decoyFinding('role deploy', ROLE_REVOKE_POLICY_NAME, 'x', 'not-replaced')).toMatch(/NOT denied; retry/);
+    expect(decoyFinding('role deploy', ROLE_REVOKE_POLICY_NAME, 'x', 'dry-run')).toMatch(/DRY RUN/);
+  });
+});
+
+describe('undoArtifacts reads the previous document from the snapshot when the report lost it', () => {
+  it('restores the decoy the snapshot read before the first call (a re-run after a crash reported none)', () => {
+    const decoy = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"arn:aws:s3:::none"}]}';
+    const before: ContainSnapshot = { keyStatus: 'Inactive', denyPolicy: { present: true, document: decoy }, quarantineAttached: true, userExists: true };
+    const calls = planUndo(undoArtifacts({ keyId: 'AKIAIOSFODNN7EXAMPLE', userName: 'alice', partition: 'aws' }, { before, added: [] }, true));
+    expect(calls.map((c) => [c.action, c.params])).toEqual([['PutUserPolicy', { UserName: 'alice', PolicyName: USER_REVOKE_POLICY_NAME, PolicyDocument: decoy }]]);
   });
 });
 

@@ -129,6 +129,10 @@ const CORE_CASES: Record<string, Case> = {
     miss: [launch('t3.micro')],
   },
   // ---- defense evasion
+  'evasion.protection-tag': {
+    hit: [{ service: 'iam', name: 'TagUser', requestParameters: { userName: principal.userName, tags: [{ key: 'keyguard:protected', value: 'true' }] } }],
+    miss: [{ service: 'iam', name: 'TagUser', requestParameters: { userName: principal.userName, tags: [{ key: 'team', value: 'payments' }] } }],
+  },
   'evasion.cloudtrail-tampered': {
     hit: [{ service: 'cloudtrail', name: 'StopLogging', requestParameters: { name: 'main' } }],
     miss: [{ service: 'cloudtrail', name: 'StartLogging', requestParameters: { name: 'main' } }],

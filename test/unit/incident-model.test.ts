@@ -7,7 +7,8 @@ import { canTransition, newIncidentId, StepState, TERMINAL_STATES } from '../../
 const STATES: StepState[] = ['pending', 'awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'denied', 'expired', 'withdrawn', 'skipped'];
 
 const EXPECTED: Record<StepState, StepState[]> = {
-  pending: ['awaiting_approval', 'running', 'skipped'],
+  // A plan that cannot be made (a planning error) fails the step, with the reason, for a person to retry.
+  pending: ['awaiting_approval', 'running', 'skipped', 'failed'],
   // Withdrawn: who asked took it back before anyone approved; it can be asked again (unlike denied).
   awaiting_approval: ['approved', 'denied', 'expired', 'withdrawn', 'skipped', 'awaiting_approval'],
   // Approved but never started: it lapses (expired), fails the run-time approval check, or is skipped (closed, withdrawn).
@@ -16,8 +17,8 @@ const EXPECTED: Record<StepState, StepState[]> = {
   failed: ['running', 'awaiting_approval', 'skipped'],
   succeeded: [],
   denied: [],
-  expired: ['awaiting_approval', 'skipped'],
-  withdrawn: ['awaiting_approval', 'skipped'],
+  expired: ['awaiting_approval', 'skipped', 'failed'],
+  withdrawn: ['awaiting_approval', 'skipped', 'failed'],
   skipped: [],
 };
 

@@ -112,7 +112,8 @@ describe('planRevokeRoleSessions', () => {
     // The same name in another account is someone else's role.
     expect(roleSessionsRefusal({ account: OTHER, roleName: 'keyguard-bot', path: '/' }, reach({ botRoleName: 'keyguard-bot' }))).toBeUndefined();
     expect(roleSessionsRefusal({ account: OTHER, roleName: 'keyguard-responder', path: '/' }, reach())).toContain('responder role');
-    expect(roleSessionsRefusal({ account: OTHER, roleName: 'OrganizationAccountAccessRole', path: '/' }, reach({ protectedRoleNames: ['OrganizationAccountAccessRole'] }))).toContain('protected role');
+    // A role the defenders protect is no guard rail: its sessions are revoked, with two approvals (below).
+    expect(roleSessionsRefusal({ account: OTHER, roleName: 'OrganizationAccountAccessRole', path: '/' }, reach({ protectedRoleNames: ['OrganizationAccountAccessRole'] }))).toBeUndefined();
     expect(roleSessionsRefusal({ account: OTHER, roleName: 'ops-admin', path: '/' }, reach({ protectedRoleNames: ['OrganizationAccountAccessRole'] }))).toBeUndefined();
     expect(roleSessionsRefusal({ account: OWN, roleName: 'AWSServiceRoleForECS', path: '/aws-service-role/ecs.amazonaws.com/' }, reach())).toContain('service-linked');
     expect(roleSessionsRefusal({ account: OWN, roleName: 'ops-admin', path: '/' }, reach())).toBeUndefined();
@@ -121,6 +122,19 @@ describe('planRevokeRoleSessions', () => {
     g.nodes.push(node({ id: 'ASIASLR0000000000001', kind: 'role-session', parent: LEAKED, roleArn: `arn:aws:iam::${OWN}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS` }));
     const slr = planRevokeRoleSessions(roleSessionsParams(g, 'alice'), reach(), NOW).find((c) => c.params.RoleName === 'AWSServiceRoleForECS')!;
     expect(slr.notSent).toContain('service-linked');
+  });
+
+  it('a protected role the key reached is revoked all the same, with the warning (two approvals); a tag the graph wrote is reported', () => {
+    const g = graph();
+    g.nodes.push(node({ id: 'ASIAORGACCESS0000001', kind: 'role-session', parent: LEAKED, roleArn: `arn:aws:iam::${OWN}:role/OrganizationAccountAccessRole` }));
+    const evidence = { writes: [{ type: 'role' as const, name: 'ops-admin', eventName: 'TagRole', time: '2026-12-02T04:00:00Z', byAccessKeyId: 'ASIAOPSADMINSESSION1' }] };
+    const plan = planRevokeRoleSessions(roleSessionsParams(g, 'alice'), reach({ protectedRoleNames: ['OrganizationAccountAccessRole'], tagged: { [`arn:aws:iam::${OWN}:role/ops-admin`]: true }, evidence }), NOW);
+    const org = plan.find((c) => c.params.RoleName === 'OrganizationAccountAccessRole')!;
+    expect(org.notSent).toBeUndefined();
+    expect(org.protectedBy).toMatch(/^PROTECTED PRINCIPAL: role OrganizationAccountAccessRole is AWS Organizations' administrator role.*TWO approvals/);
+    const ops = plan.find((c) => c.params.RoleName === 'ops-admin')!;
+    expect(ops.protectedBy).toBeUndefined();
+    expect(ops.finding).toMatch(/ATTACKER ACTIVITY: the keyguard:protected tag on role ops-admin was written by the leaked key's credentials \(TagRole/);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import type { Incident } from '../../src/domain/incident';
 import type { KeyFacts } from '../../src/domain/key-facts';
-import type { ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort, OwnerNotice, RoleSessionsPort } from '../../src/ports';
+import type { ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord, InvestigationPort, KeyOwnerPort, OwnerContactPort, OwnerNotice, RoleSessionsPort } from '../../src/ports';
 import { isRoleSessionsParams, needsRoleSessionsStep, ROLE_SESSIONS_STEP, roleSessionsNotes, roleSessionsParams, roleSessionsTitle, storedGraph, type RoleSessionsParams } from '../../src/domain/role-sessions';
 import { removableItems } from '../../src/domain/persistence';
 import { addedArtifactsOf, isContainSnapshot, isPersistenceItem, type PersistenceItem } from '../../src/domain/aws-plan';
@@ -13,6 +13,8 @@ import type { AsiaTrace } from '../../src/domain/asia-trace';
 import type { Playbook, StepAction, StepDefinition } from '../playbook';
 import { shift } from '../../src/domain/time';
 import { CLOUDTRAIL_RETENTION_DAYS } from '../../src/domain/trail-query';
+import { MAX_TAG_WRITES, tagEvidenceOf, type ProtectionTagWrite } from '../../src/domain/protection';
+import type { StepRecord } from '../../src/domain/incident';
 
 type TraceFn = (keyId: string, now: Date, account?: string) => Promise<AsiaTrace>;
 
@@ -100,6 +102,8 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
           createdResources: r.summary.createdResources.items,
           eventIndex: r.summary.eventIndex,
           followUps,
+          // Who in the credential graph wrote a keyguard:protected tag: such a tag is never honoured.
+          protectionTagWrites: protectionTagWritesOf(r.summary.createdResources.items),
           regionsFailed: r.regionsFailed,
           ...(r.graph ? { graph: r.graph } : {}),
           ...(r.ownerActivity ? { ownerActivity: { ...r.ownerActivity, createdResources: r.ownerActivity.createdResources.slice(0, 20) } } : {}),
@@ -110,6 +114,14 @@ function investigate(inv: InvestigationPort, hasRemoval: boolean): StepAction {
   };
 }
 
+/** The keyguard:protected tags the attacker's events wrote (kept apart from the created resources, which may be trimmed). */
+function protectionTagWritesOf(items: ReadonlyArray<{ kind: string; target?: { type: string; name: string }; detail?: string; time: string; byAccessKeyId?: string; account?: string }>): ProtectionTagWrite[] {
+  return items
+    .filter((c) => c.kind === 'protection-tag' && (c.target?.type === 'user' || c.target?.type === 'role'))
+    .slice(0, MAX_TAG_WRITES)
+    .map((c) => ({ type: c.target!.type as 'user' | 'role', name: c.target!.name, eventName: c.detail ?? 'TagUser', time: c.time, ...(c.byAccessKeyId ? { byAccessKeyId: c.byAccessKeyId } : {}), ...(c.account ? { account: c.account } : {}) }));
+}
+
 /** The persistence item a generated Remove step acts on (its params, as Investigate stored them). */
 function itemOf(params: unknown): PersistenceItem {
   if (!isPersistenceItem(params)) throw new KeyguardError('NOT_AVAILABLE', 'This step does not name a principal, key or password to remove.');
@@ -118,13 +130,18 @@ function itemOf(params: unknown): PersistenceItem {
 
 function removeItem(c: ContainmentPort): StepAction {
   return {
-    plan: ({ incident, step }) => c.planRemovePersistence(targetOf(incident), itemOf(step.params)),
-    run: ({ incident, step, approvers, dryRun, now, signal, fence }) => c.removePersistence(targetOf(incident), itemOf(step.params), { approvers, dryRun, now, signal, fence, plan: step.plan }),
+    plan: ({ incident, step, steps }) => c.planRemovePersistence(targetOf(incident, steps), itemOf(step.params)),
+    run: ({ incident, step, steps, approvers, dryRun, now, signal, fence }) => c.removePersistence(targetOf(incident, steps), itemOf(step.params), { approvers, dryRun, now, signal, fence, plan: step.plan }),
   };
 }
 
-function targetOf(incident: Incident): ContainmentTarget {
+/**
+ * What the containment steps act on. `steps`: the incident's steps, whose Investigate result
+ * carries the tag evidence (absent before Investigate has run: the tag decides nothing).
+ */
+export function targetOf(incident: Incident, steps?: readonly Pick<StepRecord, 'name' | 'state' | 'result'>[]): ContainmentTarget {
   const p = incident.principal;
+  const evidence = steps ? tagEvidenceOf(steps) : undefined;
   return {
     incidentId: incident.id,
     keyId: incident.keyId,
@@ -134,6 +151,7 @@ function targetOf(incident: Incident): ContainmentTarget {
     userName: p?.type === 'user' && incident.keyKind !== 'temporary' ? p.name : undefined,
     roleName: p?.type === 'role' ? p.name : undefined,
     rootKey: incident.rootKey,
+    ...(evidence ? { tagEvidence: evidence } : {}),
   };
 }
 
@@ -213,8 +231,8 @@ function identify(keyOwner: KeyOwnerPort, trace?: TraceFn): StepAction {
  * minted it is deactivated. So Contain's plan, its run, its snapshot and Undo all act on the
  * long-term key, and the plan shown is what runs.
  */
-export function containTargetOf(incident: Incident): ContainmentTarget {
-  const t = targetOf(incident);
+export function containTargetOf(incident: Incident, steps?: readonly Pick<StepRecord, 'name' | 'state' | 'result'>[]): ContainmentTarget {
+  const t = targetOf(incident, steps);
   if (incident.keyKind !== 'temporary' || incident.principal?.type !== 'user') return t;
   if (!incident.rootKey) {
     throw new KeyguardError('NOT_AVAILABLE', `Temporary key ${incident.keyId} belongs to IAM user ${incident.principal.name ?? ''}, but CloudTrail did not show the long-term key that minted it; contain the user's keys by hand (deny policy and the key).`);
@@ -224,20 +242,20 @@ export function containTargetOf(incident: Incident): ContainmentTarget {
 
 function contain(c: ContainmentPort): StepAction {
   return {
-    plan: ({ incident, now }) => c.planContain(containTargetOf(incident), now),
-    async run({ incident, step, approvers, dryRun, now, signal, fence }) {
+    plan: ({ incident, steps, now }) => c.planContain(containTargetOf(incident, steps), now),
+    async run({ incident, step, steps, approvers, dryRun, now, signal, fence }) {
       // Sessions issued before the step first started are cut off; a re-run after a crash
       // uses the same time and so finds its own deny policy already in place.
-      return c.contain(containTargetOf(incident), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, fence, plan: step.plan });
+      return c.contain(containTargetOf(incident, steps), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, fence, plan: step.plan });
     },
-    snapshot: ({ incident }) => c.snapshot(containTargetOf(incident)),
+    snapshot: ({ incident, steps }) => c.snapshot(containTargetOf(incident, steps)),
   };
 }
 
 function eradicate(c: ContainmentPort): StepAction {
   return {
-    plan: ({ incident, now }) => c.planEradicate(targetOf(incident), now),
-    run: ({ incident, step, approvers, dryRun, now, signal, fence }) => c.eradicate(targetOf(incident), { approvers, dryRun, now, signal, fence, plan: step.plan }),
+    plan: ({ incident, steps, now }) => c.planEradicate(targetOf(incident, steps), now),
+    run: ({ incident, step, steps, approvers, dryRun, now, signal, fence }) => c.eradicate(targetOf(incident, steps), { approvers, dryRun, now, signal, fence, plan: step.plan }),
   };
 }
 
@@ -249,8 +267,63 @@ function containRecord(steps: { name: string; result?: unknown; before?: unknown
 
 function undo(c: ContainmentPort): StepAction {
   return {
-    plan: ({ incident, steps }) => c.planUndo(containTargetOf(incident), containRecord(steps)),
-    run: ({ incident, step, steps, approvers, dryRun, now, signal, fence }) => c.undo(containTargetOf(incident), containRecord(steps), { approvers, dryRun, now, signal, fence, plan: step.plan }),
+    plan: ({ incident, steps }) => c.planUndo(containTargetOf(incident, steps), containRecord(steps)),
+    run: ({ incident, step, steps, approvers, dryRun, now, signal, fence }) => c.undo(containTargetOf(incident, steps), containRecord(steps), { approvers, dryRun, now, signal, fence, plan: step.plan }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Re-apply containment: generated by the watch when what Contain (and Revoke role sessions)
+// set no longer holds. The same actions with a fresh cut-off, so sessions minted while it
+// was undone are denied too; one approval (two for a protected principal), exactly once.
+
+const REAPPLY_TITLE = 'Re-apply containment';
+
+/** The roles Revoke role sessions acted on (re-applied too), when that step succeeded. */
+function revokedRoles(steps: readonly StepRecord[]): RoleSessionsParams | undefined {
+  const s = steps.find((x) => x.name === ROLE_SESSIONS_STEP && x.state === 'succeeded');
+  return s && isRoleSessionsParams(s.params) ? s.params : undefined;
+}
+
+/** Two containment outcomes as one (Re-apply: Contain's and Revoke role sessions'). */
+function mergeContainment(a: ContainmentOutcome, b: ContainmentOutcome): ContainmentOutcome {
+  const da = a.detail && 'calls' in a.detail ? a.detail : undefined;
+  const db = b.detail && 'calls' in b.detail ? b.detail : undefined;
+  const ok = a.ok && b.ok;
+  return {
+    ok,
+    summary: `${a.summary} Role sessions: ${b.summary}`,
+    detail: {
+      calls: [...(da?.calls ?? []), ...(db?.calls ?? [])],
+      verified: { contain: da?.verified ?? {}, roleSessions: db?.verified ?? {} },
+      added: [...(da?.added ?? []), ...(db?.added ?? [])],
+      dryRun: Boolean(da?.dryRun ?? db?.dryRun),
+      ...(da?.session ? { session: da.session } : {}),
+      ...(da?.findings || db?.findings ? { findings: [...(da?.findings ?? []), ...(db?.findings ?? [])] } : {}),
+    },
+    retryable: ok ? undefined : (a.ok || a.retryable === true) && (b.ok || b.retryable === true),
+    error: ok ? undefined : a.error ?? b.error,
+  };
+}
+
+function reapply(c: ContainmentPort, r?: RoleSessionsPort): StepAction {
+  return {
+    async plan({ incident, steps, now }) {
+      const contain = (await c.planContain(containTargetOf(incident, steps), now)).map((call) => ({ ...call, part: 'contain' as const }));
+      const roles = r ? revokedRoles(steps) : undefined;
+      const revoke = roles ? (await r!.planRevoke(incident.id, roles, now, tagEvidenceOf(steps))).map((call) => ({ ...call, part: 'role-sessions' as const })) : [];
+      return [...contain, ...revoke];
+    },
+    async run({ incident, step, steps, approvers, dryRun, now, signal, fence }) {
+      // A fresh cut-off: the time this re-apply first started (a re-run after a crash keeps it).
+      const at = step.startedAt ? new Date(step.startedAt) : now;
+      const plan = step.plan ?? [];
+      const contained = await c.contain(containTargetOf(incident, steps), { approvers, dryRun, now: at, signal, fence, plan: plan.filter((x) => x.part !== 'role-sessions') });
+      const roles = r ? revokedRoles(steps) : undefined;
+      if (!roles || !plan.some((x) => x.part === 'role-sessions')) return contained;
+      const revoked = await r!.revoke(incident.id, roles, { approvers, dryRun, now: at, signal, fence, plan: plan.filter((x) => x.part === 'role-sessions') }, tagEvidenceOf(steps));
+      return mergeContainment(contained, revoked);
+    },
   };
 }
 
@@ -265,10 +338,10 @@ function roleSessionsOf(params: unknown): RoleSessionsParams {
 
 function revokeRoleSessions(r: RoleSessionsPort): StepAction {
   return {
-    plan: ({ incident, step, now }) => r.planRevoke(incident.id, roleSessionsOf(step.params), now),
+    plan: ({ incident, step, steps, now }) => r.planRevoke(incident.id, roleSessionsOf(step.params), now, tagEvidenceOf(steps)),
     // Sessions issued before the step first started are cut off (a re-run finds them 'already').
-    run: ({ incident, step, approvers, dryRun, now, signal, fence }) =>
-      r.revoke(incident.id, roleSessionsOf(step.params), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, fence, plan: step.plan }),
+    run: ({ incident, step, steps, approvers, dryRun, now, signal, fence }) =>
+      r.revoke(incident.id, roleSessionsOf(step.params), { approvers, dryRun, now: step.startedAt ? new Date(step.startedAt) : now, signal, fence, plan: step.plan }, tagEvidenceOf(steps)),
   };
 }
 
@@ -362,10 +435,18 @@ export function compromisedKeyPlaybook(d: CompromisedKeyDeps): Playbook {
   const remove: StepDefinition | undefined = d.containment
     ? { seq: 10, name: 'remove', title: 'Remove', approvals: 2, optional: true, atClose: 'must_finish', offer: { label: 'Remove', after: 'investigate' }, action: removeItem(d.containment) }
     : undefined;
+  const reapplyStep: StepDefinition | undefined = d.containment
+    ? { seq: 20, name: 'reapply', title: REAPPLY_TITLE, approvals: 1, optional: true, atClose: 'must_finish', offer: { label: REAPPLY_TITLE, after: 'contain' }, action: reapply(d.containment, d.roleSessions) }
+    : undefined;
   return {
     name: 'compromised-key',
     steps,
-    // remove-1, remove-2…: one per persistence item the investigation found, two approvals each.
-    generated: (name) => (name === ROLE_SESSIONS_STEP ? roleSessions : remove && /^remove-\d+$/.test(name) ? { ...remove, name } : undefined),
+    // remove-1, remove-2…: one per persistence item the investigation found, two approvals each;
+    // reapply-1, reapply-2…: one per drift the watch found.
+    generated: (name) =>
+      name === ROLE_SESSIONS_STEP ? roleSessions
+      : remove && /^remove-\d+$/.test(name) ? { ...remove, name }
+      : reapplyStep && /^reapply-\d+$/.test(name) ? { ...reapplyStep, name }
+      : undefined,
   };
 }

@@ -11,6 +11,7 @@ import { approvalLapsed, checkClick, checkClose, isWithdrawal, type ApprovalProb
 import type { ClickResult, IncidentNotice } from '../../src/domain/incident-notice';
 import type { StepError } from '../../src/domain/step-outcome';
 import type { PlannedCall } from '../../src/domain/aws-plan';
+import { requiredApprovals } from '../../src/domain/protection';
 import { isKeyguardError } from '../../src/errors';
 import type { StepDefinition, StepResult } from '../playbook';
 
@@ -180,15 +181,36 @@ export function decideNext(incident: Incident, steps: readonly StepRecord[], def
 }
 
 /** The step asks for approval: its plan, a fresh approval list and the expiry. */
-export function decideApprovalRequest(step: StepRecord, from: readonly StepState[], plan: PlannedCall[], now: Date, expiresAt: string, actor?: string): { write: StepWrite; event: EventSpec; notice?: IncidentNotice } {
+export function decideApprovalRequest(step: StepRecord, from: readonly StepState[], plan: PlannedCall[], now: Date, expiresAt: string, actor?: string, stepApprovals = step.approvalsRequired): { write: StepWrite; event: EventSpec; notice?: IncidentNotice } {
+  // A call to a defender-protected principal makes it a two-person step, said loudly (and recorded).
+  const approvalsRequired = requiredApprovals(stepApprovals, plan);
+  const warnings = [...new Set(plan.flatMap((c) => (c.protectedBy && !c.notSent ? [c.protectedBy] : [])))];
+  const findings = [...new Set(plan.flatMap((c) => (c.finding ? [c.finding] : [])))];
   return {
     write: {
       from,
       // Whoever asks is recorded on the step: they may withdraw it, never approve it.
-      patch: { state: 'awaiting_approval', plan, approvals: [], awaitingSince: now.toISOString(), expiresAt, error: undefined, requestedAtVersion: step.version + 1, requestedBy: actor },
+      patch: { state: 'awaiting_approval', plan, approvals: [], approvalsRequired, awaitingSince: now.toISOString(), expiresAt, error: undefined, requestedAtVersion: step.version + 1, requestedBy: actor },
     },
-    event: { type: 'approval_requested', actor, step: step.name, detail: { approvalsRequired: step.approvalsRequired, expiresAt, plan, requestedBy: actor } },
+    event: { type: 'approval_requested', actor, step: step.name, detail: { approvalsRequired, expiresAt, plan, requestedBy: actor, ...(warnings.length ? { protectedPrincipals: warnings } : {}), ...(findings.length ? { findings } : {}) } },
     notice: plan.length > 0 ? { kind: 'approval_requested', step: step.name, title: step.title, plan } : undefined,
+  };
+}
+
+/**
+ * The step's plan could not be made (a refusal, an AWS error while reading, a temporary key
+ * whose origin is unknown): the step fails with the reason, said in the thread, and the card
+ * offers Retry, which plans again. It never stays `pending` with nothing to click.
+ */
+export function decidePlanFailed(step: StepRecord, from: readonly StepState[], e: unknown, now: Date): { write: StepWrite; event: EventSpec; notice: Extract<IncidentNotice, { kind: 'plan_failed' }> } {
+  const error: StepError = isKeyguardError(e) ? { code: e.code, message: e.userMessage } : { code: 'UNEXPECTED', message: e instanceof Error ? e.message : String(e) };
+  return {
+    write: {
+      from,
+      patch: { state: 'failed', error, note: `could not be planned: ${error.message}`, finishedAt: now.toISOString(), leaseUntil: undefined },
+    },
+    event: { type: 'plan_failed', step: step.name, detail: { error } },
+    notice: { kind: 'plan_failed', step: step.name, title: step.title, reason: error.message },
   };
 }
 

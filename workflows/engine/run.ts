@@ -15,9 +15,10 @@ import { createHash } from 'node:crypto';
 import { approvalLapsed, approvedContent, isExpired, verifyApprovals } from '../../src/domain/approval-rules';
 import { containsSecretKey, redactSecretKeys, type KeyKind } from '../../src/domain/key-id';
 import { clickOk, type ClickResult, type IncidentNotice } from '../../src/domain/incident-notice';
-import { KeyguardError } from '../../src/errors';
+import { KeyguardError, isKeyguardError } from '../../src/errors';
 import type { AccessPolicy, IncidentNotifier, IncidentStore, LogPort, OpenResult } from '../../src/ports';
 import type { Playbook, StepDefinition, StepResult, StepRunContext } from '../playbook';
+import type { PlannedCall } from '../../src/domain/aws-plan';
 import {
   decideApprovalRejected,
   decideApprovalRequest,
@@ -27,6 +28,7 @@ import {
   decideFinish,
   decideNext,
   decideOnClose,
+  decidePlanFailed,
   decideRerequest,
   decideSkipRemaining,
   decideWithdraw,
@@ -39,6 +41,7 @@ import {
   type StepWrite,
 } from './decide';
 import { isoAfter } from '../../src/domain/time';
+import { requiredApprovals } from '../../src/domain/protection';
 
 export interface EngineDeps {
   store: IncidentStore;
@@ -243,18 +246,37 @@ export class PlaybookEngine {
     return this.transition(step, w.from, w.patch);
   }
 
-  private async requestApproval(incident: Incident, step: StepRecord, from: readonly StepState[], actor?: string): Promise<void> {
+  /**
+   * Plan the step and ask for approval. A plan that cannot be made fails the step with the
+   * reason (recorded, said in the thread, Retry on the card): one incident's bad step never
+   * stalls it silently nor breaks the sweep. Returns the reason when planning failed.
+   */
+  private async requestApproval(incident: Incident, step: StepRecord, from: readonly StepState[], actor?: string): Promise<{ planFailed?: string }> {
     const def = this.def(step.name);
     const now = this.d.now();
     const steps = (await this.d.store.get(incident.id))?.steps ?? [];
-    const plan = await def.action!.plan({ incident, step, dryRun: incident.dryRun, now, steps });
+    let plan: PlannedCall[];
+    try {
+      plan = await def.action!.plan({ incident, step, dryRun: incident.dryRun, now, steps });
+    } catch (e) {
+      this.d.logger.warn({ err: e, incident: incident.id, step: step.name }, 'the step could not be planned; it is failed with the reason');
+      const f = decidePlanFailed(step, from, e, now);
+      const won = await this.write(step, f.write);
+      if (won) {
+        await this.record(incident.id, f.event);
+        await this.refreshCard(incident.id);
+        await this.notify(incident, f.notice);
+      }
+      return { planFailed: f.notice.reason };
+    }
     const expiresAt = isoAfter(now, { minutes: this.d.approvalTtlMinutes });
-    const request = decideApprovalRequest(step, from, plan, now, expiresAt, actor);
+    const request = decideApprovalRequest(step, from, plan, now, expiresAt, actor, def.approvals);
     const won = await this.write(step, request.write);
-    if (!won) return;
+    if (!won) return {};
     await this.record(incident.id, request.event);
     await this.refreshCard(incident.id);
     await this.notify(incident, request.notice);
+    return {};
   }
 
   private leaseUntil(): string {
@@ -276,7 +298,8 @@ export class PlaybookEngine {
         const policy = a.userId.startsWith('policy:') ? a.userId.slice('policy:'.length) : undefined;
         now.set(a.userId, policy !== undefined ? (this.d.approvalPolicies ?? []).includes(policy) && def.approvals <= 1 : await this.d.access.isApprover(a.userId));
       }
-      const verdict = verifyApprovals({ incident, step, required: def.approvals, isApproverNow: (u) => now.get(u) === true, digest: approvalDigest(incident, step) });
+      // Two when the plan writes to a defender-protected principal, whatever the record asks for.
+      const verdict = verifyApprovals({ incident, step, required: requiredApprovals(def.approvals, step.plan), isApproverNow: (u) => now.get(u) === true, digest: approvalDigest(incident, step) });
       if (!verdict.ok) {
         const { ok: _ok, ...rest } = verdict;
         problem = rest;
@@ -375,23 +398,34 @@ export class PlaybookEngine {
     try {
       if (def.action!.snapshot && current.before === undefined) {
         // What the step is about to change, kept before the first AWS call: it survives a crash.
-        const before = await def.action!.snapshot(ctx());
-        current = await serial(async () => (current ? this.transition(current, ['running'], { before }) : undefined));
-        if (!current) return;
-        this.crash(`after-snapshot:${running.name}`);
+        // A snapshot that cannot be read fails the step (nothing sent), never leaves it running.
+        let before: unknown;
+        try {
+          before = await def.action!.snapshot(ctx());
+        } catch (e) {
+          result = thrownResult(e);
+          this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'step snapshot threw; nothing was sent');
+        }
+        if (!result) {
+          current = await serial(async () => (current ? this.transition(current, ['running'], { before }) : undefined));
+          if (!current) return;
+          this.crash(`after-snapshot:${running.name}`);
+        }
       }
-      try {
-        // Right before the work starts: the lease renewed conditionally. Lost: stop here.
-        await fence();
-      } catch (e) {
-        this.d.logger.warn({ err: e, incident: incident.id, step: running.name }, 'lost the lease before the step started; nothing was sent');
-        return;
-      }
-      try {
-        result = await def.action!.run(ctx());
-      } catch (e) {
-        result = thrownResult(e);
-        this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'step action threw');
+      if (!result) {
+        try {
+          // Right before the work starts: the lease renewed conditionally. Lost: stop here.
+          await fence();
+        } catch (e) {
+          this.d.logger.warn({ err: e, incident: incident.id, step: running.name }, 'lost the lease before the step started; nothing was sent');
+          return;
+        }
+        try {
+          result = await def.action!.run(ctx());
+        } catch (e) {
+          result = thrownResult(e);
+          this.d.logger.error({ err: e, incident: incident.id, step: running.name }, 'step action threw');
+        }
       }
     } finally {
       clearInterval(heartbeat);
@@ -535,73 +569,129 @@ export class PlaybookEngine {
         await this.runStep(incident, step, ['failed'], userId);
         await this.advance(incidentId);
         return this.answer(decision.result);
-      case 'request':
-        await this.requestApproval(incident, step, decision.from, userId);
-        return this.answer(decision.result);
+      case 'request': {
+        const asked = await this.requestApproval(incident, step, decision.from, userId);
+        return this.answer(asked.planFailed !== undefined ? { kind: 'plan_failed', title: step.title, reason: asked.planFailed } : decision.result);
+      }
     }
   }
 
-  /** Expire every approval whose time is up (a periodic sweep; clicks also check). */
+  /**
+   * One incident's part of a sweep, isolated: an error is logged and recorded on that incident
+   * (best effort), and the sweep goes on with the others.
+   */
+  private async isolated(incidentId: string, sweep: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (e) {
+      this.d.logger.error({ err: e, incident: incidentId, sweep }, 'one incident failed in the sweep; the others go on');
+      const error = isKeyguardError(e) ? { code: e.code, message: e.userMessage } : { code: 'UNEXPECTED', message: e instanceof Error ? e.message : String(e) };
+      await this.event(incidentId, 'sweep_failed', { detail: { sweep, error } }).catch((err) =>
+        this.d.logger.error({ err, incident: incidentId }, 'could not record the sweep failure'),
+      );
+    }
+  }
+
+  /** Expire every approval whose time is up (a periodic sweep; clicks also check). Incidents are isolated. */
   async expireDue(): Promise<number> {
     let n = 0;
     for (const inc of await this.d.store.listOpenIncidents()) {
-      const bundle = await this.d.store.get(inc.id);
-      for (const step of bundle?.steps ?? []) {
-        if (isExpired(step, this.d.now())) {
-          await this.expire(inc, step);
-          await this.refreshCard(inc.id);
-          n++;
-        } else if (approvalLapsed(step, this.d.now(), this.d.approvalTtlMinutes * 60_000)) {
-          // Approved, never started: the approval does not wait forever.
-          await this.advance(inc.id);
-          n++;
+      await this.isolated(inc.id, 'expire', async () => {
+        const bundle = await this.d.store.get(inc.id);
+        for (const step of bundle?.steps ?? []) {
+          if (isExpired(step, this.d.now())) {
+            await this.expire(inc, step);
+            await this.refreshCard(inc.id);
+            n++;
+          } else if (approvalLapsed(step, this.d.now(), this.d.approvalTtlMinutes * 60_000)) {
+            // Approved, never started: the approval does not wait forever.
+            await this.advance(inc.id);
+            n++;
+          }
         }
-      }
+      });
     }
     return n;
   }
 
   /**
    * After a restart: finish what a dead process left. A step found `running` is checked
-   * against AWS before anything is retried; approved and automatic steps are resumed.
+   * against AWS before anything is retried; approved and automatic steps are resumed. Each
+   * incident is isolated: one that fails is logged and recorded, the others still advance.
    */
-  async reconcile(): Promise<{ resumed: string[] }> {
+  async reconcile(): Promise<{ resumed: string[]; failed: string[] }> {
     const resumed: string[] = [];
+    const failed: string[] = [];
     const now = this.iso();
     for (const inc of await this.d.store.listOpenIncidents()) {
-      const bundle = await this.d.store.get(inc.id);
-      if (!bundle) continue;
-      // A dry-run process never takes a live incident's work (one opened before IR_DRY_RUN).
-      if (this.d.dryRun && !bundle.incident.dryRun) {
-        this.d.logger.warn({ incident: inc.id }, 'dry run: a live incident is left for a live process');
-        continue;
-      }
-      // Only steps whose runner stopped renewing its lease: a live replica keeps its step.
-      for (const step of bundle.steps.filter((s) => s.state === 'running' && !(s.leaseUntil && s.leaseUntil > now))) {
-        const def = this.def(step.name);
-        // A step found running was approved when it started: its approvals are checked again
-        // before it is run again (a running step planted in the table is refused here).
-        if (!(await this.approvalsHold(bundle.incident, step, bundle.steps, def))) continue;
-        // Take the step over: the conditional write makes sure one reconciler does it.
-        const mine = await this.transition(step, ['running'], { runner: this.d.instanceId, leaseUntil: this.leaseUntil() });
-        if (!mine) continue;
-        await this.event(inc.id, 'step_reconciling', { step: step.name, detail: { previousRunner: step.runner, runner: this.d.instanceId } });
-        // Run it again: every action reads AWS before each call and skips what is already
-        // done ('already' in the record), so nothing is done twice and the result is recorded.
-        await this.execute(bundle.incident, mine, def);
-        resumed.push(`${inc.id}/${step.name}`);
-      }
-      await this.advance(inc.id);
+      let ok = true;
+      await this.isolated(inc.id, 'reconcile', async () => {
+        ok = false;
+        const bundle = await this.d.store.get(inc.id);
+        if (!bundle) {
+          ok = true;
+          return;
+        }
+        // A dry-run process never takes a live incident's work (one opened before IR_DRY_RUN).
+        if (this.d.dryRun && !bundle.incident.dryRun) {
+          this.d.logger.warn({ incident: inc.id }, 'dry run: a live incident is left for a live process');
+          ok = true;
+          return;
+        }
+        // Only steps whose runner stopped renewing its lease: a live replica keeps its step.
+        for (const step of bundle.steps.filter((s) => s.state === 'running' && !(s.leaseUntil && s.leaseUntil > now))) {
+          const def = this.def(step.name);
+          // A step found running was approved when it started: its approvals are checked again
+          // before it is run again (a running step planted in the table is refused here).
+          if (!(await this.approvalsHold(bundle.incident, step, bundle.steps, def))) continue;
+          // Take the step over: the conditional write makes sure one reconciler does it.
+          const mine = await this.transition(step, ['running'], { runner: this.d.instanceId, leaseUntil: this.leaseUntil() });
+          if (!mine) continue;
+          await this.event(inc.id, 'step_reconciling', { step: step.name, detail: { previousRunner: step.runner, runner: this.d.instanceId } });
+          // Run it again: every action reads AWS before each call and skips what is already
+          // done ('already' in the record), so nothing is done twice and the result is recorded.
+          await this.execute(bundle.incident, mine, def);
+          resumed.push(`${inc.id}/${step.name}`);
+        }
+        await this.advance(inc.id);
+        ok = true;
+      });
+      if (!ok) failed.push(inc.id);
     }
-    return { resumed };
+    return { resumed, failed };
   }
 
-  private async addSteps(incidentId: string, specs: NonNullable<StepResult['addSteps']>): Promise<void> {
+  /**
+   * Generate the next `<base>-N` step (e.g. Re-apply containment after the watch found drift)
+   * and ask for approval of its fresh plan; with `policy`, approve it by that policy at once
+   * (IR_AUTO_CONTAIN). One at a time: while one is pending, awaiting approval, approved or
+   * running, nothing is added and its name is returned as `existing`.
+   */
+  async requestGenerated(incidentId: string, base: string, params: unknown, o: { policy?: string; detail?: Record<string, unknown>; advance?: boolean } = {}): Promise<{ step?: string; existing?: string; planFailed?: string; approvedByPolicy?: boolean }> {
+    const bundle = await this.d.store.get(incidentId);
+    if (!bundle || bundle.incident.status !== 'open') return {};
+    const pattern = new RegExp(`^${base}-\\d+$`);
+    const mine = bundle.steps.filter((s) => pattern.test(s.name));
+    const inProgress = mine.find((s) => ['pending', 'awaiting_approval', 'approved', 'running'].includes(s.state));
+    if (inProgress) return { existing: inProgress.name };
+    const name = `${base}-${mine.length + 1}`;
+    const def = this.def(name);
+    await this.addSteps(incidentId, [{ name, title: def.title, params, offerAfter: def.offer?.after ?? '', seq: def.seq + mine.length }]);
+    const step = (await this.d.store.get(incidentId))?.steps.find((s) => s.name === name);
+    if (!step) return {};
+    const asked = await this.requestApproval(bundle.incident, step, ['pending']);
+    if (asked.planFailed !== undefined) return { step: name, planFailed: asked.planFailed };
+    if (!o.policy) return { step: name };
+    const approved = await this.approveByPolicy(incidentId, name, o.policy, { detail: o.detail, advance: o.advance });
+    return { step: name, approvedByPolicy: approved.ok };
+  }
+
+  private async addSteps(incidentId: string, specs: ReadonlyArray<NonNullable<StepResult['addSteps']>[number] & { seq?: number }>): Promise<void> {
     const now = this.iso();
     const steps: StepRecord[] = specs.map((spec, i) => {
       const def = this.def(spec.name);
       return {
-        incidentId, seq: 10 + i, name: spec.name, title: spec.title, state: 'pending', version: 1,
+        incidentId, seq: spec.seq ?? 10 + i, name: spec.name, title: spec.title, state: 'pending', version: 1,
         approvalsRequired: def.approvals, approvals: [], params: spec.params,
         offer: { label: spec.title, after: spec.offerAfter }, updatedAt: now,
       };

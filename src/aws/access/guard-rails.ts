@@ -102,67 +102,7 @@ export class GuardRails {
 }
 
 // ---------------------------------------------------------------------------------------
-// Protected principals: never written to, whatever a plan says. The code refuses them
-// before a plan is shown and again before it runs; the responder role's policy denies the
-// same writes (infra/lib/permissions.ts protectedPrincipalStatements) in case the code is wrong.
+// Protected principals are the defenders' (src/domain/protection.ts, read by
+// src/aws/containment/protection-reader.ts): these guard rails above stay for the bot's own principal and
+// service-linked roles, checked again right before acting.
 
-/** The tag that protects a user or role: `keyguard:protected=true`. */
-const PROTECTED_TAG_KEY = 'keyguard:protected';
-const PROTECTED_TAG_VALUE = 'true';
-/** AWS Organizations' administrator role in member accounts: always protected. */
-export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
-
-export interface ProtectedPrincipalSettings {
-  /** The responder role every write goes through (IR_TARGET_ROLE_NAME or keyguard-responder). */
-  responderRoleName: string;
-  /** IR_PROTECTED_PRINCIPALS: break-glass users and roles named at deploy. */
-  users: readonly string[];
-  roles: readonly string[];
-}
-
-export interface PrincipalRef {
-  type: 'user' | 'role';
-  name: string;
-}
-
-/** The users and roles a plan's calls write to (their UserName / RoleName parameters). Pure. */
-export function principalsOfPlan(calls: ReadonlyArray<{ params: Record<string, unknown> }>): PrincipalRef[] {
-  const seen = new Map<string, PrincipalRef>();
-  for (const c of calls) {
-    for (const [param, type] of [['UserName', 'user'], ['RoleName', 'role']] as const) {
-      const name = c.params[param];
-      if (typeof name === 'string') seen.set(`${type}/${name}`, { type, name });
-    }
-  }
-  return [...seen.values()];
-}
-
-/** The last segment of a role name given as path/name. */
-const baseName = (name: string) => name.split('/').pop() ?? name;
-
-/** Why the bot must never write to this principal by its name, or undefined. Pure. */
-export function protectedByName(p: PrincipalRef, s: ProtectedPrincipalSettings, me?: CallerIdentity): string | undefined {
-  if (p.type === 'role') {
-    if (p.name === baseName(s.responderRoleName)) return `role ${p.name} is the responder role every keyguard write goes through`;
-    if (me?.roleName !== undefined && p.name === me.roleName) return `role ${p.name} is the bot's own role`;
-    if (p.name === ORGANIZATION_ACCESS_ROLE) return `role ${p.name} is AWS Organizations' administrator role`;
-    if (s.roles.includes(p.name)) return `role ${p.name} is named in IR_PROTECTED_PRINCIPALS`;
-  } else {
-    if (me?.userName !== undefined && p.name === me.userName) return `user ${p.name} is the bot's own user`;
-    if (s.users.includes(p.name)) return `user ${p.name} is named in IR_PROTECTED_PRINCIPALS (break-glass)`;
-  }
-  return undefined;
-}
-
-/** Does a tag list carry keyguard:protected=true? Pure. */
-export function hasProtectedTag(tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): boolean {
-  return (tags ?? []).some((t) => t.Key === PROTECTED_TAG_KEY && (t.Value ?? '').toLowerCase() === PROTECTED_TAG_VALUE);
-}
-
-/** The message a person reads when a plan touches a protected principal. */
-export function protectedRefusal(reasons: readonly string[]): string {
-  return (
-    `Refusing to plan or run this step: keyguard never writes to protected principals, and ${reasons.join('; ')}. ` +
-    'The responder role\'s policy denies these writes as well. If this principal really must be changed, a person does it by hand.'
-  );
-}

@@ -8,4 +8,4 @@ export { AccountAccess, type WriteAccess } from './account-access';
 export { awsClients } from './clients';
 export { createClientFactory, type AwsClientFactory, type AwsClients, type Credentials } from './iam-sts-clients';
 export { type TargetAccess } from './target-account';
-export { GuardRails, ORGANIZATION_ACCESS_ROLE, hasProtectedTag, principalsOfPlan, protectedByName, protectedRefusal } from './guard-rails';
+export { GuardRails, type CallerIdentity } from './guard-rails';

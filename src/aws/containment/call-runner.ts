@@ -99,7 +99,9 @@ export async function runCalls(ctx: RunContext, calls: readonly PlannedCall[], p
     const base = { action: call.action, params: call.params, at: ctx.now().toISOString() };
     let record: CallRecord;
     const pre = policy.precheck?.(call, index);
-    if (stopped) record = { ...base, outcome: 'skipped', note: `not attempted: ${stopped} failed first` };
+    // Shown on the plan, never sent (a guard rail, a protected principal's console access).
+    if (call.notSent) record = { ...base, outcome: 'skipped', note: call.notSent };
+    else if (stopped) record = { ...base, outcome: 'skipped', note: `not attempted: ${stopped} failed first` };
     else if (pre) record = { ...base, outcome: pre.outcome, note: pre.note };
     else if (ctx.signal?.aborted) {
       // Another runner owns the step now; it reads IAM and finishes the work itself.

@@ -10,12 +10,14 @@
 import type { ActOptions, ContainmentOutcome, ContainmentPort, ContainmentTarget, ContainRecord } from '../../ports';
 import type { Logger } from '../../logger';
 import { KeyguardError, isKeyguardError } from '../../errors';
-import { ActionOutcome, ContainSnapshot, PersistenceItem, PlannedCall, planContainRoleSessions, planContainUserKey, planUndo, undoArtifacts } from '../../domain/aws-plan';
+import { ActionOutcome, ContainSnapshot, PersistenceItem, PlannedCall, ROLE_REVOKE_POLICY_NAME, USER_REVOKE_POLICY_NAME, planContainRoleSessions, planContainUserKey, planUndo, undoArtifacts } from '../../domain/aws-plan';
 import { sessionPolicyFor } from '../../domain/session-policy';
 import { IamContainment } from './iam-containment';
 import { IamState } from './iam-state';
 import type { AccountAccess, TargetAccess, WriteAccess } from '../access';
-import { hasProtectedTag, principalsOfPlan, protectedByName, protectedRefusal } from '../access';
+import { ProtectionReader, assertApprovalsFor } from './protection-reader';
+import type { ProtectionUse } from '../../domain/protection';
+import type { Expectation, Observation } from '../../domain/drift';
 
 export interface AwsContainmentOptions {
   access: AccountAccess;
@@ -42,7 +44,7 @@ function toOutcome(o: ActionOutcome, read: TargetAccess, write?: WriteAccess): C
   return {
     ok: o.ok,
     summary: `${direct ? DIRECT_WRITES_NOTE : ''}${o.dryRun ? 'DRY RUN: ' : ''}${o.message}${where}`,
-    detail: { calls: o.calls, verified: o.verified, added: o.added, dryRun: o.dryRun, session, ...(direct ? { directWrites: true } : {}) },
+    detail: { calls: o.calls, verified: o.verified, added: o.added, dryRun: o.dryRun, session, ...(direct ? { directWrites: true } : {}), ...(o.findings?.length ? { findings: o.findings } : {}) },
     retryable: o.retryable,
     error: o.ok ? undefined : { code: o.retryable ? 'RETRYABLE' : 'FAILED', message: o.message },
   };
@@ -57,6 +59,7 @@ function mergeOutcomes(a: ActionOutcome, b: ActionOutcome): ActionOutcome {
     message: `${a.message} Root key: ${b.message}`,
     retryable: (!a.ok && a.retryable) || (!b.ok && b.retryable),
     dryRun: a.dryRun,
+    ...(a.findings || b.findings ? { findings: [...(a.findings ?? []), ...(b.findings ?? [])] } : {}),
   };
 }
 
@@ -82,24 +85,21 @@ export class AwsContainment implements ContainmentPort {
     return this.o.access.forAccount({ account: t.account, approver: approver(approvers), incidentId: t.incidentId });
   }
 
-  /**
-   * Refuses a plan that writes to a protected principal: by name (the responder and bot
-   * roles, OrganizationAccountAccessRole, IR_PROTECTED_PRINCIPALS) or by the tag
-   * keyguard:protected=true, read from IAM.
-   */
-  private async refuseProtected(read: TargetAccess | undefined, calls: ReadonlyArray<{ params: Record<string, unknown> }>): Promise<void> {
-    const principals = principalsOfPlan(calls);
-    if (principals.length === 0) return;
-    const me = await this.o.access.identity();
-    const settings = { responderRoleName: this.o.access.responderRoleName, users: this.o.protectedPrincipals?.users ?? [], roles: this.o.protectedPrincipals?.roles ?? [] };
-    const state = read && new IamState(read.clients.iam);
-    const reasons: string[] = [];
-    for (const p of principals) {
-      const byName = protectedByName(p, settings, me);
-      if (byName) reasons.push(byName);
-      else if (state && hasProtectedTag(await state.principalTags(p.type, p.name))) reasons.push(`${p.type} ${p.name} is tagged keyguard:protected=true`);
-    }
-    if (reasons.length > 0) throw new KeyguardError('GUARD_RAIL', protectedRefusal(reasons));
+  /** Protection, read the same way for every step (src/domain/protection.ts through the reader). */
+  private get protection(): ProtectionReader {
+    this.reader ??= new ProtectionReader({
+      identity: () => this.o.access.identity(),
+      responderRoleNames: [this.o.access.responderRoleName],
+      protectedPrincipals: this.o.protectedPrincipals,
+    });
+    return this.reader;
+  }
+
+  private reader?: ProtectionReader;
+
+  /** The plan checked and annotated for this use (refused, warned, findings attached). */
+  private protect(read: TargetAccess | undefined, calls: readonly PlannedCall[], use: ProtectionUse, t: ContainmentTarget): Promise<PlannedCall[]> {
+    return this.protection.annotate(calls, use, read && new IamState(read.clients.iam), t.tagEvidence);
   }
 
   /**
@@ -122,7 +122,7 @@ export class AwsContainment implements ContainmentPort {
    */
   private async writer(t: ContainmentTarget & { partition: string }, read: TargetAccess, calls: readonly PlannedCall[], o: ActOptions): Promise<WriteAccess | null | undefined> {
     if (o.dryRun) return undefined;
-    const writes = calls.filter((c) => c.service === 'iam');
+    const writes = calls.filter((c) => c.service === 'iam' && !c.notSent);
     if (writes.length === 0) return null;
     const policy = sessionPolicyFor(writes, { partition: t.partition, account: read.account });
     if (!policy.ok) throw new KeyguardError('NOT_AVAILABLE', `No session could be made for this step: ${policy.reason}. Nothing was sent.`);
@@ -144,20 +144,23 @@ export class AwsContainment implements ContainmentPort {
     });
   }
 
-  /** Reads, protection check, plan (given or made again) and write session for one step. */
-  private async prepare(t: ContainmentTarget & { partition: string }, o: ActOptions, plan: () => Promise<PlannedCall[]>) {
+  /**
+   * Reads, protection check, plan (given or made again) and write session for one step.
+   * Protection is read again right before the writes, the same way as for the plan: a refused
+   * principal stops the step, and a protected one's writes need two distinct approvers.
+   */
+  private async prepare(t: ContainmentTarget & { partition: string }, o: ActOptions, use: ProtectionUse, plan: () => Promise<PlannedCall[]>) {
     const read = await this.access(t, o.approvers);
-    const calls = o.plan ? [...o.plan] : await plan();
-    await this.refuseProtected(read, calls);
+    const calls = await this.protect(read, o.plan ? [...o.plan] : await plan(), use, t);
+    assertApprovalsFor(calls, o.approvers);
     const write = await this.writer(t, read, calls, o);
-    return { read, write, c: this.containment(read, write, o.dryRun, o.signal, o.fence) };
+    return { read, write, calls, c: this.containment(read, write, o.dryRun, o.signal, o.fence) };
   }
 
   async planContain(target: ContainmentTarget, now: Date): Promise<PlannedCall[]> {
     const t = await this.resolve(target);
     const calls = this.containPlan(t, now);
-    if (calls.length > 0) await this.refuseProtected(await this.planReader(t), calls);
-    return calls;
+    return calls.length > 0 ? this.protect(await this.planReader(t), calls, 'contain', t) : calls;
   }
 
   private containPlan(t: ContainmentTarget & { partition: string }, now: Date): PlannedCall[] {
@@ -177,7 +180,7 @@ export class AwsContainment implements ContainmentPort {
           ? 'This temporary key\'s role is not known. Start the incident from the /revoke-key modal with the role ARN, or find it with /trail.'
           : 'The key\'s owner is not known, so there is nothing to contain. Check the Identify step.');
       }
-      const { read, write, c } = await this.prepare(t, o, async () => this.containPlan(t, o.now));
+      const { read, write, c } = await this.prepare(t, o, 'contain', async () => this.containPlan(t, o.now));
       if (t.userName) {
         return toOutcome(await c.containUserKey({ userName: t.userName, accessKeyId: t.keyId, quarantine: this.o.quarantine, partition: t.partition, cutoff: o.now }), read, write ?? undefined);
       }
@@ -200,13 +203,19 @@ export class AwsContainment implements ContainmentPort {
     return { keyStatus: k.keyStatus, denyPolicy: k.denyPolicy, quarantineAttached: k.quarantineAttached, userExists: k.userExists };
   }
 
+  /** A defender-protected user keeps its console password and MFA devices: the reason, or undefined. */
+  private async keepConsoleAccess(read: TargetAccess, t: ContainmentTarget, userName: string): Promise<string | undefined> {
+    const v = await this.protection.verdict({ type: 'user', name: userName }, 'eradicate', new IamState(read.clients.iam), t.tagEvidence);
+    return v.send && v.keepConsoleAccess ? `user ${userName} is defender-protected: its console password and MFA devices are its owners', left to a person` : undefined;
+  }
+
   async planEradicate(target: ContainmentTarget): Promise<PlannedCall[]> {
     if (!target.userName) return [];
     const t = await this.resolve(target);
     const read = await this.access(t, []);
-    const calls = await this.containment(read, undefined, false).previewEradicateUserKey({ userName: target.userName, accessKeyId: t.keyId });
-    await this.refuseProtected(read, calls);
-    return calls;
+    const keep = await this.keepConsoleAccess(read, t, target.userName);
+    const calls = await this.containment(read, undefined, false).previewEradicateUserKey({ userName: target.userName, accessKeyId: t.keyId }, { keepConsoleAccess: keep });
+    return this.protect(read, calls, 'eradicate', t);
   }
 
   async eradicate(target: ContainmentTarget, o: ActOptions): Promise<ContainmentOutcome> {
@@ -214,10 +223,12 @@ export class AwsContainment implements ContainmentPort {
       if (!target.userName) throw new KeyguardError('NOT_AVAILABLE', 'Only IAM user keys can be deleted; temporary keys expire on their own once their sessions are revoked.');
       const t = await this.resolve(target);
       const userName = target.userName;
-      const { read, write, c } = await this.prepare(t, o, async () =>
-        this.containment(await this.access(t, o.approvers), undefined, false).previewEradicateUserKey({ userName, accessKeyId: t.keyId }),
+      const reader = await this.access(t, o.approvers);
+      const keep = await this.keepConsoleAccess(reader, t, userName);
+      const { read, write, c } = await this.prepare(t, o, 'eradicate', async () =>
+        this.containment(reader, undefined, false).previewEradicateUserKey({ userName, accessKeyId: t.keyId }, { keepConsoleAccess: keep }),
       );
-      return toOutcome(await c.eradicateUserKey({ userName, accessKeyId: t.keyId }), read, write ?? undefined);
+      return toOutcome(await c.eradicateUserKey({ userName, accessKeyId: t.keyId }, { keepConsoleAccess: keep }), read, write ?? undefined);
     } catch (e) {
       return failure(e);
     }
@@ -227,17 +238,21 @@ export class AwsContainment implements ContainmentPort {
     const t = await this.resolve(target);
     const read = await this.access(t, []);
     const calls = await this.containment(read, undefined, false).previewRemovePersistence(item);
-    await this.refuseProtected(read, calls.length > 0 ? calls : [itemAsCall(item)]);
-    return calls;
+    // Nothing left to call (already gone): the item itself is still checked.
+    if (calls.length === 0) {
+      await this.protect(read, [itemAsCall(item)], removalUse(item), t);
+      return calls;
+    }
+    return this.protect(read, calls, removalUse(item), t);
   }
 
   async removePersistence(target: ContainmentTarget, item: PersistenceItem, o: ActOptions): Promise<ContainmentOutcome> {
     try {
       const t = await this.resolve(target);
-      const { read, write, c } = await this.prepare(t, o, async () =>
+      const { read, write, c } = await this.prepare(t, o, removalUse(item), async () =>
         this.containment(await this.access(t, o.approvers), undefined, false).previewRemovePersistence(item),
       );
-      await this.refuseProtected(read, [itemAsCall(item)]);
+      await this.protect(read, [itemAsCall(item)], removalUse(item), t);
       return toOutcome(await c.removePersistence(item), read, write ?? undefined);
     } catch (e) {
       return failure(e);
@@ -247,8 +262,7 @@ export class AwsContainment implements ContainmentPort {
   async planUndo(target: ContainmentTarget, record: ContainRecord): Promise<PlannedCall[]> {
     const t = await this.resolve(target);
     const calls = planUndo(undoArtifacts(t, record, this.o.quarantine));
-    if (calls.length > 0) await this.refuseProtected(await this.planReader(t), calls);
-    return calls;
+    return calls.length > 0 ? this.protect(await this.planReader(t), calls, 'undo', t) : calls;
   }
 
   async undo(target: ContainmentTarget, record: ContainRecord, o: ActOptions): Promise<ContainmentOutcome> {
@@ -256,12 +270,61 @@ export class AwsContainment implements ContainmentPort {
       const t = await this.resolve(target);
       const added = undoArtifacts(t, record, this.o.quarantine);
       if (added.length === 0) throw new KeyguardError('NOT_AVAILABLE', 'Containment recorded no change to reverse (it found everything already in place, or ran as a dry run).');
-      const { read, write, c } = await this.prepare(t, o, async () => planUndo(added));
+      const { read, write, c } = await this.prepare(t, o, 'undo', async () => planUndo(added));
       return toOutcome(await c.undo({ userName: t.userName, accessKeyId: t.keyId, added }), read, write ?? undefined);
     } catch (e) {
       return failure(e);
     }
   }
+
+  /**
+   * What IAM shows now for each thing containment set (read-only; the watch's drift check):
+   * in the expectation's account (a role of Revoke role sessions), else the key's.
+   */
+  async observe(target: ContainmentTarget, expectations: readonly Expectation[]): Promise<Observation[]> {
+    const states = new Map<string, IamState>();
+    const stateIn = async (account: string | undefined) => {
+      const key = account ?? '';
+      let st = states.get(key);
+      if (!st) {
+        st = new IamState((await this.o.access.forAccount({ account, approver: { slackUserId: 'keyguard' }, incidentId: target.incidentId })).clients.iam);
+        states.set(key, st);
+      }
+      return st;
+    };
+    const out: Observation[] = [];
+    for (const e of expectations) {
+      const st = await stateIn(e.account ?? target.account);
+      switch (e.kind) {
+        case 'key-inactive': {
+          const keys = await st.accessKeys(e.userName);
+          out.push({ kind: e.kind, userExists: keys !== undefined, status: keys?.find((k) => k.accessKeyId === e.accessKeyId)?.status ?? 'absent' });
+          break;
+        }
+        case 'user-revocation': {
+          const exists = await st.userExists(e.userName);
+          out.push({ kind: e.kind, userExists: exists, ...(exists ? { document: await st.userPolicyDocument(e.userName, USER_REVOKE_POLICY_NAME) } : {}) });
+          break;
+        }
+        case 'quarantine-attached': {
+          const attached = await st.attachedUserPolicyArns(e.userName);
+          out.push({ kind: e.kind, userExists: attached !== undefined, attached: attached?.includes(e.policyArn) ?? false });
+          break;
+        }
+        case 'role-revocation': {
+          const role = await st.role(e.roleName);
+          out.push({ kind: e.kind, roleExists: role !== undefined, ...(role ? { document: await st.rolePolicyDocument(e.roleName, ROLE_REVOKE_POLICY_NAME) } : {}) });
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** Removing a key the attacker created on a principal is not destroying it; the principal or its console password is. */
+function removalUse(item: PersistenceItem): ProtectionUse {
+  return item.kind === 'access-key' ? 'remove-key' : 'remove-principal';
 }
 
 /** Who a session acts for: the last approver, or the bot itself for read-only work. */
@@ -270,6 +333,6 @@ function approver(approvers: readonly string[]) {
 }
 
 /** The principal a persistence item names, as a call the protection check reads. */
-function itemAsCall(item: PersistenceItem): { params: Record<string, unknown> } {
-  return { params: item.kind === 'role' ? { RoleName: item.roleName } : { UserName: item.userName } };
+function itemAsCall(item: PersistenceItem): PlannedCall {
+  return { service: 'iam', action: 'Remove', why: 'the item itself', params: item.kind === 'role' ? { RoleName: item.roleName } : { UserName: item.userName } };
 }

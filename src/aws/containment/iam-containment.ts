@@ -21,6 +21,8 @@ import {
   PersistenceItem,
   PlannedCall,
   ROLE_REVOKE_POLICY_NAME,
+  decoyFinding,
+  readRevocation,
   USER_REVOKE_POLICY_NAME,
   cutoffCovers,
   describePersistenceItem,
@@ -105,7 +107,7 @@ export interface KeyInspection {
   userName?: string;
   userExists: boolean;
   keyStatus: KeyStatus;
-  denyPolicy: { present: boolean; cutoff?: string };
+  denyPolicy: { present: boolean; cutoff?: string; document?: string };
   quarantineAttached: boolean;
 }
 
@@ -157,6 +159,10 @@ export class IamContainment {
         return undefined;
       };
       const records = await runCalls(this.run, plan, { precheck, stopOnFailure: false });
+      // A document under the bot's name that is not the bot's revocation (read by content) was
+      // a decoy: it was overwritten above (never counted as 'already'), and it is reported.
+      const existing = readRevocation(before.denyDocument);
+      const findings = existing.kind === 'decoy' && before.userExists ? [decoyFinding(`user ${userName}`, USER_REVOKE_POLICY_NAME, existing.why, replacedBy(records, 'PutUserPolicy'))] : [];
 
       const added: AddedArtifact[] = [];
       if (isDone(records, 'UpdateAccessKey')) added.push({ kind: 'key-deactivated', userName, accessKeyId });
@@ -183,7 +189,7 @@ export class IamContainment {
             ? `Contained ${accessKeyId} of ${userName}: key ${s.keyStatus}, sessions issued before ${s.denyCutoff} denied` +
               (s.quarantineAttached ? ', quarantine policy attached.' : '.')
             : `User ${userName} no longer exists; nothing can use ${accessKeyId}.`,
-      }, this.finish);
+      }, this.finish).then((o) => withFindings(o, findings));
     });
   }
 
@@ -200,7 +206,9 @@ export class IamContainment {
       const cutoffIso = (input.cutoff ?? this.deps.now()).toISOString();
       const wanted = tokenIssueCutoff(cutoffIso);
       const beforeDoc = role ? await this.state.rolePolicyDocument(roleName, ROLE_REVOKE_POLICY_NAME) : undefined;
-      const beforeCutoff = beforeDoc === undefined ? undefined : revocationCutoff(beforeDoc);
+      // Read by content: a decoy under the console's name is overwritten and reported.
+      const existing = readRevocation(beforeDoc);
+      const beforeCutoff = existing.kind === 'own' ? existing.cutoff : undefined;
 
       const precheck: Precheck = () => {
         if (!role) return { outcome: 'already', note: `role ${roleName} no longer exists: its sessions have no permissions left` };
@@ -208,6 +216,7 @@ export class IamContainment {
         return undefined;
       };
       const records = await runCalls(this.run, planContainRoleSessions(roleName, { now: cutoffIso }), { precheck, stopOnFailure: false });
+      const findings = existing.kind === 'decoy' ? [decoyFinding(`role ${roleName}`, ROLE_REVOKE_POLICY_NAME, existing.why, replacedBy(records, 'PutRolePolicy'))] : [];
       const added: AddedArtifact[] = isDone(records, 'PutRolePolicy')
         ? [{ kind: 'role-inline-policy', roleName, policyName: ROLE_REVOKE_POLICY_NAME, previousDocument: beforeDoc }]
         : [];
@@ -221,7 +230,7 @@ export class IamContainment {
         problems: (s) => (s.roleExists && inPlace(records, 'PutRolePolicy') && !cutoffCovers(s.cutoff, wanted) ? [`${ROLE_REVOKE_POLICY_NAME} missing or older than ${wanted}`] : []),
         view: (s) => ({ ...s }),
         success: (s) => (s.roleExists ? `Revoked every session of role ${roleName} issued before ${s.cutoff}.` : `Role ${roleName} no longer exists.`),
-      }, this.finish);
+      }, this.finish).then((o) => withFindings(o, findings));
     });
   }
 
@@ -272,18 +281,20 @@ export class IamContainment {
   // Eradicate
 
   /** The exact eradication calls for the card, from the user's current state. */
-  async previewEradicateUserKey(t: { userName: string; accessKeyId: string }): Promise<PlannedCall[]> {
-    return planEradicateUserKey(t, await this.eradicationFacts(t.userName, t.accessKeyId));
+  async previewEradicateUserKey(t: { userName: string; accessKeyId: string }, o: { keepConsoleAccess?: string } = {}): Promise<PlannedCall[]> {
+    return planEradicateUserKey(t, await this.eradicationFacts(t.userName, t.accessKeyId), o);
   }
 
-  eradicateUserKey(t: { userName: string; accessKeyId: string }): Promise<ActionOutcome> {
+  /** `keepConsoleAccess`: a defender-protected user keeps its console password and MFA devices (not sent, with why). */
+  eradicateUserKey(t: { userName: string; accessKeyId: string }, o: { keepConsoleAccess?: string } = {}): Promise<ActionOutcome> {
     const { userName, accessKeyId } = t;
     return this.act(async () => {
       await this.guard.assertUserTarget(userName);
       const facts = await this.eradicationFacts(userName, accessKeyId);
       const userExists = await this.state.userExists(userName);
       if (userExists && facts.keyStatus === 'absent') await this.assertKeyNotElsewhere(accessKeyId, userName);
-      const plan = planEradicateUserKey(t, facts);
+      const plan = planEradicateUserKey(t, facts, o);
+      const kept = o.keepConsoleAccess !== undefined;
       const precheck: Precheck = (call) => {
         if (!userExists) return { outcome: 'already', note: `user ${userName} no longer exists` };
         if (call.action === 'DeleteAccessKey' && facts.keyStatus === 'absent') return { outcome: 'already', note: 'key already deleted' };
@@ -298,7 +309,7 @@ export class IamContainment {
         loginProfile: await this.state.loginProfile(userName),
         activeMfaSerials: await this.state.mfaSerials(userName),
         /** The owner re-enrols these (deactivated by this step). */
-        mfaToReEnrol: facts.mfaSerials,
+        mfaToReEnrol: kept ? [] : facts.mfaSerials,
         /** Listed, not deleted: the owner decides. */
         otherKeys: ((await this.state.accessKeys(userName)) ?? []).filter((k) => k.accessKeyId !== accessKeyId),
       });
@@ -307,13 +318,14 @@ export class IamContainment {
         problems: (s) => [
           ...(inPlace(records, 'DeleteAccessKey') && s.keyStatus !== 'absent' ? ['key still exists'] : []),
           ...(inPlace(records, 'DeleteLoginProfile') && s.loginProfile ? ['console password still set'] : []),
-          ...s.activeMfaSerials.filter((m) => facts.mfaSerials.includes(m)).map((m) => `MFA device ${m} still active`),
+          ...(kept ? [] : s.activeMfaSerials.filter((m) => facts.mfaSerials.includes(m)).map((m) => `MFA device ${m} still active`)),
         ],
         view: (s) => ({ ...s, otherKeys: s.otherKeys.map((k) => ({ ...k })) }),
         success: (s) =>
           `Deleted ${accessKeyId}` +
-          (facts.loginProfile ? ', removed the console password' : '') +
-          (facts.mfaSerials.length ? `, deactivated ${facts.mfaSerials.length} MFA device(s) for re-enrolment` : '') +
+          (kept ? (facts.loginProfile || facts.mfaSerials.length ? '; the console password and MFA devices of this protected user were left to its owners' : '') :
+            (facts.loginProfile ? ', removed the console password' : '') +
+            (facts.mfaSerials.length ? `, deactivated ${facts.mfaSerials.length} MFA device(s) for re-enrolment` : '')) +
           (s.otherKeys.length ? `; ${userName} still has ${s.otherKeys.length} other key(s), listed, not deleted.` : '.'),
       }, this.finish);
     });
@@ -368,7 +380,7 @@ export class IamContainment {
       userName: owner,
       userExists: s.userExists,
       keyStatus: s.keyStatus,
-      denyPolicy: { present: s.denyDocument !== undefined, cutoff: s.denyCutoff },
+      denyPolicy: { present: s.denyDocument !== undefined, cutoff: s.denyCutoff, ...(s.denyDocument !== undefined ? { document: s.denyDocument } : {}) },
       quarantineAttached: s.quarantineAttached,
     };
   }
@@ -449,6 +461,17 @@ export class IamContainment {
         return { removed: (await this.state.role(item.roleName)) === undefined };
     }
   }
+}
+
+/** Findings are said first: a decoy the attacker planted matters more than the routine line. */
+function withFindings(o: ActionOutcome, findings: readonly string[]): ActionOutcome {
+  if (findings.length === 0) return o;
+  return { ...o, findings: [...(o.findings ?? []), ...findings], message: `${findings.join(' ')} ${o.message}` };
+}
+
+function replacedBy(records: readonly CallRecord[], action: string): 'replaced' | 'dry-run' | 'not-replaced' {
+  const r = records.find((c) => c.action === action);
+  return r?.outcome === 'done' ? 'replaced' : r?.outcome === 'dry-run' ? 'dry-run' : 'not-replaced';
 }
 
 function isDone(records: readonly CallRecord[], action: string): boolean {

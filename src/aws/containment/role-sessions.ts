@@ -11,11 +11,13 @@ import type { ActOptions, ContainmentOutcome, RoleSessionsPort } from '../../por
 import type { Logger } from '../../logger';
 import type { AddedArtifact, CallRecord, PlannedCall, VerifiedState } from '../../domain/aws-plan';
 import { planRevokeRoleSessions, type RoleSessionsParams, type RoleSessionsReach } from '../../domain/role-sessions';
+import { hasProtectedTag, ORGANIZATION_ACCESS_ROLE, type TagEvidence } from '../../domain/protection';
+import { IamState } from './iam-state';
+import { assertApprovalsFor } from './protection-reader';
 import { KeyguardError, isKeyguardError } from '../../errors';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { sessionPolicyFor } from '../../domain/session-policy';
 import { IamContainment } from './iam-containment';
-import { ORGANIZATION_ACCESS_ROLE } from '../access';
 import type { AccountAccess } from '../access';
 
 export interface AwsRoleSessionsOptions {
@@ -24,7 +26,7 @@ export interface AwsRoleSessionsOptions {
   targetRoleName?: string;
   /** Responder roles whose sessions are never revoked (besides IR_TARGET_ROLE_NAME). */
   responderRoleNames?: readonly string[];
-  /** IR_PROTECTED_PRINCIPALS' roles (OrganizationAccountAccessRole is always protected). */
+  /** IR_PROTECTED_PRINCIPALS' roles (OrganizationAccountAccessRole is always protected): revoked with two approvals. */
   protectedRoleNames?: readonly string[];
   logger?: Pick<Logger, 'info' | 'warn'>;
   now: () => Date;
@@ -37,27 +39,51 @@ const DEFAULT_RESPONDER_ROLE_NAME = 'keyguard-responder';
 export class AwsRoleSessions implements RoleSessionsPort {
   constructor(private readonly o: AwsRoleSessionsOptions) {}
 
-  private async reach(): Promise<RoleSessionsReach> {
+  /**
+   * Who the bot is, what it may reach, and the protection facts of every role (the one
+   * decision, src/domain/protection.ts): once the investigation has run, each reachable role's
+   * keyguard:protected tag is read from IAM in its own account.
+   */
+  private async reach(incidentId: string, p: RoleSessionsParams, evidence: TagEvidence | undefined): Promise<RoleSessionsReach> {
     const me = await this.o.access.identity();
     const target = this.o.targetRoleName?.split('/').pop();
+    const tagged: Record<string, boolean> = {};
+    if (evidence) {
+      for (const r of p.roles) {
+        const other = r.account !== me.account;
+        if (other && !target) continue; // not reachable: left to a person anyway
+        const access = await this.o.access.forAccount({ account: other ? r.account : undefined, approver: { slackUserId: 'keyguard' }, incidentId });
+        tagged[r.roleArn] = hasProtectedTag(await new IamState(access.clients.iam).principalTags('role', r.roleName));
+      }
+    }
     return {
       botAccount: me.account,
       botRoleName: me.roleName,
       responderRoleNames: [...new Set([DEFAULT_RESPONDER_ROLE_NAME, ...(this.o.responderRoleNames ?? []), ...(target ? [target] : [])])],
       targetRoleName: target,
       protectedRoleNames: [ORGANIZATION_ACCESS_ROLE, ...(this.o.protectedRoleNames ?? [])],
+      tagged,
+      evidence,
     };
   }
 
-  async planRevoke(_incidentId: string, p: RoleSessionsParams, now: Date): Promise<PlannedCall[]> {
-    return planRevokeRoleSessions(p, await this.reach(), now.toISOString());
+  async planRevoke(incidentId: string, p: RoleSessionsParams, now: Date, evidence?: TagEvidence): Promise<PlannedCall[]> {
+    return planRevokeRoleSessions(p, await this.reach(incidentId, p, evidence), now.toISOString());
   }
 
-  async revoke(incidentId: string, p: RoleSessionsParams, o: ActOptions): Promise<ContainmentOutcome> {
-    const plan = planRevokeRoleSessions(p, await this.reach(), o.now.toISOString());
+  async revoke(incidentId: string, p: RoleSessionsParams, o: ActOptions, evidence?: TagEvidence): Promise<ContainmentOutcome> {
+    // Protection read again right before the writes: a protected role needs two distinct approvers.
+    const plan = planRevokeRoleSessions(p, await this.reach(incidentId, p, evidence), o.now.toISOString());
+    try {
+      assertApprovalsFor(plan, o.approvers);
+    } catch (e) {
+      const message = isKeyguardError(e) ? e.userMessage : String(e);
+      return { ok: false, summary: message, detail: { error: 'GUARD_RAIL' }, error: { code: 'GUARD_RAIL', message }, retryable: false };
+    }
     const calls: CallRecord[] = [];
     const verified: VerifiedState = {};
     const added: AddedArtifact[] = [];
+    const findings: string[] = [];
     const problems: string[] = [];
     let retryable = true;
     let revoked = 0;
@@ -93,6 +119,7 @@ export class AwsRoleSessions implements RoleSessionsPort {
         calls.push(...out.calls.map((c) => (call.account ? { ...c, params: { ...c.params, Account: call.account } } : c)));
         verified[role.roleArn] = out.verified;
         added.push(...out.added);
+        findings.push(...(out.findings ?? []).map((f) => (call.account ? `${f} (account ${call.account})` : f)));
         if (out.ok) revoked++;
         else {
           problems.push(`${role.roleArn}: ${out.message}`);
@@ -113,13 +140,14 @@ export class AwsRoleSessions implements RoleSessionsPort {
     const ok = problems.length === 0;
     const dry = o.dryRun ? 'DRY RUN: ' : '';
     const left = skipped ? `; ${skipped} left to a person (see the plan's notes)` : '';
+    const found = findings.length ? `${findings.join(' ')} ` : '';
     const summary = ok
-      ? `${dry}Revoked the sessions of ${revoked} role(s) issued before ${o.now.toISOString().slice(0, 19)}Z${left}.`
-      : `${dry}Revoked ${revoked} of ${p.roles.length} role(s)${left}; failed: ${problems.join('; ')}`;
+      ? `${found}${dry}Revoked the sessions of ${revoked} role(s) issued before ${o.now.toISOString().slice(0, 19)}Z${left}.`
+      : `${found}${dry}Revoked ${revoked} of ${p.roles.length} role(s)${left}; failed: ${problems.join('; ')}`;
     return {
       ok,
       summary,
-      detail: { calls, verified, added, dryRun: o.dryRun },
+      detail: { calls, verified, added, dryRun: o.dryRun, ...(findings.length ? { findings } : {}) },
       retryable: ok ? undefined : retryable,
       error: ok ? undefined : { code: retryable ? 'RETRYABLE' : 'FAILED', message: summary },
     };

@@ -415,6 +415,17 @@ export class TrailService implements TrailPort {
     return { summary: summary.result(), files, newest, ...(context ? { context: context.result() } : {}) };
   }
 
+  /** IAM events of these names in the window, in us-east-1 (where IAM logs), one lookup per name. */
+  async iamEvents(req: { account?: string; start: Date; end: Date; eventNames: readonly string[] }): Promise<TrailEvent[]> {
+    const { clientFor, limiters } = await this.forAccount(req.account);
+    const lookup = lookupOneAttribute({ clientFor, region: GLOBAL_EVENTS_REGION, window: { start: req.start, end: req.end }, limiters });
+    const out: TrailEvent[] = [];
+    for (const name of req.eventNames) {
+      for await (const e of lookup({ key: 'EventName', value: name })) out.push(parseTrailEvent(e, GLOBAL_EVENTS_REGION));
+    }
+    return out;
+  }
+
   /** Where a temporary key came from: its issuing AssumeRole/GetSessionToken chain (us-east-1). */
   /**
    * Where a temporary key came from. STS calls are logged in the region whose endpoint was

@@ -2,7 +2,8 @@
 import { pick, pickString, TrailEvent } from '../trail-event';
 import { LOG_RETENTION_MAX_DAYS } from './data';
 import { eventRules, groupRule } from './define';
-import { call, cidrsIn, eventsOf, flag, isAnywhere, LAUNCH_CALLS, LAUNCH_EVENTS, param } from './match';
+import { call, cidrsIn, eventsOf, flag, isAnywhere, LAUNCH_CALLS, LAUNCH_EVENTS, param, someString } from './match';
+import { protectionTagWrite } from '../protection';
 
 const CLOUD_LOGS = { id: 'T1562.008', name: 'Impair Defenses: Disable or Modify Cloud Logs' };
 const DISABLE_TOOLS = { id: 'T1562.001', name: 'Impair Defenses: Disable or Modify Tools' };
@@ -147,6 +148,16 @@ function dbLogsDisabled(e: TrailEvent): boolean {
 
 export const DEFENSE_EVASION = [
   ...eventRules('defense-evasion', [
+    {
+      id: 'evasion.protection-tag', severity: 'high', family: 'defences',
+      technique: DISABLE_TOOLS,
+      title: 'keyguard:protected tag written',
+      why: 'Tagging a user or role keyguard:protected tries to shield it from the response; keyguard never honours a tag the leaked key\'s credentials wrote.',
+      next: 'Remove the tag; contain and remove the principal as the playbook offers (a back door it tagged stays removable).',
+      ignores: 'Tags with other keys; reading tags.',
+      events: eventsOf('iam', ['TagUser', 'TagRole', 'CreateUser', 'CreateRole']),
+      matches: (e) => protectionTagWrite(e) !== undefined,
+    },
     {
       id: 'evasion.cloudtrail-tampered', severity: 'high', family: 'defences',
       technique: CLOUD_LOGS,

@@ -89,7 +89,7 @@ export function flag(e: TrailEvent, ...path: string[]): boolean | undefined {
 }
 
 /** True when some string anywhere in `value` satisfies `test` (depth-limited). */
-function someString(value: unknown, test: (s: string) => boolean, depth = 8): boolean {
+export function someString(value: unknown, test: (s: string) => boolean, depth = 8): boolean {
   if (depth < 0) return false;
   if (typeof value === 'string') return test(value);
   if (Array.isArray(value)) return value.some((v) => someString(v, test, depth - 1));
