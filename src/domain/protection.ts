@@ -17,8 +17,8 @@
 import type { TrailEvent } from './trail-event';
 
 /** The tag defenders may put on a user or role: `keyguard:protected=true`. */
-export const PROTECTED_TAG_KEY = 'keyguard:protected';
-export const PROTECTED_TAG_VALUE = 'true';
+const PROTECTED_TAG_KEY = 'keyguard:protected';
+const PROTECTED_TAG_VALUE = 'true';
 /** AWS Organizations' administrator role in member accounts: defender-protected by name. */
 export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
 
