@@ -11,6 +11,12 @@ import { planAlerts, planLines } from './incident-card';
 import { esc, escKeepMentions } from './text';
 
 /** The thread message for a notice (undefined: nothing to say). */
+
+/** A reason that already ends "Nothing was sent to AWS." (a refusal), said once by the sentence around it. */
+function withoutNothingSent(reason: string): string {
+  return reason.replace(/\s*Nothing was sent to AWS\.?\s*$/, '').replace(/([^.!?])$/, '$1.');
+}
+
 export function noticeText(n: IncidentNotice): string | undefined {
   switch (n.kind) {
     case 'approval_requested':
@@ -22,7 +28,7 @@ export function noticeText(n: IncidentNotice): string | undefined {
     case 'step_withdrawn':
       return `:leftwards_arrow_with_hook: *${n.title}* withdrawn by <@${n.by}>, who asked for it: ${esc(n.reason)}. Nothing was changed in AWS; the card offers to request approval again.`;
     case 'plan_failed':
-      return `:x: *${n.title}* could not be planned: ${escKeepMentions(n.reason)} Nothing was sent to AWS. *Retry ${n.title}* on the card plans it again and asks for approval.`;
+      return `:x: *${n.title}* could not be planned: ${escKeepMentions(withoutNothingSent(n.reason))} Nothing was sent to AWS. *Retry ${n.title}* on the card plans it again and asks for approval.`;
     case 'approval_rejected':
       return `:octagonal_sign: *${n.title}* did not run: ${approvalProblemText(n.problem)} Nothing was sent to AWS; this is in the record. Ask for approval again if the step is still wanted.`;
     case 'watch_started':
@@ -139,7 +145,7 @@ export function clickText(r: ClickResult): string {
     case 'retrying':
       return `Retrying *${r.title}*.`;
     case 'plan_failed':
-      return `*${r.title}* could not be planned: ${r.reason} Nothing was sent to AWS; the card shows why and offers Retry.`;
+      return `*${r.title}* could not be planned: ${withoutNothingSent(r.reason)} Nothing was sent to AWS; the card shows why and offers Retry.`;
     case 'requested':
       return r.again ? `Approval for *${r.title}* requested again.` : `Approval for *${r.title}* requested.`;
     case 'closed':

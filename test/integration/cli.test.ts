@@ -15,7 +15,6 @@ import { startCloudTrailEmulator, CloudTrailEmulator } from '../../sandbox/cloud
 import { attackerScenario, loadEvents } from '../../sandbox/cloudtrail-fixtures';
 import { startFakeSlack, FakeSlack } from '../../sandbox/fake-slack';
 import { EXIT, run } from '../../src/cli/main';
-import { protectedRefusal } from '../../src/aws/containment/protection-reader';
 import { DynamoIncidentStore } from '../../src/store/incident-store';
 import { pngSize } from '../../src/timeline/chart-png';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/timeline/review-pack';
@@ -193,8 +192,9 @@ it('reads IR_PROTECTED_PRINCIPALS as the bot does: a removal that writes to a na
 
   const refused = await cli(['incident', 'approve', id, removal.name, '--confirm', keyId, '--second-approver', 'dana'], { env: protectedEnv });
   expect(refused.code).toBe(EXIT.refused);
-  // The bot's own words (src/aws/guard-rails.ts), from the same check the bot runs.
-  expect(refused.err).toContain(protectedRefusal(['user backup-svc is named in IR_PROTECTED_PRINCIPALS (break-glass)']));
+  // The bot's own words (src/domain/protection.ts), from the same check the bot runs, said once.
+  expect(refused.err).toContain('user backup-svc is named in IR_PROTECTED_PRINCIPALS (break-glass): defender-protected, so keyguard never deletes it');
+  expect(refused.err.match(/Nothing was sent to AWS/g)).toHaveLength(1);
   await expect(iam.send(new GetUserCommand({ UserName: 'backup-svc' }))).resolves.toBeDefined();
   expect((await store().get(id))!.steps.find((s) => s.name === removal.name)!.state).not.toBe('succeeded');
 
